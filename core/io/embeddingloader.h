@@ -1,0 +1,43 @@
+#pragma once
+
+#include "common/runcontrol.h"
+#include "io/embeddingtable.h"
+#include "io/tensorinfo.h"
+
+#include <string>
+#include <vector>
+
+namespace vq {
+
+class TensorReader;
+
+// The tensors of a file that could be the embedding table, best first, and why.
+struct EmbeddingCandidates {
+    std::vector<std::string> names; // 2-D float tensors, best first
+    std::string chosen; // names.front() unless overridden; empty when the file has no 2-D float tensor
+    std::string reason; // why chosen was picked
+};
+
+// Ranks the 2-D loadable tensors: known embedding names first (model.embed_tokens.weight,
+// token_embd.weight, transformer.wte.weight, *word_embeddings*, tok_embeddings.weight, *embed*),
+// then the largest tensor with more rows than columns.
+EmbeddingCandidates pickEmbedding(const std::vector<TensorInfo>& tensors);
+
+struct LoadOptions {
+    std::string tensor; // override the automatic pick; empty: automatic
+    std::string vocabFile; // explicit token file (one per line); empty: look beside the file
+};
+
+// Opens path, picks (or uses options.tensor), reads it as float32, finds token strings (tokenizer.json
+// beside a safetensors checkpoint, GGUF tokens, an HDF5 string dataset, a "<stem>.vocab.txt" sidecar),
+// detects a tied output head, counts NaN/Inf (values are kept as they are: callers decide). Progress
+// stages: "open", "read", "tokens", "checksum".
+EmbeddingTable loadEmbedding(const std::string& path, const LoadOptions& options, RunControl& control);
+
+// Token strings from a one-token-per-line file (".vocab.txt"); escapes none.
+std::vector<std::string> readVocabFile(const std::string& path);
+// Token strings from a Hugging Face tokenizer.json (model.vocab: token -> id; added_tokens), indexed by id;
+// ids without a string get "".
+std::vector<std::string> readTokenizerJson(const std::string& path);
+
+} // namespace vq

@@ -1,0 +1,1 @@
+#include "vq/version.h"
