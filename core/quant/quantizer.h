@@ -1,0 +1,61 @@
+#pragma once
+
+#include "common/matrix.h"
+#include "common/runcontrol.h"
+#include "quant/bitbudget.h"
+#include "quant/paramschema.h"
+#include "quant/quantizedtable.h"
+
+#include <span>
+#include <string>
+#include <vector>
+
+namespace vq {
+
+// What fit() trains on: the table and optional per-token weights f_t >= 0 (empty: uniform).
+// Every VQ objective is the f-weighted row MSE sum_t f_t ||e_t - ê_t||^2 (METHODS.md).
+struct FitInput {
+    const Matrix& table;
+    std::span<const float> weights; // empty or table.rows entries
+};
+
+// One quantization method. Stateless: every call gets what it needs; implementations are
+// thread-safe. Adding a method = one new unit in core/quant/methods plus one line in registry.cpp.
+class Quantizer {
+public:
+    virtual ~Quantizer() = default;
+
+    virtual std::string name() const = 0; // registry key, used in specs: "rtn", "q4_0", "pq", "grvq", "carvq", "aqlm", "crvq"
+    virtual std::string label() const = 0; // "RTN (scalar)"
+    virtual std::string description() const = 0; // one paragraph
+    virtual const ParamSchema& schema() const = 0;
+    virtual std::vector<Preset> presets() const { return {}; }
+    // True for scalar/block baselines (drawn as reference in trade-off plots).
+    virtual bool isBaseline() const { return false; }
+
+    // Checks spec against the schema and the table shape (h must divide dim, codebooks no larger than
+    // the data, at most 32 bits per code ...). Returns the resolved spec; throws vq::Error(InvalidArgument)
+    // with a message that names the parameter. Called by estimate() and fit() before any work.
+    virtual QuantSpec validate(const QuantSpec& spec, int64_t rows, int64_t dim) const;
+
+    // The exact bit budget fit() will produce for a rows x dim table, without training.
+    virtual BitBudget estimate(const QuantSpec& spec, int64_t rows, int64_t dim) const = 0;
+
+    // Advice that does not block a run ("20000 rows for 65536 centroids: under 39 vectors per centroid").
+    virtual std::vector<std::string> warnings(const QuantSpec& spec, int64_t rows, int64_t dim) const
+    {
+        (void)spec;
+        (void)rows;
+        (void)dim;
+        return {};
+    }
+
+    // Trains and encodes. Same seed and thread count in control give bit-identical arrays. Reports
+    // progress with stage names, honours cancel within a fraction of a second (throws vq::Cancelled).
+    virtual QuantizedTable fit(const FitInput& input, const QuantSpec& spec, RunControl& control) const = 0;
+
+    // Decodes rows of a table this method produced (possibly loaded back from an artifact).
+    virtual void decodeRows(const QuantizedTable& table, std::span<const int64_t> rowIds, float* out) const = 0;
+};
+
+} // namespace vq
