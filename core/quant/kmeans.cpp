@@ -28,16 +28,6 @@ int resolveThreads(int threads)
     return threads > 0 ? threads : omp_get_max_threads();
 }
 
-float squaredDistance(const float* a, const float* b, int64_t d)
-{
-    float s = 0.0f;
-    for (int64_t j = 0; j < d; ++j) {
-        const float t = a[j] - b[j];
-        s += t * t;
-    }
-    return s;
-}
-
 // Index i such that the running sum of values first exceeds target; values[i] > 0 for the result
 // unless every value is 0 (then the last positive one, or n - 1).
 int64_t pickByCumulative(const std::vector<double>& chunkSums, const std::vector<double>& values, double target)
@@ -79,6 +69,10 @@ Matrix initPlusPlus(
     std::vector<double> cost(static_cast<size_t>(n)); // w_i * D(x_i)^2
     std::vector<float> minD(static_cast<size_t>(n));
     std::vector<double> chunkSums(static_cast<size_t>(nChunks));
+    std::vector<float> xt(static_cast<size_t>(n * d));
+    for (int64_t i = 0; i < n; ++i)
+        for (int64_t q = 0; q < d; ++q)
+            xt[static_cast<size_t>(q * n + i)] = x.row(i)[q];
 
     // First centre: drawn with probability proportional to the weight.
     std::vector<double> wd(w.begin(), w.end());
@@ -116,14 +110,27 @@ Matrix initPlusPlus(
         const float* cj = c.row(j);
 #pragma omp parallel for num_threads(nt) schedule(static)
         for (int64_t ch = 0; ch < nChunks; ++ch) {
+            const int64_t begin = ch * kChunk;
+            const int64_t len = std::min(n, begin + kChunk) - begin;
+            // Column-major copy of the points: the distance loop runs across points and vectorises;
+            // each point's sum still adds its dimensions in order.
+            float acc[kChunk];
+            std::fill(acc, acc + len, 0.0f);
+            for (int64_t q = 0; q < d; ++q) {
+                const float* col = xt.data() + q * n + begin;
+                const float cq = cj[q];
+                for (int64_t i = 0; i < len; ++i) {
+                    const float t = col[i] - cq;
+                    acc[i] += t * t;
+                }
+            }
             double s = 0.0;
-            for (int64_t i = ch * kChunk; i < std::min(n, (ch + 1) * kChunk); ++i) {
-                const float dist = squaredDistance(x.row(i), cj, d);
-                float& m = minD[static_cast<size_t>(i)];
-                if (dist < m)
-                    m = dist;
-                const double ci = static_cast<double>(w[static_cast<size_t>(i)]) * m;
-                cost[static_cast<size_t>(i)] = ci;
+            for (int64_t i = 0; i < len; ++i) {
+                float& m = minD[static_cast<size_t>(begin + i)];
+                if (acc[i] < m)
+                    m = acc[i];
+                const double ci = static_cast<double>(w[static_cast<size_t>(begin + i)]) * m;
+                cost[static_cast<size_t>(begin + i)] = ci;
                 s += ci;
             }
             chunkSums[static_cast<size_t>(ch)] = s;

@@ -5,13 +5,72 @@
 #include <cblas.h>
 #include <omp.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <atomic>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <string>
 
 namespace vq {
+
+namespace {
+
+// value = row[j] + cn[j] for j in [0, kb); when the smallest value is below bestValue, bestIndex
+// becomes j0 + the first j holding it and the smallest value is returned (else bestValue). The same
+// result as a sequential scan with a strict '<', NaN never winning. SSE2 (every x86-64) runs it four
+// lanes at a time, each lane keeping its own first minimum; the lanes are merged by value, then index.
+inline float rowArgmin(const float* row, const float* cn, int64_t kb, float bestValue, int32_t& bestIndex, int64_t j0)
+{
+    float bv = bestValue;
+    int64_t bi = -1;
+    int64_t j = 0;
+#if defined(__SSE2__)
+    if (kb >= 4) {
+        __m128 vmin = _mm_set1_ps(bestValue);
+        __m128i vidx = _mm_set1_epi32(-1);
+        __m128i cur = _mm_setr_epi32(0, 1, 2, 3);
+        const __m128i four = _mm_set1_epi32(4);
+        for (; j + 4 <= kb; j += 4) {
+            const __m128 v = _mm_add_ps(_mm_loadu_ps(row + j), _mm_loadu_ps(cn + j));
+            const __m128 lt = _mm_cmplt_ps(v, vmin);
+            vmin = _mm_or_ps(_mm_and_ps(lt, v), _mm_andnot_ps(lt, vmin));
+            const __m128i lti = _mm_castps_si128(lt);
+            vidx = _mm_or_si128(_mm_and_si128(lti, cur), _mm_andnot_si128(lti, vidx));
+            cur = _mm_add_epi32(cur, four);
+        }
+        alignas(16) float lv[4];
+        alignas(16) int32_t li[4];
+        _mm_store_ps(lv, vmin);
+        _mm_store_si128(reinterpret_cast<__m128i*>(li), vidx);
+        for (int l = 0; l < 4; ++l) {
+            if (li[l] < 0)
+                continue;
+            if (lv[l] < bv || (lv[l] == bv && bi >= 0 && li[l] < bi)) {
+                bv = lv[l];
+                bi = li[l];
+            }
+        }
+    }
+#endif
+    for (; j < kb; ++j) {
+        const float v = row[j] + cn[j];
+        if (v < bv) {
+            bv = v;
+            bi = j;
+        }
+    }
+    if (bi < 0)
+        return bestValue;
+    bestIndex = static_cast<int32_t>(j0 + bi);
+    return bv;
+}
+
+} // namespace
 
 void useSingleThreadedBlas()
 {
@@ -76,7 +135,8 @@ void NearestCentroids::assign(
 
 #pragma omp parallel num_threads(nt)
     {
-        std::vector<float> block(static_cast<size_t>(kPointBlock * kCentroidBlock));
+        // Uninitialised: the GEMM writes every value before it is read.
+        const std::unique_ptr<float[]> block(new float[static_cast<size_t>(kPointBlock * kCentroidBlock)]);
         std::vector<float> best(static_cast<size_t>(kPointBlock));
         std::vector<int32_t> bestIdx(static_cast<size_t>(kPointBlock));
 
@@ -97,21 +157,13 @@ void NearestCentroids::assign(
                 // -2 x.c for the block; ||x||^2 is constant per row, so the argmin needs only ||c||^2 - 2 x.c.
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(m), static_cast<int>(kb),
                     static_cast<int>(d), -2.0f, points.row(i0), static_cast<int>(points.stride), m_centroids.row(j0),
-                    static_cast<int>(d), 0.0f, block.data(), static_cast<int>(kb));
+                    static_cast<int>(d), 0.0f, block.get(), static_cast<int>(kb));
                 const float* cn = m_norms.data() + j0;
                 for (int64_t i = 0; i < m; ++i) {
-                    const float* row = block.data() + i * kb;
-                    float bv = best[static_cast<size_t>(i)];
-                    int32_t bi = bestIdx[static_cast<size_t>(i)];
-                    for (int64_t j = 0; j < kb; ++j) {
-                        const float v = cn[j] + row[j];
-                        if (v < bv) {
-                            bv = v;
-                            bi = static_cast<int32_t>(j0 + j);
-                        }
-                    }
+                    const float* row = block.get() + i * kb;
+                    const float bv
+                        = rowArgmin(row, cn, kb, best[static_cast<size_t>(i)], bestIdx[static_cast<size_t>(i)], j0);
                     best[static_cast<size_t>(i)] = bv;
-                    bestIdx[static_cast<size_t>(i)] = bi;
                 }
             }
             for (int64_t i = 0; i < m; ++i) {
