@@ -25,7 +25,8 @@ class Quantizer {
 public:
     virtual ~Quantizer() = default;
 
-    virtual std::string name() const = 0; // registry key, used in specs: "rtn", "q4_0", "pq", "grvq", "carvq", "aqlm", "crvq"
+    virtual std::string
+    name() const = 0; // registry key, used in specs: "rtn", "q4_0", "pq", "grvq", "carvq", "aqlm", "crvq"
     virtual std::string label() const = 0; // "RTN (scalar)"
     virtual std::string description() const = 0; // one paragraph
     virtual const ParamSchema& schema() const = 0;
