@@ -1,6 +1,7 @@
 #include "quant/registry.h"
 
 #include "common/error.h"
+#include "quant/methods/rtn.h"
 
 namespace vq {
 
@@ -17,7 +18,9 @@ template <class Method> const Quantizer* instance()
 const std::vector<const Quantizer*>& allQuantizers()
 {
     // One line per method, in display order.
-    static const std::vector<const Quantizer*> list = {};
+    static const std::vector<const Quantizer*> list = {
+        instance<RtnQuantizer>(),
+    };
     return list;
 }
 

@@ -1,9 +1,12 @@
 #include "common/error.h"
+#include "npyglove.h"
 #include "quant/bitbudget.h"
 #include "quant/paramschema.h"
 #include "quant/quantizedtable.h"
 #include "quant/quantspec.h"
 #include "quant/registry.h"
+#include "quantchecks.h"
+#include "testutil.h"
 
 #include <QTest>
 
@@ -207,6 +210,64 @@ private slots:
             [] { vq::quantizer("no-such-method"); }, vq::ErrorKind::InvalidArgument, { "'no-such-method'", "known:" });
         for (const vq::Quantizer* q : vq::allQuantizers())
             QCOMPARE(&vq::quantizer(q->name()), q);
+    }
+    // Every registered method on the first 512 rows x 96 columns of the real table (96 = 3 * 32 suits
+    // the block formats), with its default parameters.
+    void everyMethodEstimatesItsBitsExactly()
+    {
+        const vq::Matrix e = vqtest::readNpyF32(vqtest::dataPath("reference-512x100-f32.npy"), 512, 96);
+        QVERIFY(!vq::allQuantizers().empty());
+        for (const vq::Quantizer* q : vq::allQuantizers()) {
+            vqtest::checkEstimateMatchesFit(*q, e, vq::QuantSpec { q->name(), {} });
+            if (QTest::currentTestFailed())
+                return;
+            // the schema's JSON lists every parameter the resolved spec holds
+            const vq::QuantSpec resolved = q->validate(vq::QuantSpec { q->name(), {} }, e.rows, e.cols);
+            QCOMPARE(resolved.params.size(), q->schema().params.size());
+            QVERIFY(!q->label().empty() && !q->description().empty());
+            for (const auto& preset : q->presets())
+                QCOMPARE(preset.spec.method, q->name());
+        }
+    }
+
+    void decodeRowsMatchesDecodeAll()
+    {
+        const vq::Matrix e = vqtest::readNpyF32(vqtest::dataPath("reference-512x100-f32.npy"), 512, 96);
+        const std::vector<int64_t> ids { 511, 0, 17, 17, 300, 2 }; // any order, repeats allowed
+        for (const vq::Quantizer* q : vq::allQuantizers()) {
+            const vq::QuantizedTable t = vqtest::fitWith(*q, e, vq::QuantSpec { q->name(), {} }, 3, 0);
+            const vq::Matrix all = t.decodeAll();
+            QCOMPARE(all.rows, e.rows);
+            QCOMPARE(all.cols, e.cols);
+            std::vector<float> some(ids.size() * static_cast<size_t>(e.cols));
+            t.decodeRows(ids, some.data());
+            for (size_t i = 0; i < ids.size(); ++i)
+                for (int64_t j = 0; j < e.cols; ++j)
+                    QCOMPARE(some[i * static_cast<size_t>(e.cols) + static_cast<size_t>(j)], all.at(ids[i], j));
+            const std::vector<int64_t> outside { 512 };
+            expectError([&] { t.decodeRows(outside, some.data()); }, vq::ErrorKind::InvalidArgument, { "row 512" });
+        }
+    }
+
+    void validateRefusesForeignSpecsAndEmptyTables()
+    {
+        for (const vq::Quantizer* q : vq::allQuantizers()) {
+            expectError(
+                [&] {
+                    q->validate(vq::QuantSpec { "not-" + q->name(), {} }, 10, 96);
+                },
+                vq::ErrorKind::InvalidArgument, { "given to method" });
+            expectError(
+                [&] {
+                    q->estimate(vq::QuantSpec { q->name(), {} }, 0, 96);
+                },
+                vq::ErrorKind::InvalidArgument, { "empty" });
+            expectError(
+                [&] {
+                    q->estimate(vq::QuantSpec { q->name(), { { "no_such_param", 1 } } }, 10, 96);
+                },
+                vq::ErrorKind::InvalidArgument, { "'no_such_param'" });
+        }
     }
 };
 
