@@ -22,11 +22,11 @@ namespace {
 // string; compare names instead.
 QString name(vq::ErrorKind kind)
 {
-    return QString::fromLatin1(vq::toString(kind));
+    return QString::fromLatin1(vq::nameOf(kind));
 }
 QString name(vq::DType dtype)
 {
-    return QString::fromLatin1(vq::toString(dtype));
+    return QString::fromLatin1(vq::nameOf(dtype));
 }
 
 bool sameBits(const std::vector<float>& a, const std::vector<float>& b)
