@@ -117,7 +117,7 @@ void detectTiedHead(const TensorReader& reader, EmbeddingTable& table)
         rule("output.weight");
     } else {
         table.tiedHead.reset();
-        table.tiedReason = "unknown (" + format + " files do not describe an output head)";
+        table.tiedReason = format + " files do not describe an output head";
     }
 }
 

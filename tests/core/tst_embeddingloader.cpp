@@ -301,8 +301,8 @@ private slots:
         QTest::newRow("untied") << R"({"tie_word_embeddings": false})" << 0 << "config.json tie_word_embeddings=false";
         QTest::newRow("nested text_config")
             << R"({"text_config": {"tie_word_embeddings": true}})" << 1 << "config.json tie_word_embeddings=true";
-        QTest::newRow("key absent") << R"({"hidden_size": 2})" << -1 << "unknown";
-        QTest::newRow("not json") << "{oops" << -1 << "unknown";
+        QTest::newRow("key absent") << R"({"hidden_size": 2})" << -1 << "NumPy files do not describe";
+        QTest::newRow("not json") << "{oops" << -1 << "NumPy files do not describe";
     }
     void configDecidesTiedHead()
     {
