@@ -6,6 +6,7 @@
 #include <QChart>
 #include <QContextMenuEvent>
 #include <QFileDialog>
+#include <QGraphicsLayout>
 #include <QImage>
 #include <QLineSeries>
 #include <QMenu>
@@ -20,6 +21,20 @@
 
 namespace vq {
 
+namespace {
+
+double niceStep(double rough)
+{
+    if (!(rough > 0) || !std::isfinite(rough))
+        return 1.0;
+    const double magnitude = std::pow(10.0, std::floor(std::log10(rough)));
+    const double scaled = rough / magnitude;
+    const double nice = scaled <= 1.0 ? 1.0 : scaled <= 2.0 ? 2.0 : scaled <= 5.0 ? 5.0 : 10.0;
+    return nice * magnitude;
+}
+
+} // namespace
+
 HistogramChart::HistogramChart(QWidget* parent)
     : QChartView(parent)
 {
@@ -28,6 +43,8 @@ HistogramChart::HistogramChart(QWidget* parent)
     chart->setAnimationOptions(QChart::NoAnimation);
     chart->setMargins(QMargins(4, 4, 4, 4));
     chart->setBackgroundRoundness(0);
+    // No grey band between the view's edge and the chart background.
+    chart->layout()->setContentsMargins(0, 0, 0, 0);
 
     m_upper = new QLineSeries(chart);
     m_area = new QAreaSeries(m_upper);
@@ -40,7 +57,7 @@ HistogramChart::HistogramChart(QWidget* parent)
 
     m_axisX = new QValueAxis(chart);
     m_axisY = new QValueAxis(chart);
-    m_axisX->setLabelFormat(QStringLiteral("%.3g"));
+    m_axisX->setLabelFormat(QStringLiteral("%g"));
     m_axisY->setLabelFormat(QStringLiteral("%d"));
     chart->addAxis(m_axisX, Qt::AlignBottom);
     chart->addAxis(m_axisY, Qt::AlignLeft);
@@ -112,6 +129,10 @@ void HistogramChart::rebuild()
         hi += 0.5;
     }
     m_axisX->setRange(lo, hi);
+    // Round tick values (1, 2 or 5 times a power of ten) while the axis spans exactly [lo, hi].
+    m_axisX->setTickType(QValueAxis::TicksDynamic);
+    m_axisX->setTickAnchor(0.0);
+    m_axisX->setTickInterval(niceStep((hi - lo) / 6.0));
     m_axisY->setRange(0, std::max<double>(1.0, double(top) * 1.05));
     m_axisY->applyNiceNumbers();
 }

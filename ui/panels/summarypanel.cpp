@@ -27,11 +27,14 @@ QTableView* makeTableView(QAbstractItemModel* model, QWidget* parent)
     auto* view = new QTableView(parent);
     view->setModel(model);
     view->verticalHeader()->hide();
-    view->horizontalHeader()->setStretchLastSection(true);
+    view->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     view->setSelectionBehavior(QAbstractItemView::SelectRows);
     view->setEditTriggers(QAbstractItemView::NoEditTriggers);
     view->setAlternatingRowColors(true);
     view->setWordWrap(false);
+    // As tall as its rows, so a short table does not leave an empty white box.
+    view->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
+    view->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum);
     view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 6);
     return view;
 }
@@ -90,7 +93,10 @@ SummaryPanel::SummaryPanel(AppContext* context, QWidget* parent)
     percentileView->setObjectName(QStringLiteral("percentileView"));
     percentileView->setMinimumWidth(200);
     percentileView->setMaximumWidth(260);
-    normsLayout->addWidget(percentileView);
+    auto* percentileColumn = new QVBoxLayout;
+    percentileColumn->addWidget(percentileView);
+    percentileColumn->addStretch();
+    normsLayout->addLayout(percentileColumn);
     m_histogram = new HistogramChart(normsBox);
     m_histogram->setObjectName(QStringLiteral("rowNormHistogram"));
     m_histogram->setAxisTitles(tr("row L2 norm"), tr("rows"));
@@ -105,7 +111,8 @@ SummaryPanel::SummaryPanel(AppContext* context, QWidget* parent)
     outlierLayout->addWidget(outlierLabel);
     m_outlierView = makeTableView(m_outliers, outlierBox);
     m_outlierView->setObjectName(QStringLiteral("outlierView"));
-    outlierLayout->addWidget(m_outlierView, 1);
+    outlierLayout->addWidget(m_outlierView);
+    outlierLayout->addStretch();
     outlierBox->setMinimumWidth(220);
     outlierBox->setMaximumWidth(300);
 

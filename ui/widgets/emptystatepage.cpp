@@ -1,6 +1,7 @@
 #include "emptystatepage.h"
 
 #include <QAction>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QToolButton>
@@ -24,7 +25,11 @@ QToolButton* makeButton(QAction* action, QWidget* parent)
 EmptyStatePage::EmptyStatePage(QAction* openAction, QAction* openSampleAction, QWidget* parent)
     : QWidget(parent)
 {
-    auto* heading = new QLabel(tr("No table loaded"), this);
+    // A fixed-width card in the middle of the page; the grid's empty rows and columns centre it.
+    auto* card = new QWidget(this);
+    card->setFixedWidth(560);
+
+    auto* heading = new QLabel(tr("No table loaded"), card);
     QFont headingFont = heading->font();
     headingFont.setPointSizeF(headingFont.pointSizeF() * 1.6);
     headingFont.setBold(true);
@@ -32,29 +37,34 @@ EmptyStatePage::EmptyStatePage(QAction* openAction, QAction* openSampleAction, Q
     heading->setAlignment(Qt::AlignCenter);
 
     auto* text = new QLabel(tr("Open a checkpoint (safetensors, GGUF, HDF5 or NumPy) to inspect its token-embedding "
-                               "table, or drop a file onto this window. The sample is 20000 GloVe word vectors."),
-        this);
+                               "table, or drop a file onto this window. The sample is a table of 20000 GloVe word "
+                               "vectors."),
+        card);
     text->setWordWrap(true);
     text->setAlignment(Qt::AlignCenter);
-    text->setMaximumWidth(520);
 
     auto* buttons = new QHBoxLayout;
     buttons->addStretch();
-    QToolButton* open = makeButton(openAction, this);
+    QToolButton* open = makeButton(openAction, card);
     open->setObjectName(QStringLiteral("emptyOpenButton"));
     buttons->addWidget(open);
-    QToolButton* sample = makeButton(openSampleAction, this);
+    QToolButton* sample = makeButton(openSampleAction, card);
     sample->setObjectName(QStringLiteral("emptySampleButton"));
     buttons->addWidget(sample);
     buttons->addStretch();
 
-    auto* layout = new QVBoxLayout(this);
-    layout->addStretch();
-    layout->addWidget(heading);
-    layout->addWidget(text, 0, Qt::AlignHCenter);
-    layout->addSpacing(16);
-    layout->addLayout(buttons);
-    layout->addStretch(2);
+    auto* cardLayout = new QVBoxLayout(card);
+    cardLayout->addWidget(heading);
+    cardLayout->addWidget(text);
+    cardLayout->addSpacing(16);
+    cardLayout->addLayout(buttons);
+
+    auto* layout = new QGridLayout(this);
+    layout->addWidget(card, 1, 1);
+    layout->setRowStretch(0, 2);
+    layout->setRowStretch(2, 3);
+    layout->setColumnStretch(0, 1);
+    layout->setColumnStretch(2, 1);
 }
 
 } // namespace vq
