@@ -173,6 +173,8 @@ void LoadRunner::run(
         if (!selectionReason.empty())
             table->source.selectionReason = selectionReason;
         control.throwIfCancelled();
+        // Switch the status text to the statistics stage even before core's first report.
+        control.report("statistics", 0.0);
         auto stats = std::make_shared<const TableStats>(computeTableStats(table->values, control));
         control.throwIfCancelled();
 
