@@ -15,6 +15,7 @@
 #include <QLabel>
 #include <QTableView>
 #include <QVBoxLayout>
+#include <algorithm>
 
 namespace vq {
 
@@ -32,10 +33,17 @@ QTableView* makeTableView(QAbstractItemModel* model, QWidget* parent)
     view->setEditTriggers(QAbstractItemView::NoEditTriggers);
     view->setAlternatingRowColors(true);
     view->setWordWrap(false);
-    // As tall as its rows, so a short table does not leave an empty white box.
-    view->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
-    view->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum);
     view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 6);
+    // Exactly as tall as its rows (up to a limit), so a short table leaves no empty white box.
+    view->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
+    auto fit = [view] {
+        constexpr int kMaxVisibleRows = 16;
+        const int rows = std::min(view->model()->rowCount(), kMaxVisibleRows);
+        view->setFixedHeight(view->horizontalHeader()->sizeHint().height()
+            + rows * view->verticalHeader()->defaultSectionSize() + 2 * view->frameWidth());
+    };
+    QObject::connect(model, &QAbstractItemModel::modelReset, view, fit);
+    fit();
     return view;
 }
 
@@ -190,11 +198,14 @@ void SummaryPanel::updateFromContext()
     setField(QStringLiteral("checksum"), display::text(source.checksum));
 
     setField(QStringLiteral("shape"), display::shape({ table->rows(), table->dim() }));
-    QString tied = tr("unknown");
-    if (table->tiedHead)
+    // The loader's reason already says "unknown (...)" when it cannot tell.
+    const QString tiedReason = display::text(table->tiedReason);
+    QString tied = tiedReason.isEmpty() ? tr("unknown") : tiedReason;
+    if (table->tiedHead) {
         tied = *table->tiedHead ? tr("yes") : tr("no");
-    if (!table->tiedReason.empty())
-        tied += u" (" + display::text(table->tiedReason) + u')';
+        if (!tiedReason.isEmpty())
+            tied += u" (" + tiedReason + u')';
+    }
     setField(QStringLiteral("tiedHead"), tied);
 
     if (table->tokens.empty()) {
