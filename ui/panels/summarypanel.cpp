@@ -69,7 +69,7 @@ SummaryPanel::SummaryPanel(AppContext* context, QWidget* parent)
     addField(sourceForm, QStringLiteral("format"), tr("Format"));
     addField(sourceForm, QStringLiteral("tensor"), tr("Tensor"));
     addField(sourceForm, QStringLiteral("reason"), tr("Picked because"));
-    addField(sourceForm, QStringLiteral("dtype"), tr("Stored dtype"));
+    addField(sourceForm, QStringLiteral("dtype"), tr("Stored as"));
     addField(sourceForm, QStringLiteral("checksum"), tr("Checksum"));
     m_fields.value(QStringLiteral("checksum"))->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
 
@@ -194,7 +194,7 @@ void SummaryPanel::updateFromContext()
     setField(QStringLiteral("tensor"), display::text(source.tensor));
     setField(QStringLiteral("reason"), display::text(source.selectionReason));
     setField(QStringLiteral("dtype"),
-        tr("%1, stored as %2").arg(display::text(source.dtype), display::shape(source.storedShape)));
+        tr("%1, %2 (loaded as float32)").arg(display::text(source.dtype), display::shape(source.storedShape)));
     setField(QStringLiteral("checksum"), display::text(source.checksum));
 
     setField(QStringLiteral("shape"), display::shape({ table->rows(), table->dim() }));
