@@ -1,6 +1,5 @@
 #include "common/error.h"
 #include "common/halffloat.h"
-#include "npyglove.h"
 #include "quant/methods/rtn.h"
 #include "quant/registry.h"
 #include "quantchecks.h"
@@ -20,7 +19,7 @@ namespace {
 // error figures and fast in a test.
 const vq::Matrix& glove()
 {
-    static const vq::Matrix m = vqtest::readNpyF32(vqtest::sharedPath("glove-20k.npy"), 4000);
+    static const vq::Matrix m = vqtest::readNpySlice(vqtest::sharedPath("glove-20k.npy"), 4000);
     return m;
 }
 
