@@ -320,6 +320,16 @@ private slots:
         QVERIFY(reports > 1);
         QVERIFY(finished);
 
+        // cancelled while running: the first progress report after a block raises the flag
+        vq::RunControl midway;
+        midway.threads = 1;
+        midway.setProgressCallback([&](std::string_view, double f) {
+            if (f > 0)
+                midway.cancel();
+        });
+        QVERIFY_THROWS_EXCEPTION(
+            vq::Cancelled, vq::quantizer("rtn").fit(vq::FitInput { glove(), {} }, rtnSpec(4, 0, "sym"), midway));
+
         vq::RunControl cancelled;
         cancelled.cancel();
         QVERIFY_THROWS_EXCEPTION(

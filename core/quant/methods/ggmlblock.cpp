@@ -84,6 +84,7 @@ BitBudget GgmlBlockQuantizer::estimate(const QuantSpec& spec, int64_t rows, int6
 
 QuantizedTable GgmlBlockQuantizer::fit(const FitInput& input, const QuantSpec& spec, RunControl& control) const
 {
+    checkFitInput(input, name());
     const Matrix& e = input.table;
     QuantizedTable t;
     t.spec = validate(spec, e.rows, e.cols);
