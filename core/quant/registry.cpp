@@ -1,6 +1,7 @@
 #include "quant/registry.h"
 
 #include "common/error.h"
+#include "quant/methods/ggmlblock.h"
 #include "quant/methods/rtn.h"
 
 namespace vq {
@@ -20,6 +21,8 @@ const std::vector<const Quantizer*>& allQuantizers()
     // One line per method, in display order.
     static const std::vector<const Quantizer*> list = {
         instance<RtnQuantizer>(),
+        instance<Q8_0Quantizer>(),
+        instance<Q4_0Quantizer>(),
     };
     return list;
 }
