@@ -1,6 +1,7 @@
 #include "quant/registry.h"
 
 #include "common/error.h"
+#include "quant/methods/grvq.h"
 #include "quant/methods/pq.h"
 #include "quant/methods/rtn.h"
 
@@ -22,6 +23,7 @@ const std::vector<const Quantizer*>& allQuantizers()
     static const std::vector<const Quantizer*> list = {
         instance<RtnQuantizer>(),
         instance<PqQuantizer>(),
+        instance<GrvqQuantizer>(),
     };
     return list;
 }
