@@ -2,6 +2,8 @@
 
 #include "common/error.h"
 #include "quant/methods/ggmlblock.h"
+#include "quant/methods/grvq.h"
+#include "quant/methods/pq.h"
 #include "quant/methods/rtn.h"
 
 namespace vq {
@@ -23,6 +25,8 @@ const std::vector<const Quantizer*>& allQuantizers()
         instance<RtnQuantizer>(),
         instance<Q8_0Quantizer>(),
         instance<Q4_0Quantizer>(),
+        instance<PqQuantizer>(),
+        instance<GrvqQuantizer>(),
     };
     return list;
 }
