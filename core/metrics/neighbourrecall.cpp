@@ -1,0 +1,210 @@
+#include "metrics/neighbourrecall.h"
+
+#include "common/error.h"
+#include "metrics/parallel.h"
+#include "metrics/rowsample.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+namespace vq {
+
+namespace {
+
+struct Candidate {
+    float score;
+    int64_t row;
+};
+
+// "a is a worse neighbour than b": lower cosine, or the same cosine and a larger row index.
+bool worse(const Candidate& a, const Candidate& b)
+{
+    return a.score < b.score || (a.score == b.score && a.row > b.row);
+}
+
+// A bounded heap of the k best candidates seen so far; its front is the worst of them.
+class TopK {
+public:
+    explicit TopK(int k)
+        : m_k(static_cast<size_t>(k))
+    {
+        m_items.reserve(m_k);
+    }
+
+    void offer(float score, int64_t row)
+    {
+        const Candidate c { score, row };
+        // std::*_heap with "better" as the comparator keeps the worst candidate at the front.
+        const auto better = [](const Candidate& a, const Candidate& b) { return worse(b, a); };
+        if (m_items.size() < m_k) {
+            m_items.push_back(c);
+            std::push_heap(m_items.begin(), m_items.end(), better);
+        } else if (worse(m_items.front(), c)) {
+            std::pop_heap(m_items.begin(), m_items.end(), better);
+            m_items.back() = c;
+            std::push_heap(m_items.begin(), m_items.end(), better);
+        }
+    }
+
+    // Nearest first, -1 padded to k.
+    void write(int64_t* out) const
+    {
+        std::vector<Candidate> sorted = m_items;
+        std::sort(sorted.begin(), sorted.end(), [](const Candidate& a, const Candidate& b) { return worse(b, a); });
+        for (size_t i = 0; i < m_k; ++i)
+            out[i] = i < sorted.size() ? sorted[i].row : -1;
+    }
+
+private:
+    size_t m_k;
+    std::vector<Candidate> m_items;
+};
+
+// 1 / ||row|| per row (0 for a zero row), computed in double.
+std::vector<float> inverseNorms(const Matrix& table, RunControl& control)
+{
+    std::vector<float> inv(static_cast<size_t>(table.rows));
+    const int64_t n = table.cols;
+#pragma omp parallel for schedule(static) num_threads(detail::metricThreads(control))
+    for (int64_t t = 0; t < table.rows; ++t) {
+        const float* r = table.row(t);
+        double s = 0;
+#pragma omp simd reduction(+ : s)
+        for (int64_t j = 0; j < n; ++j)
+            s += static_cast<double>(r[j]) * r[j];
+        inv[static_cast<size_t>(t)] = s > 0 ? static_cast<float>(1.0 / std::sqrt(s)) : 0.f;
+    }
+    return inv;
+}
+
+} // namespace
+
+std::vector<int64_t> cosineNearestRows(const Matrix& table, const std::vector<int64_t>& queryRows, int k,
+    int64_t blockRows, RunControl& control, const char* stage, double progressFrom, double progressTo)
+{
+    const int64_t rows = table.rows;
+    const int64_t n = table.cols;
+    const int64_t q = static_cast<int64_t>(queryRows.size());
+    if (k < 1)
+        throw Error(ErrorKind::InvalidArgument, "", "nearest rows: k must be >= 1 (got " + std::to_string(k) + ")");
+    for (int64_t r : queryRows)
+        if (r < 0 || r >= rows)
+            throw Error(ErrorKind::InvalidArgument, "",
+                "nearest rows: query row " + std::to_string(r) + " outside a table of " + std::to_string(rows)
+                    + " rows");
+    std::vector<int64_t> out(static_cast<size_t>(q * k), -1);
+    if (q == 0)
+        return out;
+    const int threads = detail::metricThreads(control);
+    const std::vector<float> inv = inverseNorms(table, control);
+
+    // Unit-norm queries: the GEMM gives q̂·e_j, times 1/||e_j|| a cosine.
+    Matrix queries(q, n);
+    for (int64_t i = 0; i < q; ++i) {
+        const float* src = table.row(queryRows[static_cast<size_t>(i)]);
+        const double s = inv[static_cast<size_t>(queryRows[static_cast<size_t>(i)])];
+        float* dst = queries.row(i);
+        for (int64_t j = 0; j < n; ++j)
+            dst[j] = static_cast<float>(src[j] * s);
+    }
+
+    const int64_t block = std::clamp<int64_t>(blockRows, 1, rows);
+    std::vector<float> scores(static_cast<size_t>(q * block));
+    std::vector<TopK> heaps(static_cast<size_t>(q), TopK(k));
+    const int64_t blocks = (rows + block - 1) / block;
+    for (int64_t b = 0; b < blocks; ++b) {
+        control.throwIfCancelled();
+        const int64_t r0 = b * block;
+        const int64_t len = std::min(block, rows - r0);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(q), static_cast<int>(len),
+            static_cast<int>(n), 1.f, queries.values.data(), static_cast<int>(n), table.row(r0), static_cast<int>(n),
+            0.f, scores.data(), static_cast<int>(len));
+#pragma omp parallel for schedule(static) num_threads(threads)
+        for (int64_t i = 0; i < q; ++i) {
+            const int64_t self = queryRows[static_cast<size_t>(i)];
+            if (inv[static_cast<size_t>(self)] == 0)
+                continue; // a zero query has no direction, hence no neighbours
+            TopK& heap = heaps[static_cast<size_t>(i)];
+            const float* s = scores.data() + i * len;
+            for (int64_t j = 0; j < len; ++j) {
+                const int64_t row = r0 + j;
+                const float w = inv[static_cast<size_t>(row)];
+                const float cosine = s[j] * w;
+                if (row == self || w == 0 || std::isnan(cosine))
+                    continue;
+                heap.offer(cosine, row);
+            }
+        }
+        control.report(stage, progressFrom + (progressTo - progressFrom) * static_cast<double>(b + 1) / blocks);
+    }
+    for (int64_t i = 0; i < q; ++i)
+        heaps[static_cast<size_t>(i)].write(out.data() + i * k);
+    return out;
+}
+
+NeighbourRecall computeNeighbourRecall(
+    const Matrix& ref, const Matrix& recon, const NeighbourRecallOptions& options, RunControl& control)
+{
+    constexpr const char* kStage = "neighbour recall";
+    if (ref.empty() || ref.rows != recon.rows || ref.cols != recon.cols)
+        throw Error(ErrorKind::InvalidArgument, "",
+            "neighbour recall: the table (" + std::to_string(ref.rows) + " x " + std::to_string(ref.cols)
+                + ") and its reconstruction (" + std::to_string(recon.rows) + " x " + std::to_string(recon.cols)
+                + ") must have the same non-empty shape");
+    if (options.k < 1 || options.k > ref.rows - 1)
+        throw Error(ErrorKind::InvalidArgument, "",
+            "neighbour recall: k = " + std::to_string(options.k)
+                + " needs 1 <= k <= rows - 1 = " + std::to_string(ref.rows - 1));
+
+    // Queries: a seeded sample of the rows of E that have a direction.
+    const std::vector<float> inv = inverseNorms(ref, control);
+    std::vector<int64_t> candidates;
+    candidates.reserve(static_cast<size_t>(ref.rows));
+    for (int64_t t = 0; t < ref.rows; ++t)
+        if (inv[static_cast<size_t>(t)] > 0)
+            candidates.push_back(t);
+    NeighbourRecall r;
+    r.k = options.k;
+    for (int64_t i :
+        sampleRows(static_cast<int64_t>(candidates.size()), std::max<int64_t>(options.queries, 0), control.seed))
+        r.queryRows.push_back(candidates[static_cast<size_t>(i)]);
+
+    control.report(kStage, 0);
+    r.refNeighbours = cosineNearestRows(ref, r.queryRows, options.k, options.blockRows, control, kStage, 0, 0.5);
+    r.reconNeighbours = cosineNearestRows(recon, r.queryRows, options.k, options.blockRows, control, kStage, 0.5, 1);
+
+    const size_t k = static_cast<size_t>(options.k);
+    r.perQuery.resize(r.queryRows.size());
+    double sum = 0;
+    r.min = r.queryRows.empty() ? 0 : 1;
+    for (size_t i = 0; i < r.queryRows.size(); ++i) {
+        std::vector<int64_t> a(r.refNeighbours.begin() + i * k, r.refNeighbours.begin() + (i + 1) * k);
+        std::vector<int64_t> b(r.reconNeighbours.begin() + i * k, r.reconNeighbours.begin() + (i + 1) * k);
+        std::sort(a.begin(), a.end());
+        std::sort(b.begin(), b.end());
+        size_t common = 0;
+        for (size_t x = 0, y = 0; x < k && y < k;) {
+            if (a[x] < b[y]) {
+                ++x;
+            } else if (b[y] < a[x]) {
+                ++y;
+            } else {
+                common += a[x] >= 0 ? 1 : 0; // -1 pads are not neighbours
+                ++x;
+                ++y;
+            }
+        }
+        const double recall = static_cast<double>(common) / static_cast<double>(k);
+        r.perQuery[i] = recall;
+        sum += recall;
+        r.min = std::min(r.min, recall);
+    }
+    r.mean = r.queryRows.empty() ? 0 : sum / static_cast<double>(r.queryRows.size());
+    return r;
+}
+
+} // namespace vq
