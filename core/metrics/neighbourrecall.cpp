@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "metrics/parallel.h"
 #include "metrics/rowsample.h"
+#include "metrics/topk.h"
 
 #include <cblas.h>
 
@@ -14,55 +15,6 @@
 namespace vq {
 
 namespace {
-
-struct Candidate {
-    float score;
-    int64_t row;
-};
-
-// "a is a worse neighbour than b": lower cosine, or the same cosine and a larger row index.
-bool worse(const Candidate& a, const Candidate& b)
-{
-    return a.score < b.score || (a.score == b.score && a.row > b.row);
-}
-
-// A bounded heap of the k best candidates seen so far; its front is the worst of them.
-class TopK {
-public:
-    explicit TopK(int k)
-        : m_k(static_cast<size_t>(k))
-    {
-        m_items.reserve(m_k);
-    }
-
-    void offer(float score, int64_t row)
-    {
-        const Candidate c { score, row };
-        // std::*_heap with "better" as the comparator keeps the worst candidate at the front.
-        const auto better = [](const Candidate& a, const Candidate& b) { return worse(b, a); };
-        if (m_items.size() < m_k) {
-            m_items.push_back(c);
-            std::push_heap(m_items.begin(), m_items.end(), better);
-        } else if (worse(m_items.front(), c)) {
-            std::pop_heap(m_items.begin(), m_items.end(), better);
-            m_items.back() = c;
-            std::push_heap(m_items.begin(), m_items.end(), better);
-        }
-    }
-
-    // Nearest first, -1 padded to k.
-    void write(int64_t* out) const
-    {
-        std::vector<Candidate> sorted = m_items;
-        std::sort(sorted.begin(), sorted.end(), [](const Candidate& a, const Candidate& b) { return worse(b, a); });
-        for (size_t i = 0; i < m_k; ++i)
-            out[i] = i < sorted.size() ? sorted[i].row : -1;
-    }
-
-private:
-    size_t m_k;
-    std::vector<Candidate> m_items;
-};
 
 // 1 / ||row|| per row (0 for a zero row), computed in double.
 std::vector<float> inverseNorms(const Matrix& table, RunControl& control)
@@ -114,7 +66,7 @@ std::vector<int64_t> cosineNearestRows(const Matrix& table, const std::vector<in
 
     const int64_t block = std::clamp<int64_t>(blockRows, 1, rows);
     std::vector<float> scores(static_cast<size_t>(q * block));
-    std::vector<TopK> heaps(static_cast<size_t>(q), TopK(k));
+    std::vector<detail::TopK> heaps(static_cast<size_t>(q), detail::TopK(k));
     const int64_t blocks = (rows + block - 1) / block;
     for (int64_t b = 0; b < blocks; ++b) {
         control.throwIfCancelled();
@@ -128,7 +80,7 @@ std::vector<int64_t> cosineNearestRows(const Matrix& table, const std::vector<in
             const int64_t self = queryRows[static_cast<size_t>(i)];
             if (inv[static_cast<size_t>(self)] == 0)
                 continue; // a zero query has no direction, hence no neighbours
-            TopK& heap = heaps[static_cast<size_t>(i)];
+            detail::TopK& heap = heaps[static_cast<size_t>(i)];
             const float* s = scores.data() + i * len;
             for (int64_t j = 0; j < len; ++j) {
                 const int64_t row = r0 + j;
@@ -182,22 +134,8 @@ NeighbourRecall computeNeighbourRecall(
     double sum = 0;
     r.min = r.queryRows.empty() ? 0 : 1;
     for (size_t i = 0; i < r.queryRows.size(); ++i) {
-        std::vector<int64_t> a(r.refNeighbours.begin() + i * k, r.refNeighbours.begin() + (i + 1) * k);
-        std::vector<int64_t> b(r.reconNeighbours.begin() + i * k, r.reconNeighbours.begin() + (i + 1) * k);
-        std::sort(a.begin(), a.end());
-        std::sort(b.begin(), b.end());
-        size_t common = 0;
-        for (size_t x = 0, y = 0; x < k && y < k;) {
-            if (a[x] < b[y]) {
-                ++x;
-            } else if (b[y] < a[x]) {
-                ++y;
-            } else {
-                common += a[x] >= 0 ? 1 : 0; // -1 pads are not neighbours
-                ++x;
-                ++y;
-            }
-        }
+        const int64_t common
+            = detail::overlap(r.refNeighbours.data() + i * k, r.reconNeighbours.data() + i * k, options.k);
         const double recall = static_cast<double>(common) / static_cast<double>(k);
         r.perQuery[i] = recall;
         sum += recall;
