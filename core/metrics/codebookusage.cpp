@@ -3,7 +3,7 @@
 #include "common/error.h"
 #include "metrics/parallel.h"
 
-#include <atomic>
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -12,6 +12,7 @@ namespace vq {
 namespace {
 
 constexpr const char* kStage = "codebook usage";
+constexpr int64_t kTileRows = 256;
 
 Error layoutError(const std::string& what)
 {
@@ -68,32 +69,47 @@ template <typename T> CodebookUsage compute(std::span<const T> codes, const Code
     out.pooled.resize(static_cast<size_t>(l.stages));
     // First bad code per pair, as a flat index into codes (-1: none), reported after the loop.
     std::vector<int64_t> badIndex(static_cast<size_t>(pairs), -1);
-    std::atomic<int> done { 0 };
     control.report(kStage, 0);
 
-#pragma omp parallel for schedule(dynamic, 1) num_threads(detail::metricThreads(control))
     for (int p = 0; p < pairs; ++p) {
-        if (control.cancelled())
-            continue;
-        const int s = p / l.groups;
-        const int g = p % l.groups;
         CodeUsage& u = out.perGroup[static_cast<size_t>(p)];
-        u.stage = s;
-        u.group = g;
-        u.counts.assign(entries, 0);
-        const int64_t base = g * l.groupStride + s * l.stageStride;
-        for (int64_t t = 0; t < l.rows; ++t) {
-            const int64_t idx = base + t * l.rowStride;
-            // Through int64 so that negative int32 codes fail the range check.
-            const int64_t c = static_cast<int64_t>(codes[static_cast<size_t>(idx)]);
-            if (c < 0 || c >= static_cast<int64_t>(entries)) {
-                badIndex[static_cast<size_t>(p)] = idx;
-                break;
+        u.stage = p / l.groups;
+        u.group = p % l.groups;
+    }
+    // Each thread owns a contiguous range of (stage, group) pairs and walks the rows in tiles, so the
+    // codes of one row are read together instead of once per pair with a stride of a whole row.
+    const int threads = std::max(1, std::min(detail::metricThreads(control), pairs));
+#pragma omp parallel num_threads(threads)
+    {
+        const int team = omp_get_num_threads();
+        const int id = omp_get_thread_num();
+        const int p0 = static_cast<int>(static_cast<int64_t>(pairs) * id / team);
+        const int p1 = static_cast<int>(static_cast<int64_t>(pairs) * (id + 1) / team);
+        for (int p = p0; p < p1; ++p)
+            out.perGroup[static_cast<size_t>(p)].counts.assign(entries, 0);
+        for (int64_t t0 = 0; t0 < l.rows && !control.cancelled(); t0 += kTileRows) {
+            const int64_t t1 = std::min(l.rows, t0 + kTileRows);
+            for (int p = p0; p < p1; ++p) {
+                if (badIndex[static_cast<size_t>(p)] >= 0)
+                    continue;
+                int64_t* counts = out.perGroup[static_cast<size_t>(p)].counts.data();
+                const int64_t base = (p % l.groups) * l.groupStride + (p / l.groups) * l.stageStride;
+                for (int64_t t = t0; t < t1; ++t) {
+                    const int64_t idx = base + t * l.rowStride;
+                    // Through int64 so that negative int32 codes fail the range check.
+                    const int64_t c = static_cast<int64_t>(codes[static_cast<size_t>(idx)]);
+                    if (c < 0 || c >= static_cast<int64_t>(entries)) {
+                        badIndex[static_cast<size_t>(p)] = idx;
+                        break;
+                    }
+                    ++counts[c];
+                }
             }
-            ++u.counts[static_cast<size_t>(c)];
+            if (id == 0)
+                control.report(kStage, static_cast<double>(t1) / static_cast<double>(l.rows));
         }
-        summarise(u, l.bits);
-        control.report(kStage, static_cast<double>(done.fetch_add(1) + 1) / pairs);
+        for (int p = p0; p < p1; ++p)
+            summarise(out.perGroup[static_cast<size_t>(p)], l.bits);
     }
     control.throwIfCancelled();
 
