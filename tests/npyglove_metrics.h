@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
-#include <regex>
 #include <stdexcept>
 #include <string>
 
@@ -32,11 +31,23 @@ inline vq::Matrix readNpyF32(const std::string& path, int64_t maxRows = 0)
     if (header.find("'descr': '<f4'") == std::string::npos
         || header.find("'fortran_order': False") == std::string::npos)
         throw std::runtime_error(path + ": not '<f4' C order: " + header);
-    std::smatch shape;
-    if (!std::regex_search(header, shape, std::regex(R"('shape': \((\d+), (\d+)\))")))
+    // "'shape': (R, C)": two integers after the key (std::regex trips a GCC 12 warning under ASan).
+    const size_t key = header.find("'shape': (");
+    if (key == std::string::npos)
+        throw std::runtime_error(path + ": no shape: " + header);
+    size_t pos = key + 10;
+    const auto number = [&]() {
+        size_t used = 0;
+        const long long v = std::stoll(header.substr(pos), &used);
+        pos += used;
+        while (pos < header.size() && (header[pos] == ',' || header[pos] == ' '))
+            ++pos;
+        return static_cast<int64_t>(v);
+    };
+    int64_t rows = number();
+    const int64_t cols = number();
+    if (pos >= header.size() || header[pos] != ')')
         throw std::runtime_error(path + ": not a 2-D shape: " + header);
-    int64_t rows = std::stoll(shape[1].str());
-    const int64_t cols = std::stoll(shape[2].str());
     if (maxRows > 0 && maxRows < rows)
         rows = maxRows;
     vq::Matrix m(rows, cols);
