@@ -16,6 +16,8 @@ namespace vq {
 
 namespace {
 
+constexpr const char* kRecallStage = "neighbour recall";
+
 // 1 / ||row|| per row (0 for a zero row), computed in double.
 std::vector<float> inverseNorms(const Matrix& table, RunControl& control)
 {
@@ -98,20 +100,23 @@ std::vector<int64_t> cosineNearestRows(const Matrix& table, const std::vector<in
     return out;
 }
 
-NeighbourRecall computeNeighbourRecall(
-    const Matrix& ref, const Matrix& recon, const NeighbourRecallOptions& options, RunControl& control)
+namespace {
+
+NeighbourReference referenceImpl(
+    const Matrix& ref, const NeighbourRecallOptions& options, RunControl& control, double progressTo)
 {
-    constexpr const char* kStage = "neighbour recall";
-    if (ref.empty() || ref.rows != recon.rows || ref.cols != recon.cols)
-        throw Error(ErrorKind::InvalidArgument, "",
-            "neighbour recall: the table (" + std::to_string(ref.rows) + " x " + std::to_string(ref.cols)
-                + ") and its reconstruction (" + std::to_string(recon.rows) + " x " + std::to_string(recon.cols)
-                + ") must have the same non-empty shape");
+    if (ref.empty())
+        throw Error(ErrorKind::InvalidArgument, "", "neighbour recall: the table is empty");
     if (options.k < 1 || options.k > ref.rows - 1)
         throw Error(ErrorKind::InvalidArgument, "",
             "neighbour recall: k = " + std::to_string(options.k)
                 + " needs 1 <= k <= rows - 1 = " + std::to_string(ref.rows - 1));
 
+    NeighbourReference r;
+    r.rows = ref.rows;
+    r.dim = ref.cols;
+    r.k = options.k;
+    r.seed = control.seed;
     // Queries: a seeded sample of the rows of E that have a direction.
     const std::vector<float> inv = inverseNorms(ref, control);
     std::vector<int64_t> candidates;
@@ -119,23 +124,39 @@ NeighbourRecall computeNeighbourRecall(
     for (int64_t t = 0; t < ref.rows; ++t)
         if (inv[static_cast<size_t>(t)] > 0)
             candidates.push_back(t);
-    NeighbourRecall r;
-    r.k = options.k;
     for (int64_t i :
         sampleRows(static_cast<int64_t>(candidates.size()), std::max<int64_t>(options.queries, 0), control.seed))
         r.queryRows.push_back(candidates[static_cast<size_t>(i)]);
+    control.report(kRecallStage, 0);
+    r.neighbours
+        = cosineNearestRows(ref, r.queryRows, options.k, options.blockRows, control, kRecallStage, 0, progressTo);
+    return r;
+}
 
-    control.report(kStage, 0);
-    r.refNeighbours = cosineNearestRows(ref, r.queryRows, options.k, options.blockRows, control, kStage, 0, 0.5);
-    r.reconNeighbours = cosineNearestRows(recon, r.queryRows, options.k, options.blockRows, control, kStage, 0.5, 1);
+NeighbourRecall recallImpl(const NeighbourReference& reference, const Matrix& recon,
+    const NeighbourRecallOptions& options, RunControl& control, double progressFrom)
+{
+    if (recon.rows != reference.rows || recon.cols != reference.dim)
+        throw Error(ErrorKind::InvalidArgument, "",
+            "neighbour recall: the table (" + std::to_string(reference.rows) + " x " + std::to_string(reference.dim)
+                + ") and its reconstruction (" + std::to_string(recon.rows) + " x " + std::to_string(recon.cols)
+                + ") must have the same shape");
+    const int k = reference.k;
+    if (k < 1 || reference.neighbours.size() != reference.queryRows.size() * static_cast<size_t>(k))
+        throw Error(ErrorKind::InvalidArgument, "", "neighbour recall: inconsistent neighbour reference");
+    NeighbourRecall r;
+    r.k = k;
+    r.queryRows = reference.queryRows;
+    r.refNeighbours = reference.neighbours;
+    r.reconNeighbours
+        = cosineNearestRows(recon, r.queryRows, k, options.blockRows, control, kRecallStage, progressFrom, 1);
 
-    const size_t k = static_cast<size_t>(options.k);
     r.perQuery.resize(r.queryRows.size());
     double sum = 0;
     r.min = r.queryRows.empty() ? 0 : 1;
     for (size_t i = 0; i < r.queryRows.size(); ++i) {
-        const int64_t common
-            = detail::overlap(r.refNeighbours.data() + i * k, r.reconNeighbours.data() + i * k, options.k);
+        const int64_t common = detail::overlap(r.refNeighbours.data() + i * static_cast<size_t>(k),
+            r.reconNeighbours.data() + i * static_cast<size_t>(k), k);
         const double recall = static_cast<double>(common) / static_cast<double>(k);
         r.perQuery[i] = recall;
         sum += recall;
@@ -143,6 +164,32 @@ NeighbourRecall computeNeighbourRecall(
     }
     r.mean = r.queryRows.empty() ? 0 : sum / static_cast<double>(r.queryRows.size());
     return r;
+}
+
+} // namespace
+
+NeighbourReference computeNeighbourReference(
+    const Matrix& ref, const NeighbourRecallOptions& options, RunControl& control)
+{
+    return referenceImpl(ref, options, control, 1);
+}
+
+NeighbourRecall computeNeighbourRecall(const NeighbourReference& reference, const Matrix& recon,
+    const NeighbourRecallOptions& options, RunControl& control)
+{
+    control.report(kRecallStage, 0);
+    return recallImpl(reference, recon, options, control, 0);
+}
+
+NeighbourRecall computeNeighbourRecall(
+    const Matrix& ref, const Matrix& recon, const NeighbourRecallOptions& options, RunControl& control)
+{
+    if (ref.empty() || ref.rows != recon.rows || ref.cols != recon.cols)
+        throw Error(ErrorKind::InvalidArgument, "",
+            "neighbour recall: the table (" + std::to_string(ref.rows) + " x " + std::to_string(ref.cols)
+                + ") and its reconstruction (" + std::to_string(recon.rows) + " x " + std::to_string(recon.cols)
+                + ") must have the same non-empty shape");
+    return recallImpl(referenceImpl(ref, options, control, 0.5), recon, options, control, 0.5);
 }
 
 } // namespace vq

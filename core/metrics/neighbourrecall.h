@@ -31,6 +31,27 @@ struct NeighbourRecall {
     std::vector<int64_t> reconNeighbours;
 };
 
+// The half of the work that depends on E only: the sampled queries and their neighbours under E.
+// E does not change between the fits of one table, so a caller computing metrics after every fit
+// keeps this and passes it to the second overload, halving the cost of each call.
+struct NeighbourReference {
+    int64_t rows = 0;
+    int64_t dim = 0;
+    int k = 0;
+    uint64_t seed = 0;
+    std::vector<int64_t> queryRows; // ascending
+    std::vector<int64_t> neighbours; // queryRows.size() x k, nearest first, -1 padded
+};
+
+// Same checks, sampling and stage as computeNeighbourRecall, for E alone (progress 0 .. 1).
+NeighbourReference computeNeighbourReference(
+    const Matrix& ref, const NeighbourRecallOptions& options, RunControl& control);
+
+// Recall against a kept reference; recon must have reference.rows x reference.dim (throws
+// Error(InvalidArgument) otherwise). k and the queries are the reference's.
+NeighbourRecall computeNeighbourRecall(const NeighbourReference& reference, const Matrix& recon,
+    const NeighbourRecallOptions& options, RunControl& control);
+
 // ref and recon: the same non-empty shape (throws Error(InvalidArgument) otherwise, and for k outside
 // 1 .. rows - 1). Cost: 2 * 2 * queries *
 // rows * dim flops in float GEMMs (OpenBLAS, its own threads) plus a top-k scan (OpenMP over

@@ -182,8 +182,10 @@ RunMetrics computeRunMetrics(const Matrix& ref, const Matrix& recon, std::span<c
     if (options.neighbourRecall && ref.rows >= 2) {
         NeighbourRecallOptions recall = options.recall;
         recall.k = static_cast<int>(std::min<int64_t>(recall.k, ref.rows - 1));
-        m.neighbourRecall
-            = timed(m.seconds, "neighbourRecall", [&] { return computeNeighbourRecall(ref, recon, recall, control); });
+        m.neighbourRecall = timed(m.seconds, "neighbourRecall", [&] {
+            return options.recallReference ? computeNeighbourRecall(*options.recallReference, recon, recall, control)
+                                           : computeNeighbourRecall(ref, recon, recall, control);
+        });
     }
     if (options.logitFidelity) {
         LogitFidelityOptions logits = options.logits;

@@ -22,6 +22,9 @@ namespace vq {
 struct MetricsOptions {
     bool neighbourRecall = true;
     NeighbourRecallOptions recall;
+    // E's side of the recall, kept by the caller across fits of the same table (not owned; its k and
+    // queries win over recall.k / recall.queries). nullptr: computed in the call.
+    const NeighbourReference* recallReference = nullptr;
     bool logitFidelity = true;
     LogitFidelityOptions logits;
 };

@@ -179,6 +179,27 @@ private slots:
         QCOMPARE(n.min, 0.0);
     }
 
+    // The E-side reference kept across fits gives the same result as the one-shot call.
+    void keptReference()
+    {
+        const Matrix e = randomMatrix(300, 8, 11);
+        const Matrix r = withNoise(e, 0.3, 12);
+        NeighbourRecallOptions options;
+        options.queries = 70;
+        options.k = 7;
+        const NeighbourReference ref = computeNeighbourReference(e, options, nullRunControl());
+        QCOMPARE(ref.queryRows.size(), size_t(70));
+        QCOMPARE(ref.neighbours.size(), size_t(70 * 7));
+        const NeighbourRecall a = computeNeighbourRecall(ref, r, options, nullRunControl());
+        const NeighbourRecall b = computeNeighbourRecall(e, r, options, nullRunControl());
+        QVERIFY(a.perQuery == b.perQuery);
+        QVERIFY(a.reconNeighbours == b.reconNeighbours);
+        QCOMPARE(a.mean, b.mean);
+        QVERIFY(a.mean < 1.0);
+        QVERIFY_THROWS_EXCEPTION(
+            Error, computeNeighbourRecall(ref, randomMatrix(300, 9, 1), options, nullRunControl()));
+    }
+
     void rejectsBadInput()
     {
         const Matrix e = randomMatrix(10, 3, 6);
