@@ -23,7 +23,10 @@ struct BitBudget {
     uint64_t totalBits() const;
     uint64_t totalBytes() const { return (totalBits() + 7) / 8; }
     double bitsPerParam() const; // totalBits / (rows * dim)
-    void add(std::string label, std::string role, uint64_t bits) { items.push_back({ std::move(label), std::move(role), bits }); }
+    void add(std::string label, std::string role, uint64_t bits)
+    {
+        items.push_back({ std::move(label), std::move(role), bits });
+    }
     nlohmann::json toJson() const;
 };
 

@@ -34,7 +34,11 @@ struct StoredArray {
     std::vector<float> floats; // F32/F16/BF16
     std::vector<int32_t> ints; // UInt/Int
 
-    int64_t elementCount() const;
+    int64_t elementCount() const; // product of shape (1 for an empty shape)
+    // Throws vq::Error(Malformed) naming the array when its values do not match its shape, type and
+    // bitWidth (float arrays not exactly representable in their storage type, ints that do not fit).
+    // Used on arrays loaded back from an artifact and by tests.
+    void check() const;
     uint64_t storedBits() const { return static_cast<uint64_t>(elementCount()) * static_cast<uint64_t>(bitWidth); }
 };
 

@@ -25,7 +25,8 @@ class Quantizer {
 public:
     virtual ~Quantizer() = default;
 
-    virtual std::string name() const = 0; // registry key, used in specs: "rtn", "q4_0", "pq", "grvq", "carvq", "aqlm", "crvq"
+    // Registry key, used in specs: "rtn", "q4_0", "pq", "grvq", "carvq", "aqlm", "crvq".
+    virtual std::string name() const = 0;
     virtual std::string label() const = 0; // "RTN (scalar)"
     virtual std::string description() const = 0; // one paragraph
     virtual const ParamSchema& schema() const = 0;
@@ -35,7 +36,9 @@ public:
 
     // Checks spec against the schema and the table shape (h must divide dim, codebooks no larger than
     // the data, at most 32 bits per code ...). Returns the resolved spec; throws vq::Error(InvalidArgument)
-    // with a message that names the parameter. Called by estimate() and fit() before any work.
+    // with a message that names the parameter. Called by estimate() and fit() before any work. This
+    // default resolves against schema() and refuses a spec for another method and an empty shape;
+    // overrides call it first and add their shape checks.
     virtual QuantSpec validate(const QuantSpec& spec, int64_t rows, int64_t dim) const;
 
     // The exact bit budget fit() will produce for a rows x dim table, without training.

@@ -1,0 +1,39 @@
+#include "quant/registry.h"
+
+#include "common/error.h"
+#include "quant/methods/rtn.h"
+
+namespace vq {
+
+namespace {
+
+template <class Method> const Quantizer* instance()
+{
+    static const Method method;
+    return &method;
+}
+
+} // namespace
+
+const std::vector<const Quantizer*>& allQuantizers()
+{
+    // One line per method, in display order.
+    static const std::vector<const Quantizer*> list = {
+        instance<RtnQuantizer>(),
+    };
+    return list;
+}
+
+const Quantizer& quantizer(const std::string& name)
+{
+    std::string known;
+    for (const Quantizer* q : allQuantizers()) {
+        if (q->name() == name)
+            return *q;
+        known += (known.empty() ? "" : ", ") + q->name();
+    }
+    throw Error(ErrorKind::InvalidArgument, {},
+        "unknown quantization method '" + name + "' (known: " + (known.empty() ? "none" : known) + ")");
+}
+
+} // namespace vq

@@ -1,0 +1,275 @@
+#include "common/error.h"
+#include "npyglove.h"
+#include "quant/bitbudget.h"
+#include "quant/paramschema.h"
+#include "quant/quantizedtable.h"
+#include "quant/quantspec.h"
+#include "quant/registry.h"
+#include "quantchecks.h"
+#include "testutil.h"
+
+#include <QTest>
+
+#include <string>
+
+namespace {
+
+vq::ParamSchema sampleSchema()
+{
+    vq::ParamSchema s;
+    s.params.push_back({ "bits", vq::ParamDef::Type::Int, 2, 8, 4, {}, "bits per value", false });
+    s.params.push_back({ "lr", vq::ParamDef::Type::Float, 1e-6, 1.0, 1e-3, {}, "learning rate", true });
+    s.params.push_back({ "beam", vq::ParamDef::Type::Bool, 0, 0, false, {}, "beam search", false });
+    s.params.push_back({ "mode", vq::ParamDef::Type::Choice, 0, 0, "sym", { "sym", "asym" }, "scheme", false });
+    return s;
+}
+
+// Runs fn, expects vq::Error(kind) whose message contains every needle.
+template <class Fn> void expectError(Fn fn, vq::ErrorKind kind, std::initializer_list<const char*> needles)
+{
+    try {
+        fn();
+    } catch (const vq::Error& e) {
+        QCOMPARE(e.kind(), kind);
+        for (const char* n : needles)
+            QVERIFY2(
+                std::string(e.what()).find(n) != std::string::npos, (std::string(e.what()) + " lacks " + n).c_str());
+        return;
+    }
+    QFAIL("expected a vq::Error");
+}
+
+} // namespace
+
+class TestQuantFramework : public QObject {
+    Q_OBJECT
+private slots:
+    void specJsonRoundTrip()
+    {
+        vq::QuantSpec spec;
+        spec.method = "grvq";
+        spec.params = { { "h", 8 }, { "R", 3 }, { "lr", 0.5 }, { "shared", true }, { "mode", "beam" } };
+        const nlohmann::json j = spec.toJson();
+        QCOMPARE(j.at("method").get<std::string>(), std::string("grvq"));
+        const vq::QuantSpec back = vq::QuantSpec::fromJson(nlohmann::json::parse(j.dump()));
+        QVERIFY(back == spec);
+        QCOMPARE(back.getInt("h"), int64_t(8));
+        QCOMPARE(back.getFloat("lr"), 0.5);
+        QCOMPARE(back.getFloat("R"), 3.0); // ints read as floats
+        QCOMPARE(back.getBool("shared"), true);
+        QCOMPARE(back.getString("mode"), std::string("beam"));
+        // params may be omitted
+        const auto bare = vq::QuantSpec::fromJson(nlohmann::json::parse(R"({"method":"rtn"})"));
+        QCOMPARE(bare.method, std::string("rtn"));
+        QVERIFY(bare.params.is_object() && bare.params.empty());
+    }
+
+    void specRefusesMalformedJson_data()
+    {
+        QTest::addColumn<QString>("json");
+        QTest::newRow("array") << QStringLiteral("[1,2]");
+        QTest::newRow("no method") << QStringLiteral(R"({"params":{}})");
+        QTest::newRow("empty method") << QStringLiteral(R"({"method":""})");
+        QTest::newRow("method not string") << QStringLiteral(R"({"method":3})");
+        QTest::newRow("params not object") << QStringLiteral(R"({"method":"rtn","params":[1]})");
+        QTest::newRow("unknown key") << QStringLiteral(R"({"method":"rtn","parms":{}})");
+    }
+    void specRefusesMalformedJson()
+    {
+        QFETCH(QString, json);
+        const auto j = nlohmann::json::parse(json.toStdString());
+        expectError([&] { vq::QuantSpec::fromJson(j); }, vq::ErrorKind::InvalidArgument, {});
+    }
+
+    void typedGettersRefuseWrongTypes()
+    {
+        vq::QuantSpec spec { "x", { { "a", 1.5 }, { "b", "s" }, { "c", 2.0 } } };
+        QCOMPARE(spec.getInt("c"), int64_t(2)); // integral float
+        expectError([&] { spec.getInt("a"); }, vq::ErrorKind::InvalidArgument, { "'a'", "1.5" });
+        expectError([&] { spec.getFloat("b"); }, vq::ErrorKind::InvalidArgument, { "'b'" });
+        expectError([&] { spec.getBool("a"); }, vq::ErrorKind::InvalidArgument, { "'a'" });
+        expectError([&] { spec.getString("a"); }, vq::ErrorKind::InvalidArgument, { "'a'" });
+        expectError([&] { spec.getInt("missing"); }, vq::ErrorKind::InvalidArgument, { "'missing'", "missing" });
+    }
+
+    void resolveFillsDefaults()
+    {
+        const auto schema = sampleSchema();
+        const vq::QuantSpec spec { "m", { { "bits", 8.0 }, { "mode", "asym" } } };
+        const vq::QuantSpec r = schema.resolve(spec);
+        QCOMPARE(r.method, std::string("m"));
+        QCOMPARE(r.params.size(), size_t(4));
+        QVERIFY(r.params.at("bits").is_number_integer()); // 8.0 canonicalised to an integer
+        QCOMPARE(r.getInt("bits"), int64_t(8));
+        QCOMPARE(r.getFloat("lr"), 1e-3);
+        QCOMPARE(r.getBool("beam"), false);
+        QCOMPARE(r.getString("mode"), std::string("asym"));
+        // resolving twice changes nothing
+        QVERIFY(schema.resolve(r) == r);
+        QCOMPARE(schema.resolve(vq::QuantSpec { "m", {} }).getInt("bits"), int64_t(4));
+    }
+
+    void resolveRefusesBadParams_data()
+    {
+        QTest::addColumn<QString>("params");
+        QTest::addColumn<QString>("needle1");
+        QTest::addColumn<QString>("needle2");
+        QTest::newRow("unknown") << QStringLiteral(R"({"bitz":4})") << QStringLiteral("'bitz'")
+                                 << QStringLiteral("known: bits, lr, beam, mode");
+        QTest::newRow("too large") << QStringLiteral(R"({"bits":9})") << QStringLiteral("'bits' = 9")
+                                   << QStringLiteral("[2, 8]");
+        QTest::newRow("too small") << QStringLiteral(R"({"bits":1})") << QStringLiteral("'bits' = 1")
+                                   << QStringLiteral("[2, 8]");
+        QTest::newRow("fractional int") << QStringLiteral(R"({"bits":4.5})") << QStringLiteral("'bits' = 4.5")
+                                        << QStringLiteral("integer");
+        QTest::newRow("string for int") << QStringLiteral(R"({"bits":"4"})") << QStringLiteral("'bits' = \"4\"")
+                                        << QStringLiteral("[2, 8]");
+        QTest::newRow("float range") << QStringLiteral(R"({"lr":2.0})") << QStringLiteral("'lr' = 2.0")
+                                     << QStringLiteral("[1e-06, 1]");
+        QTest::newRow("bool") << QStringLiteral(R"({"beam":1})") << QStringLiteral("'beam' = 1")
+                              << QStringLiteral("true or false");
+        QTest::newRow("choice") << QStringLiteral(R"({"mode":"both"})") << QStringLiteral("'mode' = \"both\"")
+                                << QStringLiteral(R"(one of "sym", "asym")");
+    }
+    void resolveRefusesBadParams()
+    {
+        QFETCH(QString, params);
+        QFETCH(QString, needle1);
+        QFETCH(QString, needle2);
+        const vq::QuantSpec spec { "m", nlohmann::json::parse(params.toStdString()) };
+        const std::string n1 = needle1.toStdString(), n2 = needle2.toStdString();
+        expectError([&] { sampleSchema().resolve(spec); }, vq::ErrorKind::InvalidArgument,
+            { "method 'm'", n1.c_str(), n2.c_str() });
+    }
+
+    void schemaToJson()
+    {
+        const nlohmann::json j = sampleSchema().toJson();
+        QCOMPARE(j.size(), size_t(4));
+        QCOMPARE(j[0].at("name").get<std::string>(), std::string("bits"));
+        QCOMPARE(j[0].at("type").get<std::string>(), std::string("int"));
+        QCOMPARE(j[0].at("min").get<int>(), 2);
+        QCOMPARE(j[0].at("max").get<int>(), 8);
+        QCOMPARE(j[0].at("default").get<int>(), 4);
+        QCOMPARE(j[0].at("help").get<std::string>(), std::string("bits per value"));
+        QCOMPARE(j[1].at("logScale").get<bool>(), true);
+        QVERIFY(j[3].at("choices") == nlohmann::json({ "sym", "asym" }));
+        QVERIFY(!j[2].contains("min"));
+    }
+
+    void bitBudgetSums()
+    {
+        vq::BitBudget b;
+        b.rows = 10;
+        b.dim = 4;
+        b.add("codes", "codes", 80);
+        b.add("scales", "scale", 5);
+        QCOMPARE(b.totalBits(), uint64_t(85));
+        QCOMPARE(b.totalBytes(), uint64_t(11));
+        QCOMPARE(b.bitsPerParam(), 85.0 / 40.0);
+        const auto j = b.toJson();
+        QCOMPARE(j.at("totalBits").get<uint64_t>(), uint64_t(85));
+        QCOMPARE(j.at("items").size(), size_t(2));
+        QCOMPARE(j.at("items")[1].at("role").get<std::string>(), std::string("scale"));
+    }
+
+    void storedArraysCountWhatTheyHold()
+    {
+        vq::QuantizedTable t;
+        t.spec.method = "none";
+        t.rows = 3;
+        t.dim = 4;
+        vq::StoredArray codes { "codes", "codes", "codes (3 bits)", vq::StorageType::UInt, 3, { 3, 4 }, {}, {} };
+        codes.ints.assign(12, 7);
+        t.addArray(codes);
+        vq::StoredArray scales { "scales", "scale", "", vq::StorageType::F16, 16, { 3 }, { 0.5f, 1.0f, 0.25f }, {} };
+        t.addArray(scales);
+        QCOMPARE(t.array("codes").storedBits(), uint64_t(36));
+        QCOMPARE(t.bits().totalBits(), uint64_t(36 + 48));
+        QCOMPARE(t.bits().items[1].label, std::string("scales")); // label falls back to the name
+        QVERIFY(t.findArray("nope") == nullptr);
+        expectError([&] { t.array("nope"); }, vq::ErrorKind::InvalidArgument, { "'nope'" });
+        expectError([&] { t.addArray(codes); }, vq::ErrorKind::InvalidArgument, { "'codes'" });
+
+        t.array("codes").check();
+        t.array("scales").check();
+        vq::StoredArray bad = codes;
+        bad.ints[5] = 8;
+        expectError([&] { bad.check(); }, vq::ErrorKind::Malformed, { "'codes'", "value 8 at 5" });
+        bad = scales;
+        bad.floats[1] = 0.1f; // not an fp16 value
+        expectError([&] { bad.check(); }, vq::ErrorKind::Malformed, { "'scales'", "at 1" });
+        bad = scales;
+        bad.shape = { 4 };
+        expectError([&] { bad.check(); }, vq::ErrorKind::Malformed, { "3 float values for 4" });
+    }
+
+    void registryRefusesUnknownNames()
+    {
+        expectError(
+            [] { vq::quantizer("no-such-method"); }, vq::ErrorKind::InvalidArgument, { "'no-such-method'", "known:" });
+        for (const vq::Quantizer* q : vq::allQuantizers())
+            QCOMPARE(&vq::quantizer(q->name()), q);
+    }
+    // Every registered method on the first 512 rows x 96 columns of the real table (96 = 3 * 32 suits
+    // the block formats), with its default parameters.
+    void everyMethodEstimatesItsBitsExactly()
+    {
+        const vq::Matrix e = vqtest::readNpyF32(vqtest::dataPath("reference-512x100-f32.npy"), 512, 96);
+        QVERIFY(!vq::allQuantizers().empty());
+        for (const vq::Quantizer* q : vq::allQuantizers()) {
+            vqtest::checkEstimateMatchesFit(*q, e, vq::QuantSpec { q->name(), {} });
+            if (QTest::currentTestFailed())
+                return;
+            // the schema's JSON lists every parameter the resolved spec holds
+            const vq::QuantSpec resolved = q->validate(vq::QuantSpec { q->name(), {} }, e.rows, e.cols);
+            QCOMPARE(resolved.params.size(), q->schema().params.size());
+            QVERIFY(!q->label().empty() && !q->description().empty());
+            for (const auto& preset : q->presets())
+                QCOMPARE(preset.spec.method, q->name());
+        }
+    }
+
+    void decodeRowsMatchesDecodeAll()
+    {
+        const vq::Matrix e = vqtest::readNpyF32(vqtest::dataPath("reference-512x100-f32.npy"), 512, 96);
+        const std::vector<int64_t> ids { 511, 0, 17, 17, 300, 2 }; // any order, repeats allowed
+        for (const vq::Quantizer* q : vq::allQuantizers()) {
+            const vq::QuantizedTable t = vqtest::fitWith(*q, e, vq::QuantSpec { q->name(), {} }, 3, 0);
+            const vq::Matrix all = t.decodeAll();
+            QCOMPARE(all.rows, e.rows);
+            QCOMPARE(all.cols, e.cols);
+            std::vector<float> some(ids.size() * static_cast<size_t>(e.cols));
+            t.decodeRows(ids, some.data());
+            for (size_t i = 0; i < ids.size(); ++i)
+                for (int64_t j = 0; j < e.cols; ++j)
+                    QCOMPARE(some[i * static_cast<size_t>(e.cols) + static_cast<size_t>(j)], all.at(ids[i], j));
+            const std::vector<int64_t> outside { 512 };
+            expectError([&] { t.decodeRows(outside, some.data()); }, vq::ErrorKind::InvalidArgument, { "row 512" });
+        }
+    }
+
+    void validateRefusesForeignSpecsAndEmptyTables()
+    {
+        for (const vq::Quantizer* q : vq::allQuantizers()) {
+            expectError(
+                [&] {
+                    q->validate(vq::QuantSpec { "not-" + q->name(), {} }, 10, 96);
+                },
+                vq::ErrorKind::InvalidArgument, { "given to method" });
+            expectError(
+                [&] {
+                    q->estimate(vq::QuantSpec { q->name(), {} }, 0, 96);
+                },
+                vq::ErrorKind::InvalidArgument, { "empty" });
+            expectError(
+                [&] {
+                    q->estimate(vq::QuantSpec { q->name(), { { "no_such_param", 1 } } }, 10, 96);
+                },
+                vq::ErrorKind::InvalidArgument, { "'no_such_param'" });
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestQuantFramework)
+#include "tst_quantframework.moc"

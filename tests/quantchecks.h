@@ -1,0 +1,86 @@
+#pragma once
+
+// Checks every quantization method must pass, shared by the method tests: reproducibility (same seed and
+// thread count give bit-identical arrays) and exact bit accounting (estimate() equals fit().bits()).
+// They use QtTest macros: call them directly from a test slot, then `if (QTest::currentTestFailed()) return;`.
+#include "common/matrix.h"
+#include "common/runcontrol.h"
+#include "quant/quantizer.h"
+
+#include <QTest>
+
+#include <cstring>
+#include <string>
+
+namespace vqtest {
+
+inline vq::QuantizedTable fitWith(const vq::Quantizer& q, const vq::Matrix& table, const vq::QuantSpec& spec,
+    uint64_t seed, int threads, std::span<const float> weights = {})
+{
+    vq::RunControl control;
+    control.seed = seed;
+    control.threads = threads;
+    return q.fit(vq::FitInput { table, weights }, spec, control);
+}
+
+// "" when a and b hold the same arrays bit for bit, else the first difference.
+inline std::string arrayDifference(const vq::QuantizedTable& a, const vq::QuantizedTable& b)
+{
+    if (a.arrays.size() != b.arrays.size())
+        return "different number of arrays";
+    for (size_t i = 0; i < a.arrays.size(); ++i) {
+        const vq::StoredArray& x = a.arrays[i];
+        const vq::StoredArray& y = b.arrays[i];
+        if (x.name != y.name || x.type != y.type || x.bitWidth != y.bitWidth || x.shape != y.shape)
+            return "array " + x.name + ": different name, type or shape";
+        if (x.ints != y.ints)
+            return "array " + x.name + ": different integers";
+        if (x.floats.size() != y.floats.size()
+            || std::memcmp(x.floats.data(), y.floats.data(), x.floats.size() * sizeof(float)) != 0)
+            return "array " + x.name + ": different float bits";
+    }
+    return {};
+}
+
+// Fits twice with the same seed and thread count and expects bit-identical arrays.
+inline void checkDeterministic(
+    const vq::Quantizer& q, const vq::Matrix& table, const vq::QuantSpec& spec, uint64_t seed, int threads)
+{
+    const vq::QuantizedTable a = fitWith(q, table, spec, seed, threads);
+    const vq::QuantizedTable b = fitWith(q, table, spec, seed, threads);
+    const std::string diff = arrayDifference(a, b);
+    QVERIFY2(diff.empty(), (q.name() + ", " + std::to_string(threads) + " threads: " + diff).c_str());
+}
+
+// Expects estimate() to give the same items and total as the budget of the arrays fit() stores.
+inline void checkEstimateMatchesFit(const vq::Quantizer& q, const vq::Matrix& table, const vq::QuantSpec& spec)
+{
+    const vq::BitBudget estimated = q.estimate(spec, table.rows, table.cols);
+    const vq::BitBudget stored = fitWith(q, table, spec, 1, 0).bits();
+    const std::string what = q.name() + " " + spec.toJson().dump();
+    QVERIFY2(estimated.totalBits() == stored.totalBits(),
+        (what + ": estimate " + std::to_string(estimated.totalBits()) + " bits, stored "
+            + std::to_string(stored.totalBits()))
+            .c_str());
+    QCOMPARE(estimated.items.size(), stored.items.size());
+    for (size_t i = 0; i < stored.items.size(); ++i) {
+        QCOMPARE(estimated.items[i].label, stored.items[i].label);
+        QCOMPARE(estimated.items[i].bits, stored.items[i].bits);
+    }
+    QCOMPARE(estimated.rows, table.rows);
+    QCOMPARE(estimated.dim, table.cols);
+}
+
+// Squared-error ratio ||E - Ê||^2 / ||E||^2 in double.
+inline double relativeMse(const vq::Matrix& e, const vq::Matrix& d)
+{
+    double num = 0, den = 0;
+    for (size_t i = 0; i < e.values.size(); ++i) {
+        const double diff = static_cast<double>(e.values[i]) - static_cast<double>(d.values[i]);
+        num += diff * diff;
+        den += static_cast<double>(e.values[i]) * static_cast<double>(e.values[i]);
+    }
+    return num / den;
+}
+
+} // namespace vqtest
