@@ -2,7 +2,7 @@
 
 namespace vq {
 
-const char* toString(ErrorKind kind)
+const char* nameOf(ErrorKind kind)
 {
     switch (kind) {
     case ErrorKind::NotFound:

@@ -18,7 +18,8 @@ enum class ErrorKind {
     Cancelled, // the caller's cancel flag was raised
 };
 
-const char* toString(ErrorKind kind);
+// Named nameOf, not toString: QtTest would pick a toString() found by ADL and free its result.
+const char* nameOf(ErrorKind kind);
 
 // Every error vqscope reports: the file (or "" when no file is involved) and what is wrong with it.
 // what() reads "<path>: <message>" so it can be shown as is.

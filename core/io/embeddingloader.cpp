@@ -259,7 +259,7 @@ EmbeddingTable loadEmbedding(const std::string& path, const LoadOptions& options
     table.source.file = path;
     table.source.format = reader->formatName();
     table.source.tensor = name;
-    table.source.dtype = info.dtypeName.empty() ? toString(info.dtype) : info.dtypeName;
+    table.source.dtype = info.dtypeName.empty() ? nameOf(info.dtype) : info.dtypeName;
     table.source.storedShape = info.shape;
     table.source.selectionReason = reason;
 

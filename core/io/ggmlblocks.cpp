@@ -120,7 +120,7 @@ void unpackBlock(BlockType type, const uint8_t* in, uint16_t& d16, int8_t* q)
 
 } // namespace
 
-const char* toString(BlockType type)
+const char* nameOf(BlockType type)
 {
     return type == BlockType::Q8_0 ? "q8_0" : "q4_0";
 }
@@ -141,7 +141,7 @@ void dequantize(BlockType type, std::span<const uint8_t> bytes, std::span<float>
 {
     const size_t bb = blockBytes(type);
     require(bytes.size() == storedBytes(type, static_cast<int64_t>(out.size())),
-        std::string(toString(type)) + ": " + std::to_string(bytes.size()) + " bytes do not hold "
+        std::string(nameOf(type)) + ": " + std::to_string(bytes.size()) + " bytes do not hold "
             + std::to_string(out.size()) + " values");
     const size_t blocks = bytes.size() / bb;
     for (size_t b = 0; b < blocks; ++b) {
@@ -163,7 +163,7 @@ void dequantize(BlockType type, std::span<const uint8_t> bytes, std::span<float>
 void quantize(BlockType type, std::span<const float> in, std::span<uint8_t> out, Q4Rounding rounding)
 {
     require(out.size() == storedBytes(type, static_cast<int64_t>(in.size())),
-        std::string(toString(type)) + ": " + std::to_string(out.size()) + " bytes cannot hold "
+        std::string(nameOf(type)) + ": " + std::to_string(out.size()) + " bytes cannot hold "
             + std::to_string(in.size()) + " values");
     const size_t bb = blockBytes(type);
     const size_t blocks = in.size() / kBlockValues;

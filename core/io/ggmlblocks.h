@@ -42,7 +42,7 @@ inline constexpr int64_t kBlockValues = 32; // QK8_0 == QK4_0
 inline constexpr size_t kQ8_0BlockBytes = 34;
 inline constexpr size_t kQ4_0BlockBytes = 18;
 
-const char* toString(BlockType type); // "q8_0", "q4_0" (ggml's spelling)
+const char* nameOf(BlockType type); // "q8_0", "q4_0" (ggml's spelling)
 size_t blockBytes(BlockType type);
 // Bytes of `values` elements stored as blocks; values must be a positive-or-zero multiple of 32.
 size_t storedBytes(BlockType type, int64_t values);

@@ -129,7 +129,7 @@ Matrix NpyReader::readMatrix(const std::string& name, RunControl& control) const
             "'" + name + "' has " + std::to_string(info.shape.size()) + " dimensions; a table needs 2");
     if (!isLoadableFloat(info.dtype))
         throw Error(ErrorKind::Unsupported, m_path,
-            "'" + name + "' holds " + toString(info.dtype) + " values (descr '" + m_header.descr
+            "'" + name + "' holds " + nameOf(info.dtype) + " values (descr '" + m_header.descr
                 + "'); only float16/32/64 arrays load as tables");
     control.throwIfCancelled();
     Matrix out(info.shape[0], info.shape[1]);
@@ -145,7 +145,7 @@ Matrix NpyReader::readMatrix(const std::string& name, RunControl& control) const
         convert<F64>(m_file, m_header, out, control);
         break;
     default:
-        throw Error(ErrorKind::Unsupported, m_path, std::string("cannot convert ") + toString(info.dtype));
+        throw Error(ErrorKind::Unsupported, m_path, std::string("cannot convert ") + nameOf(info.dtype));
     }
     return out;
 }

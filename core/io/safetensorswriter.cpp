@@ -84,12 +84,12 @@ void SafetensorsWriter::addTensor(std::string name, DType dtype, std::vector<int
     const uint64_t elements = checkDeclaration(name, shape);
     if (dtype != DType::F32 && dtype != DType::F16 && dtype != DType::BF16) {
         throw Error(ErrorKind::InvalidArgument, m_path,
-            "tensor \"" + name + "\": float data is stored as F32, F16 or BF16, not " + toString(dtype));
+            "tensor \"" + name + "\": float data is stored as F32, F16 or BF16, not " + nameOf(dtype));
     }
     if (!producer)
         throw Error(ErrorKind::InvalidArgument, m_path, "tensor \"" + name + "\" has no data");
     Entry e;
-    e.dtypeName = toString(dtype); // vq spells these three exactly as safetensors does
+    e.dtypeName = nameOf(dtype); // vq spells these three exactly as safetensors does
     e.elementSize = SafetensorsReader::dtypeSize(e.dtypeName);
     if (__builtin_mul_overflow(elements, e.elementSize, &e.byteSize))
         throw Error(ErrorKind::InvalidArgument, m_path, "tensor \"" + name + "\" is too large");

@@ -2,7 +2,7 @@
 
 namespace vq {
 
-const char* toString(DType dtype)
+const char* nameOf(DType dtype)
 {
     switch (dtype) {
     case DType::F32:

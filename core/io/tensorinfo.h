@@ -10,7 +10,7 @@ namespace vq {
 // the rest are listed so a user sees the whole file.
 enum class DType { F32, F16, BF16, F64, Q8_0, Q4_0, I8, I16, I32, I64, U8, U16, U32, U64, Bool, String, Other };
 
-const char* toString(DType dtype);
+const char* nameOf(DType dtype);
 // True for the types readMatrix() converts to float32.
 bool isLoadableFloat(DType dtype);
 

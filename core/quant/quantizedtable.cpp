@@ -9,7 +9,7 @@
 
 namespace vq {
 
-const char* toString(StorageType type)
+const char* nameOf(StorageType type)
 {
     switch (type) {
     case StorageType::F32:
@@ -49,7 +49,7 @@ void StoredArray::check() const
     case StorageType::BF16: {
         const int expectedWidth = type == StorageType::F32 ? 32 : 16;
         if (bitWidth != expectedWidth)
-            refuse("bit width " + std::to_string(bitWidth) + " for " + toString(type) + " (expected "
+            refuse("bit width " + std::to_string(bitWidth) + " for " + nameOf(type) + " (expected "
                 + std::to_string(expectedWidth) + ")");
         if (floats.size() != count || !ints.empty())
             refuse(std::to_string(floats.size()) + " float values for " + std::to_string(count) + " elements");
@@ -59,7 +59,7 @@ void StoredArray::check() const
             const float f = floats[i];
             const float r = type == StorageType::F16 ? roundToHalf(f) : bf16ToFloat(floatToBf16(f));
             if (!(r == f || (std::isnan(r) && std::isnan(f))))
-                refuse("value " + std::to_string(f) + " at " + std::to_string(i) + " is not exactly a " + toString(type)
+                refuse("value " + std::to_string(f) + " at " + std::to_string(i) + " is not exactly a " + nameOf(type)
                     + " value");
         }
         break;
@@ -77,7 +77,7 @@ void StoredArray::check() const
         for (size_t i = 0; i < ints.size(); ++i)
             if (ints[i] < lo || ints[i] > hi)
                 refuse("value " + std::to_string(ints[i]) + " at " + std::to_string(i) + " does not fit "
-                    + std::to_string(bitWidth) + " bits (" + toString(type) + ")");
+                    + std::to_string(bitWidth) + " bits (" + nameOf(type) + ")");
         break;
     }
     }

@@ -22,7 +22,7 @@ enum class StorageType {
     Int, // signed two's-complement integers packed at bitWidth bits (int4/int8 weights)
 };
 
-const char* toString(StorageType type);
+const char* nameOf(StorageType type);
 
 struct StoredArray {
     std::string name; // unique within a table: "codes", "codebooks", "scales", "adaptor/sigma0" ...

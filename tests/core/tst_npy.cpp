@@ -15,8 +15,8 @@ using vq::ErrorKind;
 
 Q_DECLARE_METATYPE(vq::ErrorKind)
 
-// QCOMPARE would find vq::toString() by ADL and free its static string: compare the names instead.
-#define COMPARE_ENUM(a, b) QCOMPARE(QString::fromLatin1(vq::toString(a)), QString::fromLatin1(vq::toString(b)))
+// Compare enum names, so a failure prints which kinds differ.
+#define COMPARE_ENUM(a, b) QCOMPARE(QString::fromLatin1(vq::nameOf(a)), QString::fromLatin1(vq::nameOf(b)))
 
 using namespace std::string_literals;
 

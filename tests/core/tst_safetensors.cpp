@@ -345,7 +345,7 @@ private slots:
             vq::SafetensorsReader r(path);
             QFAIL("opened a bad file");
         } catch (const vq::Error& e) {
-            QCOMPARE(vq::toString(e.kind()), vq::toString(kind));
+            QCOMPARE(vq::nameOf(e.kind()), vq::nameOf(kind));
             QCOMPARE(e.path(), path);
             QVERIFY(std::string(e.what()).starts_with(path + ": "));
         }
@@ -385,7 +385,7 @@ private slots:
             vq::SafetensorsReader r(path);
             QFAIL("opened an unusable path");
         } catch (const vq::Error& e) {
-            QCOMPARE(vq::toString(e.kind()), vq::toString(kind));
+            QCOMPARE(vq::nameOf(e.kind()), vq::nameOf(kind));
             QCOMPARE(e.path(), path);
         }
     }

@@ -112,7 +112,7 @@ private slots:
         QVERIFY(file.mid(8, qsizetype(n)).trimmed().endsWith('}'));
         for (char c : file.mid(8, qsizetype(n)).mid(file.mid(8, qsizetype(n)).lastIndexOf('}') + 1))
             QCOMPARE(c, ' ');
-        QCOMPARE(uint64_t(file.size()), 8 + n + 400 + 51200 * vq::SafetensorsReader::dtypeSize(vq::toString(dtype)));
+        QCOMPARE(uint64_t(file.size()), 8 + n + 400 + 51200 * vq::SafetensorsReader::dtypeSize(vq::nameOf(dtype)));
         // the 4-byte norm goes first when the table is 2-byte, so both stay aligned
         if (dtype != vq::DType::F32)
             QCOMPARE(r.tensors()[0].name, std::string("model.norm.weight"));

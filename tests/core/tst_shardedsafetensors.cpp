@@ -160,7 +160,7 @@ private slots:
             vq::ShardedSafetensorsReader r(index);
             QFAIL("opened a broken checkpoint");
         } catch (const vq::Error& e) {
-            QCOMPARE(vq::toString(e.kind()), vq::toString(kind));
+            QCOMPARE(vq::nameOf(e.kind()), vq::nameOf(kind));
             QCOMPARE(e.path(), dir.filePath(blamed).toStdString());
             QVERIFY2(QString::fromStdString(e.message()).contains(mentioned), e.what());
         }

@@ -102,7 +102,7 @@ private slots:
             vq::readTokenizerJson(path);
             QFAIL("read a bad tokenizer");
         } catch (const vq::Error& e) {
-            QCOMPARE(vq::toString(e.kind()), vq::toString(kind));
+            QCOMPARE(vq::nameOf(e.kind()), vq::nameOf(kind));
             QCOMPARE(e.path(), path);
         }
     }

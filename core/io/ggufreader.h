@@ -1,0 +1,74 @@
+#pragma once
+
+#include "io/mappedfile.h"
+#include "io/tensorreader.h"
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace vq {
+
+// A llama.cpp GGUF file (versions 2 and 3, little-endian), memory-mapped.
+//
+// Opening parses and validates the whole header: every key/value (all value types, nested arrays),
+// every tensor info, the data alignment (general.alignment, default 32), each tensor's offset
+// (aligned, inside the file) and size (block types need rows that are whole blocks). A corrupt count
+// or length throws before anything that large is allocated.
+//
+// tensors() lists shapes slowest-first (GGUF's dims reversed: token_embd.weight stored [n_embd,
+// n_vocab] is {n_vocab, n_embd}); dtypeName is ggml's type name ("f16", "q8_0", "q4_K"). F32, F16,
+// BF16, F64, Q8_0 and Q4_0 are read as float32 (Q8_0/Q4_0 dequantized exactly as ggml does); other
+// ggml types are listed as DType::Other and refused by readMatrix as Unsupported.
+// metadata() renders every key/value as text; type is "u32", "str", "arr[str,512]" ...
+class GgufReader : public TensorReader {
+public:
+    explicit GgufReader(std::string path);
+    ~GgufReader() override;
+
+    const std::string& path() const override { return m_path; }
+    std::string formatName() const override; // "GGUF v3", "GGUF v2"
+    const std::vector<TensorInfo>& tensors() const override { return m_tensors; }
+    const std::vector<MetadataEntry>& metadata() const override { return m_metadata; }
+    // Converts in row chunks on OpenMP threads (control.threads), reporting stage "read" and checking
+    // cancel between chunks; pages of the file behind converted chunks are released.
+    Matrix readMatrix(const std::string& name, RunControl& control) const override;
+    // tokenizer.ggml.tokens (an array of strings); *source = "GGUF tokenizer.ggml.tokens".
+    std::vector<std::string> embeddedTokens(std::string* source) const override;
+
+    uint32_t version() const { return m_version; }
+    uint64_t alignment() const { return m_alignment; }
+    // Absolute file offset where the data section begins.
+    uint64_t dataOffset() const { return m_dataOffset; }
+    // The stored bytes of a tensor, a view into the mapped file valid while this reader lives.
+    // Throws NotFound for an unknown name, Unsupported when the type's size is unknown.
+    std::span<const uint8_t> tensorBytes(const std::string& name) const;
+
+private:
+    struct Stored {
+        uint32_t ggmlType = 0;
+        uint64_t offset = 0; // absolute
+        bool sizeKnown = false;
+    };
+
+    void parse();
+    const TensorInfo& lookup(const std::string& name, const Stored** stored) const;
+
+    std::string m_path;
+    std::unique_ptr<MappedFile> m_file;
+    uint32_t m_version = 0;
+    uint64_t m_alignment = 32;
+    uint64_t m_dataOffset = 0;
+    std::vector<TensorInfo> m_tensors;
+    std::vector<Stored> m_stored; // parallel to m_tensors
+    std::unordered_map<std::string, size_t> m_index;
+    std::vector<MetadataEntry> m_metadata;
+    uint64_t m_tokensPos = 0; // first item of tokenizer.ggml.tokens when it is an array of strings
+    uint64_t m_tokensCount = 0;
+    bool m_hasTokens = false;
+};
+
+} // namespace vq
