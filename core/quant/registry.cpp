@@ -1,6 +1,7 @@
 #include "quant/registry.h"
 
 #include "common/error.h"
+#include "quant/methods/aqlm.h"
 #include "quant/methods/rtn.h"
 
 namespace vq {
@@ -20,6 +21,7 @@ const std::vector<const Quantizer*>& allQuantizers()
     // One line per method, in display order.
     static const std::vector<const Quantizer*> list = {
         instance<RtnQuantizer>(),
+        instance<AqlmQuantizer>(),
     };
     return list;
 }
