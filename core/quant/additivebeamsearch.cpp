@@ -36,7 +36,7 @@ struct AdditiveBeamSearch::Workspace {
     std::vector<int64_t> selIndex; // B: entry * K + codeword
 };
 
-AdditiveBeamSearch::AdditiveBeamSearch(const Matrix& codebooks, int codebookCount)
+AdditiveBeamSearch::AdditiveBeamSearch(const Matrix& codebooks, int codebookCount, bool allowGram)
     : m_codebooks(codebooks)
     , m_M(codebookCount)
 {
@@ -56,7 +56,7 @@ AdditiveBeamSearch::AdditiveBeamSearch(const Matrix& codebooks, int codebookCoun
         return;
     }
     const int64_t pairs = static_cast<int64_t>(m_M) * (m_M - 1);
-    if (m_K <= kMaxGramFloats / pairs / m_K) {
+    if (allowGram && m_K <= kMaxGramFloats / pairs / m_K) {
         m_gram.resize(static_cast<size_t>(pairs * m_K * m_K));
         int64_t p = 0;
         for (int j = 0; j < m_M; ++j)

@@ -35,7 +35,8 @@ namespace vq {
 class AdditiveBeamSearch {
 public:
     // codebooks: M * K rows of g values, codebook m in rows [m*K, (m+1)*K). Copies them. M >= 1, K >= 1.
-    AdditiveBeamSearch(const Matrix& codebooks, int codebookCount);
+    // allowGram = false forces the residual-GEMM path (the two paths agree up to float rounding).
+    AdditiveBeamSearch(const Matrix& codebooks, int codebookCount, bool allowGram = true);
 
     int codebookCount() const { return m_M; }
     int64_t codebookSize() const { return m_K; }

@@ -48,34 +48,43 @@ CodebookUpdateResult updateCodebooksLeastSquares(MatrixView targets, const int32
                     members[sz(next[sz(codes[i * M + m])]++)] = i;
             }
             int64_t unused = 0;
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 16) reduction(+ : unused)
-            for (int64_t k = 0; k < K; ++k) {
-                std::vector<double> sum(sz(g), 0.0);
-                double wsum = 0.0;
-                for (int64_t p = start[sz(k)]; p < start[sz(k + 1)]; ++p) {
-                    const int64_t i = members[sz(p)];
-                    const double w = weights.empty() ? 1.0 : weights[sz(i / vectorsPerRow)];
-                    if (w == 0.0)
-                        continue;
-                    const float* y = targets.row(i);
-                    const int32_t* a = codes + i * M;
-                    for (int64_t j = 0; j < g; ++j) {
-                        double t = y[j];
-                        for (int o = 0; o < M; ++o)
-                            if (o != m)
-                                t -= codebooks.at(o * K + a[o], j);
-                        sum[sz(j)] += w * t;
+#pragma omp parallel num_threads(threads) reduction(+ : unused)
+            {
+                std::vector<double> sum(sz(g));
+                std::vector<double> t(sz(g));
+#pragma omp for schedule(dynamic, 16)
+                for (int64_t k = 0; k < K; ++k) {
+                    std::fill(sum.begin(), sum.end(), 0.0);
+                    double wsum = 0.0;
+                    for (int64_t p = start[sz(k)]; p < start[sz(k + 1)]; ++p) {
+                        const int64_t i = members[sz(p)];
+                        const double w = weights.empty() ? 1.0 : weights[sz(i / vectorsPerRow)];
+                        if (w == 0.0)
+                            continue;
+                        const float* y = targets.row(i);
+                        for (int64_t j = 0; j < g; ++j)
+                            t[sz(j)] = y[j];
+                        const int32_t* a = codes + i * M;
+                        for (int o = 0; o < M; ++o) {
+                            if (o == m)
+                                continue;
+                            const float* c = codebooks.row(o * K + a[o]);
+                            for (int64_t j = 0; j < g; ++j)
+                                t[sz(j)] -= c[j];
+                        }
+                        for (int64_t j = 0; j < g; ++j)
+                            sum[sz(j)] += w * t[sz(j)];
+                        wsum += w;
                     }
-                    wsum += w;
-                }
-                if (wsum > 0.0) {
-                    float* c = codebooks.row(m * K + k);
-                    for (int64_t j = 0; j < g; ++j) {
-                        const auto v = static_cast<float>(sum[sz(j)] / wsum);
-                        c[j] = round ? round(v) : v;
+                    if (wsum > 0.0) {
+                        float* c = codebooks.row(m * K + k);
+                        for (int64_t j = 0; j < g; ++j) {
+                            const auto v = static_cast<float>(sum[sz(j)] / wsum);
+                            c[j] = round ? round(v) : v;
+                        }
+                    } else {
+                        ++unused;
                     }
-                } else {
-                    ++unused;
                 }
             }
             result.unusedCodewords += unused;

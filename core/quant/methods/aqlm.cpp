@@ -108,8 +108,12 @@ public:
         , m_threads(control.threads > 0 ? control.threads : omp_get_max_threads())
     {
         double den = 0.0;
-        for (int64_t t = 0; t < m_e.rows; ++t)
-            den += rowWeight(t) * static_cast<double>(squaredNorm(m_e.row(t), m_e.cols));
+        for (int64_t t = 0; t < m_e.rows; ++t) {
+            double rowEnergy = 0.0;
+            for (int64_t j = 0; j < m_e.cols; ++j)
+                rowEnergy += static_cast<double>(m_e.at(t, j)) * m_e.at(t, j);
+            den += rowWeight(t) * rowEnergy;
+        }
         m_energy = den;
     }
 
