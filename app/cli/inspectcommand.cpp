@@ -76,7 +76,7 @@ Json buildReport(const vq::TensorReader& reader, const vq::EmbeddingCandidates& 
     report["format"] = reader.formatName();
     Json tensors = Json::array();
     for (const vq::TensorInfo& t : reader.tensors()) {
-        tensors.push_back({ { "name", t.name }, { "dtype", vq::toString(t.dtype) }, { "storedDtype", t.dtypeName },
+        tensors.push_back({ { "name", t.name }, { "dtype", vq::nameOf(t.dtype) }, { "storedDtype", t.dtypeName },
             { "shape", t.shape }, { "bytes", t.byteSize } });
     }
     report["tensors"] = tensors;

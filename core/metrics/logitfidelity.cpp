@@ -99,7 +99,7 @@ QueryResult compareQuery(const float* zp, const float* zq, int64_t rows, double 
 
 } // namespace
 
-const char* toString(QueryScaling scaling)
+const char* nameOf(QueryScaling scaling)
 {
     switch (scaling) {
     case QueryScaling::None:

@@ -15,7 +15,7 @@ enum class QueryScaling {
     UnitNorm, // s = logitScale / ||h||: cosine-like logits, times a temperature-like factor
 };
 
-const char* toString(QueryScaling scaling);
+const char* nameOf(QueryScaling scaling);
 
 struct LogitFidelityOptions {
     // Queries: a seeded sample (RunControl::seed) of this many rows of E with non-zero norm, unless

@@ -117,7 +117,7 @@ nlohmann::json toJson(const LogitFidelity& f, bool perQuery)
     nlohmann::json j = {
         { "queries", f.queries },
         { "queryKind", f.sampledRows ? "sampled rows" : "hidden states" },
-        { "scaling", toString(f.scaling) },
+        { "scaling", nameOf(f.scaling) },
         { "logitScale", jsonNumber(f.logitScale) },
         { "topK", f.topK },
         { "meanKlNats", jsonNumber(f.meanKl) },

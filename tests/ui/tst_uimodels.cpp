@@ -16,7 +16,7 @@ TensorInfo tensor(const char* name, DType dtype, std::vector<int64_t> shape, uin
     TensorInfo t;
     t.name = name;
     t.dtype = dtype;
-    t.dtypeName = toString(dtype);
+    t.dtypeName = nameOf(dtype);
     t.shape = std::move(shape);
     t.byteSize = bytes;
     return t;

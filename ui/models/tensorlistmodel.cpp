@@ -84,7 +84,7 @@ QVariant TensorListModel::data(const QModelIndex& index, int role) const
     case NameColumn:
         return display::text(t.name);
     case DTypeColumn:
-        return t.dtypeName.empty() ? QString::fromLatin1(toString(t.dtype)) : display::text(t.dtypeName);
+        return t.dtypeName.empty() ? QString::fromLatin1(nameOf(t.dtype)) : display::text(t.dtypeName);
     case ShapeColumn:
         return display::shape(t.shape);
     case SizeColumn:
