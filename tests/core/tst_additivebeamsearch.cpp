@@ -1,7 +1,7 @@
 #include "common/error.h"
-#include "npyglove.h"
 #include "quant/additivebeamsearch.h"
 #include "quant/codebookleastsquares.h"
+#include "quantchecks.h"
 #include "testutil.h"
 
 #include <QTest>
@@ -16,7 +16,7 @@ namespace {
 // Groups of 4 columns of the first 500 GloVe rows: 12500 real sub-vectors.
 vq::Matrix gloveGroups()
 {
-    const vq::Matrix t = vqtest::readNpyF32(vqtest::sharedPath("glove-20k.npy"), 500);
+    const vq::Matrix t = vqtest::readNpySlice(vqtest::sharedPath("glove-20k.npy"), 500);
     vq::Matrix x(t.rows * 25, 4);
     x.values = t.values;
     return x;

@@ -1,6 +1,5 @@
 #include "common/error.h"
 #include "common/halffloat.h"
-#include "npyglove.h"
 #include "quant/methods/aqlm.h"
 #include "quant/nearestcentroids.h"
 #include "quant/registry.h"
@@ -28,7 +27,7 @@ const vq::Matrix& glove(int64_t rows)
     for (const auto& [n, m] : cache)
         if (n == rows)
             return m;
-    cache.emplace_back(rows, vqtest::readNpyF32(vqtest::sharedPath("glove-20k.npy"), rows, 96));
+    cache.emplace_back(rows, vqtest::readNpySlice(vqtest::sharedPath("glove-20k.npy"), rows, 96));
     return cache.back().second;
 }
 
@@ -296,7 +295,7 @@ private slots:
         QFETCH(int, cols);
         QFETCH(QString, needle);
         const vq::QuantSpec spec { "aqlm", nlohmann::json::parse(params.toStdString()) };
-        const vq::Matrix e = vqtest::readNpyF32(vqtest::sharedPath("glove-20k.npy"), 300, cols);
+        const vq::Matrix e = vqtest::readNpySlice(vqtest::sharedPath("glove-20k.npy"), 300, cols);
         for (int pass = 0; pass < 3; ++pass) {
             try {
                 if (pass == 0)
