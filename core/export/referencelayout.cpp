@@ -74,6 +74,19 @@ void mapPq(const QuantizedTable& t, ReferenceLayout& r)
     bindValues(t.array("codebooks"), l.codebook_values, r.codebookBits, r.codebookFloats);
 }
 
+void mapGrvq(const QuantizedTable& t, ReferenceLayout& r)
+{
+    vq_layout& l = r.layout;
+    bindCodes(t, r, t.array("codes"));
+    l.group_dim = static_cast<int32_t>(t.spec.getInt("h"));
+    l.codebooks = static_cast<int32_t>(t.spec.getInt("R"));
+    l.sum_from_zero = 1; // GrvqQuantizer::decodeRows adds every stage to a zeroed row
+    l.codebook_kind = VQ_CODEBOOK_TABLE;
+    l.codebook_entries = int64_t(1) << t.spec.getInt("kappa");
+    l.codebook_shared = t.spec.getBool("shared") ? 1 : 0;
+    bindValues(t.array("codebooks"), l.codebook_values, r.codebookBits, r.codebookFloats);
+}
+
 } // namespace
 
 std::unique_ptr<ReferenceLayout> makeReferenceLayout(const QuantizedTable& table)
@@ -86,6 +99,8 @@ std::unique_ptr<ReferenceLayout> makeReferenceLayout(const QuantizedTable& table
         mapRtn(table, *r);
     else if (method == "pq")
         mapPq(table, *r);
+    else if (method == "grvq")
+        mapGrvq(table, *r);
     else
         throw Error(ErrorKind::Unsupported, {}, "the reference decoder has no layout for method '" + method + "'");
     if (vq_check_layout(&r->layout) != VQ_OK)

@@ -12,20 +12,22 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
 namespace {
 
-// The first 600 GloVe rows: enough for every method's codebooks, fast to fit.
+// The first 600 rows and 96 columns of GloVe: enough rows for every method's codebooks, fast to fit,
+// and a width most group sizes divide.
 const vq::Matrix& glove()
 {
-    static const vq::Matrix m = vqtest::readNpyF32(vqtest::sharedPath("glove-20k.npy"), 600);
+    static const vq::Matrix m = vqtest::readNpyF32(vqtest::sharedPath("glove-20k.npy"), 600, 96);
     return m;
 }
 
-// Every spec a method offers that fits a 600 x 100 table (its defaults and its presets), plus a few
+// Every spec a method offers that fits a 600 x 96 table (its defaults and its presets), plus a few
 // that reach other storage paths (unsigned codes, offsets, small groups).
 std::vector<vq::QuantSpec> specsOf(const vq::Quantizer& q)
 {
@@ -33,16 +35,16 @@ std::vector<vq::QuantSpec> specsOf(const vq::Quantizer& q)
     for (const vq::Preset& p : q.presets())
         candidates.push_back(p.spec);
     if (q.name() == "rtn") {
-        candidates.push_back({ "rtn", { { "bits", 3 }, { "group", 20 }, { "mode", "asym" } } });
+        candidates.push_back({ "rtn", { { "bits", 3 }, { "group", 24 }, { "mode", "asym" } } });
         candidates.push_back({ "rtn", { { "bits", 2 }, { "group", 4 }, { "mode", "sym" } } });
-        candidates.push_back({ "rtn", { { "bits", 8 }, { "group", 50 }, { "mode", "asym" } } });
+        candidates.push_back({ "rtn", { { "bits", 8 }, { "group", 48 }, { "mode", "asym" } } });
     }
     std::vector<vq::QuantSpec> specs;
     for (const vq::QuantSpec& s : candidates) {
         try {
             specs.push_back(q.validate(s, glove().rows, glove().cols));
         } catch (const vq::Error&) {
-            // a preset sized for real checkpoints (group 128 does not divide 100)
+            // a preset sized for real checkpoints (group 128 does not divide 96)
         }
     }
     return specs;
@@ -110,7 +112,7 @@ private slots:
             = vqtest::fitWith(vq::quantizer("rtn"), glove(), { "rtn", { { "bits", 3 }, { "mode", "asym" } } }, 1, 0);
         const auto ref = vq::makeReferenceLayout(t);
         const std::vector<int64_t> rows { 5, 2 };
-        std::vector<float> addend(200);
+        std::vector<float> addend(192);
         for (size_t i = 0; i < addend.size(); ++i)
             addend[i] = 0.001f * static_cast<float>(i) - 0.05f;
         const std::vector<float> got = referenceDecode(ref->layout, rows, addend.data());
@@ -163,11 +165,33 @@ private slots:
         QVERIFY(referenceDecode(l, { 0 }) == std::vector<float>({ 4, 5, 4, 5 }));
     }
 
+    // A codeword of -0.0 stays -0.0 when copied and becomes +0.0 when added to a zeroed sum.
+    void sumFromZeroDecidesTheSignOfZero()
+    {
+        const std::vector<uint8_t> codes { 0x00 };
+        const std::vector<float> book { -0.0f, 1.0f };
+        vq_layout l {};
+        l.rows = 1;
+        l.dim = 2;
+        l.group_dim = 2;
+        l.codebooks = 1;
+        l.codes = codes.data();
+        l.codes_bytes = 1;
+        l.code_bits = 1;
+        l.codebook_kind = VQ_CODEBOOK_TABLE;
+        l.codebook_values = { book.data(), VQ_F32, 2 };
+        l.codebook_entries = 1;
+        l.codebook_shared = 1;
+        QVERIFY(std::signbit(referenceDecode(l, { 0 })[0]));
+        l.sum_from_zero = 1;
+        QVERIFY(!std::signbit(referenceDecode(l, { 0 })[0]));
+    }
+
     void refusesBadInput()
     {
         const vq::QuantizedTable t = vqtest::fitWith(vq::quantizer("rtn"), glove(), { "rtn", {} }, 1, 0);
         const auto ref = vq::makeReferenceLayout(t);
-        float out[100];
+        float out[96];
         const int64_t outside = 600;
         QCOMPARE(vq_decode_rows(&ref->layout, &outside, 1, nullptr, out), int(VQ_ERR_ROW));
         const int64_t negative = -1;
@@ -181,7 +205,7 @@ private slots:
         fewScales.scales.count -= 1;
         QCOMPARE(vq_check_layout(&fewScales), int(VQ_ERR_LAYOUT));
         vq_layout badGroup = ref->layout;
-        badGroup.scale_cols = 30; // does not divide 100
+        badGroup.scale_cols = 30; // does not divide 96
         QCOMPARE(vq_check_layout(&badGroup), int(VQ_ERR_LAYOUT));
         QCOMPARE(vq_check_layout(nullptr), int(VQ_ERR_LAYOUT));
 

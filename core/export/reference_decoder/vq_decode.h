@@ -9,7 +9,8 @@
  * One layout covers every method as a sum of codebook lookups:
  *
  *   row r, column j, group g = j / group_dim, position i = j % group_dim:
- *     acc = sum over c = 0 .. codebooks-1 (in that order, left to right) of V(c, code(r, g, c), i)
+ *     acc = V(0, code(r, g, 0), i), or 0.0f + V(0, ...) when sum_from_zero is set
+ *     acc = acc + V(c, code(r, g, c), i)           for c = 1 .. codebooks-1, in that order
  *     acc = scale(r, j) * acc                       when scales are given
  *     acc = offset(r, j) + acc                      when offsets are given
  *     out = acc + addend[j]                         when the caller passes an addend row
@@ -33,8 +34,14 @@
  *        scales -> scales with scale_cols = the spec's group (dim when 0), mins -> offsets (mode "asym").
  *   pq:  codes -> codes, codebooks -> codebook_values (sets = 1 when shared, else dim / d),
  *        VQ_CODEBOOK_TABLE, group_dim d, codebooks 1, entries 2^bits.
- *   Residual / additive methods (grvq, carvq, aqlm): codebooks = stages or additive codebooks, per-row
- *   scales with scale_cols = dim (aqlm), the adaptor output as addend (carvq).
+ *   grvq: codes -> codes, codebooks -> codebook_values (sets = 1 when shared, else dim / h),
+ *        VQ_CODEBOOK_TABLE, group_dim h, codebooks R, entries 2^kappa, sum_from_zero.
+ *   Further additive methods (carvq, aqlm): codebooks = stages or additive codebooks, per-row scales
+ *   with scale_cols = dim (aqlm), the adaptor output as addend (carvq).
+ *
+ * sum_from_zero only changes a codebook value of -0.0 into +0.0 (0.0f + -0.0f): it is there so that
+ * both ways vqscope's methods write their sums decode bit for bit (pq copies the codeword, grvq adds
+ * its stages to a zeroed row).
  *
  * Floating point: every step is one IEEE float32 operation in the order above. Compile without
  * floating-point contraction (-ffp-contract=off) on targets with fused multiply-add if results must be
@@ -78,6 +85,7 @@ typedef struct vq_layout {
     int64_t dim; /* columns */
     int32_t group_dim; /* columns per group; divides dim */
     int32_t codebooks; /* codes per group, summed (residual stages, additive codebooks) */
+    int32_t sum_from_zero; /* nonzero: the sum starts at +0.0f (see above) */
 
     const uint8_t* codes; /* packed stream of rows * (dim / group_dim) * codebooks codes */
     size_t codes_bytes;
@@ -227,7 +235,7 @@ static inline int vq_decode_row_unchecked(const vq_layout* l, int64_t row, const
                 else
                     v = (float)raw;
                 for (i = 0; i < l->group_dim; ++i)
-                    out[g * l->group_dim + i] = c == 0 ? v : out[g * l->group_dim + i] + v;
+                    out[g * l->group_dim + i] = c == 0 && !l->sum_from_zero ? v : out[g * l->group_dim + i] + v;
             } else {
                 size_t base;
                 if ((int64_t)raw >= l->codebook_entries)
@@ -236,7 +244,7 @@ static inline int vq_decode_row_unchecked(const vq_layout* l, int64_t row, const
                     * (uint64_t)l->group_dim);
                 for (i = 0; i < l->group_dim; ++i) {
                     const float v = vq_value_at(&l->codebook_values, base + (size_t)i);
-                    out[g * l->group_dim + i] = c == 0 ? v : out[g * l->group_dim + i] + v;
+                    out[g * l->group_dim + i] = c == 0 && !l->sum_from_zero ? v : out[g * l->group_dim + i] + v;
                 }
             }
         }
