@@ -117,7 +117,7 @@ void detectTiedHead(const TensorReader& reader, EmbeddingTable& table)
         rule("output.weight");
     } else {
         table.tiedHead.reset();
-        table.tiedReason = "unknown (" + format + " files do not describe an output head)";
+        table.tiedReason = format + " files do not describe an output head";
     }
 }
 
@@ -131,7 +131,12 @@ void findTokens(const TensorReader& reader, const LoadOptions& options, Embeddin
     } else {
         tokens = reader.embeddedTokens(&source);
         const fs::path folder = folderOf(reader.path());
+        const fs::path tokenizer = folder / "tokenizer.json";
         const fs::path sidecar = folder / (fs::path(reader.path()).stem().string() + ".vocab.txt");
+        if (tokens.empty() && fs::is_regular_file(tokenizer)) {
+            tokens = readTokenizerJson(tokenizer.string());
+            source = "tokenizer.json";
+        }
         if (tokens.empty() && fs::is_regular_file(sidecar)) {
             tokens = readVocabFile(sidecar.string());
             source = sidecar.filename().string();

@@ -3,6 +3,8 @@
 #include "common/error.h"
 #include "io/mappedfile.h"
 #include "io/npyreader.h"
+#include "io/safetensorsreader.h"
+#include "io/shardedsafetensorsreader.h"
 
 #include <algorithm>
 #include <cstring>
@@ -137,7 +139,9 @@ std::unique_ptr<TensorReader> openTensorFile(const std::string& path)
     case Format::Npy:
         return std::make_unique<NpyReader>(file);
     case Format::Safetensors:
+        return std::make_unique<SafetensorsReader>(file);
     case Format::ShardedSafetensors:
+        return std::make_unique<ShardedSafetensorsReader>(file);
     case Format::Gguf:
     case Format::Hdf5:
         throw Error(ErrorKind::Unsupported, file, "this build has no reader for the format yet");

@@ -19,6 +19,10 @@ struct FitInput {
     std::span<const float> weights; // empty or table.rows entries
 };
 
+// Throws vq::Error(InvalidArgument) naming `method` when weights are neither empty nor one finite
+// value >= 0 per table row, or when the table is empty. Every fit() calls it before any work.
+void checkFitInput(const FitInput& input, const std::string& method);
+
 // One quantization method. Stateless: every call gets what it needs; implementations are
 // thread-safe. Adding a method = one new unit in core/quant/methods plus one line in registry.cpp.
 class Quantizer {

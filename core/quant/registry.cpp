@@ -1,6 +1,9 @@
 #include "quant/registry.h"
 
 #include "common/error.h"
+#include "quant/methods/ggmlblock.h"
+#include "quant/methods/grvq.h"
+#include "quant/methods/pq.h"
 #include "quant/methods/rtn.h"
 
 namespace vq {
@@ -20,6 +23,10 @@ const std::vector<const Quantizer*>& allQuantizers()
     // One line per method, in display order.
     static const std::vector<const Quantizer*> list = {
         instance<RtnQuantizer>(),
+        instance<Q8_0Quantizer>(),
+        instance<Q4_0Quantizer>(),
+        instance<PqQuantizer>(),
+        instance<GrvqQuantizer>(),
     };
     return list;
 }

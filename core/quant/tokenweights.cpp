@@ -1,9 +1,15 @@
 #include "quant/tokenweights.h"
 
 #include "common/error.h"
+#include "common/halffloat.h"
+#include "io/mappedfile.h"
+#include "io/npyheader.h"
 
+#include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -40,6 +46,70 @@ void checkRows(int64_t rows, const std::string& source)
             ErrorKind::InvalidArgument, source, "token weights need a table with rows, got " + std::to_string(rows));
 }
 
+bool hasNpyMagic(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    char magic[6] = {};
+    return in.read(magic, 6) && std::memcmp(magic, "\x93NUMPY", 6) == 0;
+}
+
+// One element of a .npy array as a double, any numeric dtype, either byte order.
+double npyElement(const uint8_t* p, const NpyHeader& h)
+{
+    uint8_t b[8] = {};
+    std::memcpy(b, p, static_cast<size_t>(h.itemSize));
+    if (h.bigEndian)
+        std::reverse(b, b + h.itemSize);
+    uint64_t u = 0;
+    for (int i = h.itemSize - 1; i >= 0; --i)
+        u = (u << 8) | b[i];
+    switch (h.dtype) {
+    case DType::F16:
+        return halfToFloat(static_cast<uint16_t>(u));
+    case DType::F32:
+        return std::bit_cast<float>(static_cast<uint32_t>(u));
+    case DType::F64:
+        return std::bit_cast<double>(u);
+    case DType::I8:
+        return static_cast<int8_t>(u);
+    case DType::I16:
+        return static_cast<int16_t>(u);
+    case DType::I32:
+        return static_cast<int32_t>(u);
+    case DType::I64:
+        return static_cast<double>(static_cast<int64_t>(u));
+    case DType::U8:
+    case DType::U16:
+    case DType::U32:
+    case DType::U64:
+    case DType::Bool:
+        return static_cast<double>(u);
+    default:
+        return 0;
+    }
+}
+
+// A vector of counts: shape (V,), (V, 1) or (1, V) of any integer or float dtype.
+std::vector<double> readNpyCounts(const std::string& path)
+{
+    const MappedFile file(path);
+    const NpyHeader h = parseNpyHeader(file);
+    const bool numeric = h.dtype == DType::F16 || h.dtype == DType::F32 || h.dtype == DType::F64 || h.dtype == DType::I8
+        || h.dtype == DType::I16 || h.dtype == DType::I32 || h.dtype == DType::I64 || h.dtype == DType::U8
+        || h.dtype == DType::U16 || h.dtype == DType::U32 || h.dtype == DType::U64;
+    if (!numeric || h.itemSize < 1 || h.itemSize > 8)
+        throw Error(ErrorKind::Unsupported, path, "token counts of dtype '" + h.descr + "'; expected numbers");
+    const bool vector = h.shape.size() == 1 || (h.shape.size() == 2 && (h.shape[0] == 1 || h.shape[1] == 1));
+    if (!vector)
+        throw Error(ErrorKind::InvalidArgument, path,
+            "token counts must be a vector, got " + std::to_string(h.shape.size()) + " dimensions");
+    const auto data = file.bytes(h.dataOffset, h.elementCount * static_cast<uint64_t>(h.itemSize), "token counts");
+    std::vector<double> counts(h.elementCount);
+    for (size_t i = 0; i < counts.size(); ++i)
+        counts[i] = npyElement(data.data() + i * static_cast<size_t>(h.itemSize), h);
+    return counts;
+}
+
 } // namespace
 
 std::vector<float> tokenWeightsFromCounts(const std::vector<double>& counts, int64_t rows, const std::string& source)
@@ -65,6 +135,8 @@ std::vector<float> loadTokenWeights(const std::string& path, int64_t rows)
         throw Error(ErrorKind::NotFound, path, "no such file");
     if (std::filesystem::is_directory(path, ec))
         throw Error(ErrorKind::Unreadable, path, "is a directory, expected a file of token counts");
+    if (hasNpyMagic(path))
+        return tokenWeightsFromCounts(readNpyCounts(path), rows, path);
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw Error(ErrorKind::Unreadable, path, "cannot open the file");

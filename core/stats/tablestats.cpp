@@ -19,13 +19,6 @@ struct Moments {
     double mean = 0;
     double m2 = 0;
 
-    void add(double x)
-    {
-        ++n;
-        const double d = x - mean;
-        mean += d / static_cast<double>(n);
-        m2 += d * (x - mean);
-    }
     void merge(const Moments& o)
     {
         if (o.n == 0)
@@ -120,7 +113,12 @@ TableStats computeTableStats(const Matrix& table, RunControl& control, int histo
         if (control.cancelled())
             continue;
         BlockResult& r = partial[static_cast<size_t>(b)];
-        r.columns.assign(static_cast<size_t>(cols), Moments {});
+        // Sums of deviations from a per-column shift (the block's first finite value) keep the
+        // one-pass variance accurate when a column's mean is large against its spread.
+        std::vector<double> shift(static_cast<size_t>(cols), 0.0), sum(static_cast<size_t>(cols), 0.0),
+            sumSq(static_cast<size_t>(cols), 0.0);
+        std::vector<int64_t> count(static_cast<size_t>(cols), 0);
+        std::vector<char> shifted(static_cast<size_t>(cols), 0);
         const int64_t end = std::min(rows, (b + 1) * blockRows);
         for (int64_t i = b * blockRows; i < end; ++i) {
             const float* row = table.row(i);
@@ -133,8 +131,16 @@ TableStats computeTableStats(const Matrix& table, RunControl& control, int histo
                     (std::isnan(x) ? r.nan : r.inf) += 1;
                     continue;
                 }
+                const size_t c = static_cast<size_t>(j);
+                if (!shifted[c]) {
+                    shift[c] = x;
+                    shifted[c] = 1;
+                }
                 sq += x * x;
-                r.columns[static_cast<size_t>(j)].add(x);
+                const double d = x - shift[c];
+                sum[c] += d;
+                sumSq[c] += d * d;
+                ++count[c];
                 r.minValue = std::min(r.minValue, x);
                 r.maxValue = std::max(r.maxValue, x);
             }
@@ -142,6 +148,13 @@ TableStats computeTableStats(const Matrix& table, RunControl& control, int histo
                 norms[static_cast<size_t>(i)] = std::sqrt(sq);
             else
                 ++r.nonFiniteRows;
+        }
+        r.columns.resize(static_cast<size_t>(cols));
+        for (size_t c = 0; c < static_cast<size_t>(cols); ++c) {
+            if (count[c] == 0)
+                continue;
+            const double n = static_cast<double>(count[c]);
+            r.columns[c] = { count[c], shift[c] + sum[c] / n, std::max(0.0, sumSq[c] - sum[c] * sum[c] / n) };
         }
         const int64_t finished = done.fetch_add(1, std::memory_order_relaxed) + 1;
         control.report("statistics", 0.9 * static_cast<double>(finished) / static_cast<double>(blocks));

@@ -301,8 +301,8 @@ private slots:
         QTest::newRow("untied") << R"({"tie_word_embeddings": false})" << 0 << "config.json tie_word_embeddings=false";
         QTest::newRow("nested text_config")
             << R"({"text_config": {"tie_word_embeddings": true}})" << 1 << "config.json tie_word_embeddings=true";
-        QTest::newRow("key absent") << R"({"hidden_size": 2})" << -1 << "unknown";
-        QTest::newRow("not json") << "{oops" << -1 << "unknown";
+        QTest::newRow("key absent") << R"({"hidden_size": 2})" << -1 << "NumPy files do not describe";
+        QTest::newRow("not json") << "{oops" << -1 << "NumPy files do not describe";
     }
     void configDecidesTiedHead()
     {
@@ -360,6 +360,82 @@ private slots:
             QFAIL("opened a damaged .npy");
         } catch (const vq::Error& e) {
             QVERIFY(e.message().find("\\x93NUMPY") != std::string::npos);
+        }
+    }
+
+    void otherFormats_data()
+    {
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<QString>("format");
+        QTest::addColumn<QString>("tensor");
+        QTest::addColumn<QString>("expected"); // .npy holding the values after loading
+        QTest::addColumn<int>("tied"); // -1 unknown
+        QTest::addColumn<QString>("tiedReason");
+        QTest::addColumn<QString>("tokenSource");
+        QTest::newRow("safetensors bf16")
+            << "table-bf16.safetensors"
+            << "safetensors"
+            << "model.embed_tokens.weight"
+            << "expected-bf16-safetensors.npy" << 0 << "lm_head.weight present (separate output head)"
+            << "";
+        QTest::newRow("sharded folder") << "hf-sharded"
+                                        << "safetensors (sharded)"
+                                        << "model.embed_tokens.weight"
+                                        << "reference-512x100-f32.npy" << 1 << "config.json tie_word_embeddings=true"
+                                        << "tokenizer.json";
+        QTest::newRow("sharded index") << "hf-sharded/model.safetensors.index.json"
+                                       << "safetensors (sharded)"
+                                       << "model.embed_tokens.weight"
+                                       << "reference-512x100-f32.npy" << 1 << "config.json tie_word_embeddings=true"
+                                       << "tokenizer.json";
+    }
+    void otherFormats()
+    {
+        QFETCH(QString, path);
+        QFETCH(QString, format);
+        QFETCH(QString, tensor);
+        QFETCH(QString, expected);
+        QFETCH(int, tied);
+        QFETCH(QString, tiedReason);
+        QFETCH(QString, tokenSource);
+        const vq::EmbeddingTable t = vq::loadEmbedding(vqtest::dataPath(path.toStdString()), {}, vq::nullRunControl());
+        QCOMPARE(QString::fromStdString(t.source.format), format);
+        QCOMPARE(QString::fromStdString(t.source.tensor), tensor);
+        QVERIFY(t.source.selectionReason.find("known embedding name") != std::string::npos);
+        const std::string expectedPath = vqtest::dataPath(expected.toStdString());
+        const vq::Matrix want
+            = vq::NpyReader(expectedPath)
+                  .readMatrix(std::filesystem::path(expectedPath).stem().string(), vq::nullRunControl());
+        QCOMPARE(t.rows(), want.rows);
+        QCOMPARE(t.dim(), want.cols);
+        QVERIFY(std::memcmp(t.values.values.data(), want.values.data(), want.values.size() * sizeof(float)) == 0);
+        QCOMPARE(t.tiedHead.has_value() ? int(*t.tiedHead) : -1, tied);
+        QCOMPARE(QString::fromStdString(t.tiedReason), tiedReason);
+        QCOMPARE(QString::fromStdString(t.tokenSource), tokenSource);
+        if (!tokenSource.isEmpty()) {
+            QCOMPARE(t.tokens.size(), size_t(512));
+            QCOMPARE(t.tokens[0], std::string("the"));
+            QCOMPARE(t.tokens[511], vq::readVocabFile(vqtest::sourcePath("resources/sample/glove-20k.vocab.txt"))[511]);
+        } else {
+            QVERIFY(t.tokens.empty());
+        }
+    }
+
+    void overrideAndWrongNameInSafetensors()
+    {
+        vq::LoadOptions options;
+        options.tensor = "lm_head.weight";
+        const vq::EmbeddingTable t
+            = vq::loadEmbedding(vqtest::dataPath("table-bf16.safetensors"), options, vq::nullRunControl());
+        QCOMPARE(t.source.tensor, std::string("lm_head.weight"));
+        QCOMPARE(t.source.dtype, std::string("F16"));
+        options.tensor = "model.norm.weight";
+        try {
+            vq::loadEmbedding(vqtest::dataPath("table-bf16.safetensors"), options, vq::nullRunControl());
+            QFAIL("loaded a 1-D tensor as a table");
+        } catch (const vq::Error& e) {
+            COMPARE_ENUM(e.kind(), vq::ErrorKind::InvalidArgument);
+            QVERIFY(e.message().find("candidates: model.embed_tokens.weight, lm_head.weight") != std::string::npos);
         }
     }
 

@@ -1,8 +1,8 @@
 #include "common/error.h"
+#include "io/npyreader.h"
 #include "quant/kmeans.h"
 #include "quant/nearestcentroids.h"
 
-#include "npyglove_vq.h"
 #include "testutil.h"
 
 #include <QTest>
@@ -28,7 +28,13 @@ vq::Matrix randomMatrix(int64_t rows, int64_t cols, uint64_t seed)
 
 const vq::Matrix& glove()
 {
-    static const vq::Matrix m = vqtest::loadNpyF32(vqtest::sharedPath("glove-20k.npy"), 4000);
+    static const vq::Matrix m = [] {
+        vq::Matrix all
+            = vq::NpyReader(vqtest::sharedPath("glove-20k.npy")).readMatrix("glove-20k", vq::nullRunControl());
+        all.rows = 4000;
+        all.values.resize(size_t(4000 * all.cols));
+        return all;
+    }();
     return m;
 }
 

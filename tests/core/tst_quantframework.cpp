@@ -1,16 +1,18 @@
 #include "common/error.h"
-#include "npyglove.h"
 #include "quant/bitbudget.h"
 #include "quant/paramschema.h"
 #include "quant/quantizedtable.h"
 #include "quant/quantspec.h"
 #include "quant/registry.h"
+#include "quant/rowblocks.h"
 #include "quantchecks.h"
 #include "testutil.h"
 
 #include <QTest>
 
+#include <atomic>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -215,7 +217,7 @@ private slots:
     // the block formats), with its default parameters.
     void everyMethodEstimatesItsBitsExactly()
     {
-        const vq::Matrix e = vqtest::readNpyF32(vqtest::dataPath("reference-512x100-f32.npy"), 512, 96);
+        const vq::Matrix e = vqtest::readNpySlice(vqtest::dataPath("reference-512x100-f32.npy"), 512, 96);
         QVERIFY(!vq::allQuantizers().empty());
         for (const vq::Quantizer* q : vq::allQuantizers()) {
             vqtest::checkEstimateMatchesFit(*q, e, vq::QuantSpec { q->name(), {} });
@@ -232,7 +234,7 @@ private slots:
 
     void decodeRowsMatchesDecodeAll()
     {
-        const vq::Matrix e = vqtest::readNpyF32(vqtest::dataPath("reference-512x100-f32.npy"), 512, 96);
+        const vq::Matrix e = vqtest::readNpySlice(vqtest::dataPath("reference-512x100-f32.npy"), 512, 96);
         const std::vector<int64_t> ids { 511, 0, 17, 17, 300, 2 }; // any order, repeats allowed
         for (const vq::Quantizer* q : vq::allQuantizers()) {
             const vq::QuantizedTable t = vqtest::fitWith(*q, e, vq::QuantSpec { q->name(), {} }, 3, 0);
@@ -268,6 +270,78 @@ private slots:
                 },
                 vq::ErrorKind::InvalidArgument, { "'no_such_param'" });
         }
+    }
+    void everyMethodRefusesBadWeights()
+    {
+        const vq::Matrix e = vqtest::readNpySlice(vqtest::dataPath("reference-512x100-f32.npy"), 64, 96);
+        const std::vector<float> tooFew(63, 1.0f);
+        std::vector<float> negative(64, 1.0f);
+        negative[9] = -1.0f;
+        for (const vq::Quantizer* q : vq::allQuantizers()) {
+            const vq::QuantSpec spec { q->name(), {} };
+            expectError([&] { vqtest::fitWith(*q, e, spec, 1, 1, tooFew); }, vq::ErrorKind::InvalidArgument,
+                { "63 token weights" });
+            expectError(
+                [&] { vqtest::fitWith(*q, e, spec, 1, 1, negative); }, vq::ErrorKind::InvalidArgument, { "of row 9" });
+        }
+    }
+
+    void rowBlocksCoverEveryRowOnce_data()
+    {
+        QTest::addColumn<int>("rows");
+        QTest::addColumn<int>("block");
+        QTest::addColumn<int>("threads");
+        QTest::newRow("exact") << 1024 << 256 << 2;
+        QTest::newRow("ragged") << 1000 << 256 << 2;
+        QTest::newRow("one block") << 7 << 256 << 2;
+        QTest::newRow("single rows") << 33 << 1 << 1;
+    }
+    void rowBlocksCoverEveryRowOnce()
+    {
+        QFETCH(int, rows);
+        QFETCH(int, block);
+        QFETCH(int, threads);
+        std::vector<std::atomic<int>> seen(static_cast<size_t>(rows));
+        vq::RunControl control;
+        control.threads = threads;
+        std::atomic<double> last { 0 };
+        control.setProgressCallback([&](std::string_view, double f) { last = std::max(last.load(), f); });
+        vq::parallelRowBlocks(rows, block, control, "test", [&](int64_t begin, int64_t end) {
+            if (begin % block != 0 || (end - begin != block && end != rows))
+                seen[0] += 1000; // a block that is not one of the fixed boundaries
+            for (int64_t r = begin; r < end; ++r)
+                ++seen[static_cast<size_t>(r)];
+        });
+        for (const auto& s : seen)
+            QCOMPARE(s.load(), 1);
+        QCOMPARE(last.load(), 1.0);
+    }
+
+    // One thread, so blocks run in order and the count of blocks started is exact.
+    void rowBlocksPropagateErrorsAndCancel()
+    {
+        vq::RunControl control;
+        control.threads = 1;
+        std::atomic<int> calls { 0 };
+        expectError(
+            [&] {
+                vq::parallelRowBlocks(10000, 10, control, "test", [&](int64_t begin, int64_t) {
+                    ++calls;
+                    if (begin == 50)
+                        throw vq::Error(vq::ErrorKind::Malformed, "f", "block 5 failed");
+                });
+            },
+            vq::ErrorKind::Malformed, { "block 5 failed" });
+        QCOMPARE(calls.load(), 6); // blocks after the failing one were skipped
+
+        calls = 0;
+        QVERIFY_THROWS_EXCEPTION(
+            vq::Cancelled, vq::parallelRowBlocks(10000, 10, control, "test", [&](int64_t begin, int64_t) {
+                ++calls;
+                if (begin == 100)
+                    control.cancel();
+            }));
+        QCOMPARE(calls.load(), 11);
     }
 };
 

@@ -1,6 +1,5 @@
 #include "common/error.h"
 #include "common/halffloat.h"
-#include "npyglove.h"
 #include "quant/methods/rtn.h"
 #include "quant/registry.h"
 #include "quantchecks.h"
@@ -20,7 +19,7 @@ namespace {
 // error figures and fast in a test.
 const vq::Matrix& glove()
 {
-    static const vq::Matrix m = vqtest::readNpyF32(vqtest::sharedPath("glove-20k.npy"), 4000);
+    static const vq::Matrix m = vqtest::readNpySlice(vqtest::sharedPath("glove-20k.npy"), 4000);
     return m;
 }
 
@@ -320,6 +319,16 @@ private slots:
         QVERIFY(!otherStage);
         QVERIFY(reports > 1);
         QVERIFY(finished);
+
+        // cancelled while running: the first progress report after a block raises the flag
+        vq::RunControl midway;
+        midway.threads = 1;
+        midway.setProgressCallback([&](std::string_view, double f) {
+            if (f > 0)
+                midway.cancel();
+        });
+        QVERIFY_THROWS_EXCEPTION(
+            vq::Cancelled, vq::quantizer("rtn").fit(vq::FitInput { glove(), {} }, rtnSpec(4, 0, "sym"), midway));
 
         vq::RunControl cancelled;
         cancelled.cancel();

@@ -5,7 +5,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -20,6 +22,29 @@ std::string writeFile(const QTemporaryDir& dir, const char* name, const QByteArr
         qFatal("cannot write %s", qPrintable(path));
     f.write(content);
     return path.toStdString();
+}
+
+// A .npy v1 file: header dict padded so the data starts at byte 64, then the raw element bytes.
+QByteArray npy(const char* descr, const char* shape, const QByteArray& data)
+{
+    QByteArray dict = QByteArray("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+    dict = dict.leftJustified(64 - 10 - 1, ' ') + '\n';
+    QByteArray out("\x93NUMPY\x01\x00", 8);
+    out.append(static_cast<char>(dict.size() & 0xff));
+    out.append(static_cast<char>(dict.size() >> 8));
+    return out + dict + data;
+}
+
+template <class T> QByteArray rawBytes(std::initializer_list<T> values, bool bigEndian = false)
+{
+    QByteArray out;
+    for (const T v : values) {
+        QByteArray b(reinterpret_cast<const char*>(&v), sizeof(T));
+        if (bigEndian)
+            std::reverse(b.begin(), b.end());
+        out += b;
+    }
+    return out;
 }
 
 double mean(const std::vector<float>& v)
@@ -131,6 +156,31 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(vq::Error, vq::zipfTokenWeights(10, -0.5));
         QVERIFY_THROWS_EXCEPTION(vq::Error, vq::zipfTokenWeights(10, std::nan("")));
         QVERIFY_THROWS_EXCEPTION(vq::Error, vq::zipfTokenWeights(0, 1.0));
+    }
+    void npyCounts()
+    {
+        QTemporaryDir dir;
+        const auto i8 = writeFile(dir, "i8.npy", npy("<i8", "(4,)", rawBytes<int64_t>({ 1, 3, 0, 4 })));
+        QCOMPARE(vq::loadTokenWeights(i8, 4), (std::vector<float> { 0.5f, 1.5f, 0.0f, 2.0f }));
+        const auto f4be = writeFile(dir, "f4.npy", npy(">f4", "(1, 2)", rawBytes<float>({ 2.0f, 6.0f }, true)));
+        QCOMPARE(vq::loadTokenWeights(f4be, 2), (std::vector<float> { 0.5f, 1.5f }));
+        const auto u2 = writeFile(dir, "u2.npy", npy("<u2", "(2, 1)", rawBytes<uint16_t>({ 60000, 20000 })));
+        QCOMPARE(vq::loadTokenWeights(u2, 2), (std::vector<float> { 1.5f, 0.5f }));
+
+        const auto negative = writeFile(dir, "neg.npy", npy("<i4", "(3,)", rawBytes<int32_t>({ 1, 2, -7 })));
+        try {
+            vq::loadTokenWeights(negative, 3);
+            QFAIL("expected an error");
+        } catch (const vq::Error& e) {
+            QCOMPARE(e.kind(), vq::ErrorKind::Malformed);
+            QCOMPARE(e.path(), negative);
+            QVERIFY2(std::string(e.what()).find("index 2") != std::string::npos, e.what());
+        }
+        const auto matrix = writeFile(dir, "m.npy", npy("<f4", "(2, 2)", rawBytes<float>({ 1, 2, 3, 4 })));
+        QVERIFY_THROWS_EXCEPTION(vq::Error, vq::loadTokenWeights(matrix, 4));
+        QVERIFY_THROWS_EXCEPTION(vq::Error, vq::loadTokenWeights(i8, 5)); // wrong length
+        const auto truncated = writeFile(dir, "t.npy", npy("<f4", "(3,)", rawBytes<float>({ 1, 2 })));
+        QVERIFY_THROWS_EXCEPTION(vq::Error, vq::loadTokenWeights(truncated, 3));
     }
 };
 

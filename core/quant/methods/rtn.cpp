@@ -150,6 +150,7 @@ BitBudget RtnQuantizer::estimate(const QuantSpec& spec, int64_t rows, int64_t di
 
 QuantizedTable RtnQuantizer::fit(const FitInput& input, const QuantSpec& spec, RunControl& control) const
 {
+    checkFitInput(input, name());
     const Matrix& e = input.table;
     QuantizedTable t;
     t.spec = validate(spec, e.rows, e.cols);

@@ -1,0 +1,118 @@
+#include "quant/methods/vqshared.h"
+
+#include "common/error.h"
+#include "common/halffloat.h"
+
+#include <omp.h>
+
+#include <atomic>
+#include <cmath>
+#include <exception>
+#include <mutex>
+
+namespace vq {
+
+CodebookPrecision CodebookPrecision::fromName(const std::string& name)
+{
+    if (name == "f32")
+        return { StorageType::F32 };
+    if (name == "f16")
+        return { StorageType::F16 };
+    if (name == "bf16")
+        return { StorageType::BF16 };
+    throw Error(ErrorKind::InvalidArgument, "", "codebook precision '" + name + "' (expected f32, f16 or bf16)");
+}
+
+std::string CodebookPrecision::name() const
+{
+    switch (type) {
+    case StorageType::F32:
+        return "fp32";
+    case StorageType::BF16:
+        return "bf16";
+    default:
+        return "fp16";
+    }
+}
+
+void CodebookPrecision::round(Matrix& m) const
+{
+    if (type == StorageType::F16)
+        for (float& v : m.values)
+            v = roundToHalf(v);
+    else if (type == StorageType::BF16)
+        for (float& v : m.values)
+            v = bf16ToFloat(floatToBf16(v));
+}
+
+float CodebookPrecision::maxMagnitude() const
+{
+    return type == StorageType::F16 ? 65504.0f : 3.0e38f;
+}
+
+void requireCodebookable(const Matrix& table, const CodebookPrecision& precision, const std::string& method)
+{
+    const float limit = precision.maxMagnitude() / 2;
+    for (int64_t i = 0; i < table.rows; ++i) {
+        const float* r = table.row(i);
+        for (int64_t j = 0; j < table.cols; ++j) {
+            if (!std::isfinite(r[j]) || std::fabs(r[j]) > limit)
+                throw Error(ErrorKind::InvalidArgument, "",
+                    method + ": value " + std::to_string(r[j]) + " at row " + std::to_string(i) + ", column "
+                        + std::to_string(j)
+                        + (std::isfinite(r[j]) ? " could overflow " + precision.name()
+                                    + " codebooks (choose a wider codebook precision)"
+                                               : " is not finite"));
+        }
+    }
+}
+
+std::vector<float> repeatWeights(std::span<const float> weights, int64_t perRow)
+{
+    std::vector<float> out;
+    out.reserve(weights.size() * static_cast<size_t>(perRow));
+    for (float w : weights)
+        out.insert(out.end(), static_cast<size_t>(perRow), w);
+    return out;
+}
+
+void parallelTasks(int64_t count, int threads, const RunControl& control, const std::function<void(int64_t)>& fn)
+{
+    if (count <= 0)
+        return;
+    const int nt = static_cast<int>(std::min<int64_t>(threads > 0 ? threads : omp_get_max_threads(), count));
+    std::atomic<bool> stop { false };
+    std::mutex mutex;
+    int64_t failedTask = -1;
+    std::exception_ptr failure;
+#pragma omp parallel for num_threads(nt) schedule(dynamic)
+    for (int64_t i = 0; i < count; ++i) {
+        if (stop.load(std::memory_order_relaxed) || control.cancelled()) {
+            stop.store(true, std::memory_order_relaxed);
+            continue;
+        }
+        try {
+            fn(i);
+        } catch (...) {
+            const std::lock_guard lock(mutex);
+            if (failedTask < 0 || i < failedTask) {
+                failedTask = i;
+                failure = std::current_exception();
+            }
+            stop.store(true, std::memory_order_relaxed);
+        }
+    }
+    if (failure)
+        std::rethrow_exception(failure);
+    control.throwIfCancelled();
+}
+
+std::string fewVectorsWarning(int64_t trainingVectors, int64_t centroids, const std::string& what)
+{
+    if (trainingVectors >= 39 * centroids)
+        return {};
+    return std::to_string(trainingVectors) + " training vectors for " + std::to_string(centroids) + " centroids ("
+        + what + "): under 39 per centroid, the codebooks will over-fit";
+}
+
+} // namespace vq

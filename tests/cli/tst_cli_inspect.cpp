@@ -1,0 +1,181 @@
+#include "testutil.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+namespace {
+
+struct Result {
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+Result run(const QStringList& args)
+{
+    QProcess p;
+    p.start(QStringLiteral(VQ_CLI_PATH), args);
+    if (!p.waitForFinished(60000))
+        return {};
+    if (p.exitStatus() != QProcess::NormalExit)
+        return {};
+    return { p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError() };
+}
+
+QString sample()
+{
+    return QString::fromStdString(vqtest::sourcePath("resources/sample/glove-20k.npy"));
+}
+
+} // namespace
+
+class TestCliInspect : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_dir;
+
+private slots:
+    void jsonOnTheSample()
+    {
+        const Result r = run({ QStringLiteral("inspect"), sample(), QStringLiteral("--json") });
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.err.isEmpty()); // stderr is not a terminal here: no progress
+        QJsonParseError error;
+        const QJsonObject o = QJsonDocument::fromJson(r.out, &error).object();
+        QCOMPARE(error.error, QJsonParseError::NoError);
+        QCOMPARE(o[QStringLiteral("format")].toString(), QStringLiteral("NumPy"));
+        const QJsonArray tensors = o[QStringLiteral("tensors")].toArray();
+        QCOMPARE(tensors.size(), 1);
+        QCOMPARE(tensors[0][QStringLiteral("name")].toString(), QStringLiteral("glove-20k"));
+        QCOMPARE(tensors[0][QStringLiteral("storedDtype")].toString(), QStringLiteral("<f2"));
+        QCOMPARE(tensors[0][QStringLiteral("shape")].toArray(), (QJsonArray { 20000, 100 }));
+        const QJsonObject e = o[QStringLiteral("embedding")].toObject();
+        QCOMPARE(e[QStringLiteral("tensor")].toString(), QStringLiteral("glove-20k"));
+        QCOMPARE(e[QStringLiteral("rows")].toInt(), 20000);
+        QCOMPARE(e[QStringLiteral("dim")].toInt(), 100);
+        QVERIFY(e[QStringLiteral("checksum")].toString().startsWith(QStringLiteral("xxh64:")));
+        QVERIFY(o[QStringLiteral("tiedHead")][QStringLiteral("tied")].isNull());
+        const QJsonObject tokens = o[QStringLiteral("tokens")].toObject();
+        QCOMPARE(tokens[QStringLiteral("count")].toInt(), 20000);
+        QCOMPARE(tokens[QStringLiteral("source")].toString(), QStringLiteral("glove-20k.vocab.txt"));
+        QCOMPARE(tokens[QStringLiteral("first")].toArray()[0].toString(), QStringLiteral("the"));
+        QCOMPARE(tokens[QStringLiteral("first")].toArray().size(), 10);
+        QCOMPARE(o[QStringLiteral("nonFinite")][QStringLiteral("nan")].toInt(), 0);
+        const QJsonObject s = o[QStringLiteral("statistics")].toObject();
+        const QJsonArray pct = s[QStringLiteral("rowNormPercentiles")].toArray();
+        QCOMPARE(pct.size(), 9);
+        // Measured on the sample: row norms run from 2.33 to 12.3, median 5.36.
+        QVERIFY(qAbs(pct[4][QStringLiteral("value")].toDouble() - 5.361) < 0.001);
+        QVERIFY(qAbs(pct[8][QStringLiteral("value")].toDouble() - 12.31) < 0.01);
+        for (int i = 1; i < pct.size(); ++i)
+            QVERIFY(pct[i][QStringLiteral("value")].toDouble() >= pct[i - 1][QStringLiteral("value")].toDouble());
+        QVERIFY(s[QStringLiteral("dimStd")][QStringLiteral("median")].toDouble() > 0.4);
+        QVERIFY(!s[QStringLiteral("outlierRule")].toString().isEmpty());
+    }
+
+    void textOnTheSample()
+    {
+        const Result r = run({ QStringLiteral("inspect"), sample() });
+        QCOMPARE(r.exitCode, 0);
+        const QString text = QString::fromUtf8(r.out);
+        QVERIFY(text.contains(QStringLiteral("glove-20k: 20000 x 100, stored as <f2")));
+        QVERIFY(text.contains(QStringLiteral("20000 from glove-20k.vocab.txt: \"the\"")));
+        QVERIFY(text.contains(QStringLiteral("Non-finite  none")));
+    }
+
+    void optionsAreHonoured()
+    {
+        const QString vocab = m_dir.filePath(QStringLiteral("words.txt"));
+        QFile f(vocab);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("alpha\nbeta\n");
+        f.close();
+        const Result r = run({ QStringLiteral("inspect"), QStringLiteral("--tensor=glove-20k"), sample(),
+            QStringLiteral("--vocab"), vocab, QStringLiteral("--json") });
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(
+            o[QStringLiteral("embedding")][QStringLiteral("reason")].toString(), QStringLiteral("requested by name"));
+        QCOMPARE(o[QStringLiteral("tokens")][QStringLiteral("source")].toString(),
+            QStringLiteral("words.txt (2 of 20000 rows)"));
+        QCOMPARE(o[QStringLiteral("tokens")][QStringLiteral("first")].toArray()[1].toString(), QStringLiteral("beta"));
+    }
+
+    void failures_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QString>("stderrStart");
+        const QString bad = m_dir.filePath(QStringLiteral("bad.npy"));
+        const QString text = m_dir.filePath(QStringLiteral("notes.txt"));
+        const QString missing = m_dir.filePath(QStringLiteral("missing.npy"));
+        QTest::newRow("missing file") << QStringList { QStringLiteral("inspect"), missing } << 1
+                                      << QStringLiteral("vqscope-cli: ") + missing + QStringLiteral(": no such file");
+        QTest::newRow("damaged npy") << QStringList { QStringLiteral("inspect"), bad, QStringLiteral("--json") } << 1
+                                     << QStringLiteral("vqscope-cli: ") + bad + QStringLiteral(": ");
+        QTest::newRow("unrecognised") << QStringList { QStringLiteral("inspect"), text } << 1
+                                      << QStringLiteral("vqscope-cli: ") + text
+                + QStringLiteral(": not a recognised checkpoint format");
+        QTest::newRow("wrong tensor") << QStringList {
+            QStringLiteral("inspect"), sample(), QStringLiteral("--tensor"), QStringLiteral("wte")
+        } << 1 << QStringLiteral("vqscope-cli: ") + sample() + QStringLiteral(": no tensor named 'wte'");
+        QTest::newRow("no file") << QStringList { QStringLiteral("inspect") } << 2
+                                 << QStringLiteral("vqscope-cli inspect: missing FILE");
+        QTest::newRow("two files") << QStringList { QStringLiteral("inspect"), sample(), sample() } << 2
+                                   << QStringLiteral("vqscope-cli inspect: unexpected argument");
+        QTest::newRow("unknown option") << QStringList { QStringLiteral("inspect"), sample(), QStringLiteral("--fast") }
+                                        << 2 << QStringLiteral("vqscope-cli inspect: unknown option '--fast'");
+        QTest::newRow("value missing") << QStringList { QStringLiteral("inspect"), sample(),
+            QStringLiteral("--tensor") }
+                                       << 2 << QStringLiteral("vqscope-cli inspect: option '--tensor' needs a value");
+        QTest::newRow("flag with value") << QStringList { QStringLiteral("inspect"), sample(),
+            QStringLiteral("--json=1") } << 2
+                                         << QStringLiteral("vqscope-cli inspect: option '--json' takes no value");
+        QTest::newRow("unknown command") << QStringList { QStringLiteral("squash") } << 2
+                                         << QStringLiteral("vqscope-cli: unknown command 'squash'");
+        QTest::newRow("no command") << QStringList {} << 2 << QStringLiteral("Usage: vqscope-cli COMMAND");
+    }
+    void failures()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(int, exitCode);
+        QFETCH(QString, stderrStart);
+        QFile bad(m_dir.filePath(QStringLiteral("bad.npy")));
+        QVERIFY(bad.open(QIODevice::WriteOnly));
+        bad.write("\x93NUMPY\x01\x00\x40\x00{'descr': '<f4'", 26);
+        bad.close();
+        QFile text(m_dir.filePath(QStringLiteral("notes.txt")));
+        QVERIFY(text.open(QIODevice::WriteOnly));
+        text.write("just some notes\n");
+        text.close();
+        const Result r = run(args);
+        QCOMPARE(r.exitCode, exitCode);
+        QVERIFY(r.out.isEmpty());
+        const QString err = QString::fromUtf8(r.err);
+        if (!err.startsWith(stderrStart))
+            QFAIL(qPrintable(err));
+    }
+
+    void helpAndVersion()
+    {
+        const Result help = run({ QStringLiteral("inspect"), QStringLiteral("--help") });
+        QCOMPARE(help.exitCode, 0);
+        const QString text = QString::fromUtf8(help.out);
+        QVERIFY(
+            text.startsWith(QStringLiteral("Usage: vqscope-cli inspect FILE [--tensor NAME] [--vocab FILE] [--json]")));
+        QVERIFY(text.contains(QStringLiteral("130  cancelled by SIGINT")));
+        const Result global = run({ QStringLiteral("--help") });
+        QCOMPARE(global.exitCode, 0);
+        QVERIFY(QString::fromUtf8(global.out).contains(QStringLiteral("  inspect ")));
+        const Result version = run({ QStringLiteral("--version") });
+        QCOMPARE(version.exitCode, 0);
+        QVERIFY(version.out.startsWith("vqscope-cli 0."));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCliInspect)
+#include "tst_cli_inspect.moc"

@@ -1,0 +1,257 @@
+#include "common/error.h"
+#include "io/npyreader.h"
+#include "quant/methods/grvq.h"
+#include "quant/nearestcentroids.h"
+#include "quant/registry.h"
+#include "quant/residualencoder.h"
+#include "quant/residualtrainer.h"
+
+#include "quantchecks.h"
+#include "testutil.h"
+
+#include <QTest>
+
+#include <algorithm>
+
+namespace {
+
+// The first `rows` rows and `cols` columns of the real GloVe table (20000 x 100); 96 columns let
+// groups of 8 divide the row.
+vq::Matrix glove(int64_t rows, int64_t cols = 96)
+{
+    static const vq::Matrix all
+        = vq::NpyReader(vqtest::sharedPath("glove-20k.npy")).readMatrix("glove-20k", vq::nullRunControl());
+    vq::Matrix m(rows, cols);
+    for (int64_t i = 0; i < rows; ++i)
+        std::copy_n(all.row(i), cols, m.row(i));
+    return m;
+}
+
+vq::QuantSpec grvq(nlohmann::json params)
+{
+    return { "grvq", std::move(params) };
+}
+
+double relMse(const vq::Matrix& e, const nlohmann::json& params, int threads = 0)
+{
+    return vqtest::relativeMse(e, vqtest::fitWith(vq::GrvqQuantizer(), e, grvq(params), 1, threads).decodeAll());
+}
+
+std::vector<vq::MatrixView> views(const std::vector<vq::Matrix>& books)
+{
+    return { books.begin(), books.end() };
+}
+
+} // namespace
+
+class TestGrvq : public QObject {
+    Q_OBJECT
+private slots:
+    void registered() { QCOMPARE(QString::fromStdString(vq::quantizer("grvq").name()), QStringLiteral("grvq")); }
+
+    void estimateMatchesFit_data()
+    {
+        QTest::addColumn<QString>("params");
+        QTest::newRow("h8 R3 k4") << R"({"h": 8, "R": 3, "kappa": 4})";
+        QTest::newRow("h4 R2 k6 bf16") << R"({"h": 4, "R": 2, "kappa": 6, "codebook": "bf16"})";
+        QTest::newRow("h8 R2 k4 shared beam 2") << R"({"h": 8, "R": 2, "kappa": 4, "shared": true, "beam": 2})";
+        QTest::newRow("h12 R1 k5 f32") << R"({"h": 12, "R": 1, "kappa": 5, "codebook": "f32"})";
+    }
+    void estimateMatchesFit()
+    {
+        QFETCH(QString, params);
+        vqtest::checkEstimateMatchesFit(
+            vq::GrvqQuantizer(), glove(1000), grvq(nlohmann::json::parse(params.toStdString())));
+    }
+
+    void bitsFollowTheFormula()
+    {
+        // The CARVQ deployment case: LLaMA-3.2-1B's 128256 x 2048 table, h8 R3 k4, fp16 codebooks.
+        const vq::BitBudget b
+            = vq::GrvqQuantizer().estimate(grvq({ { "h", 8 }, { "R", 3 }, { "kappa", 4 } }), 128256, 2048);
+        QCOMPARE(b.items[0].bits, uint64_t(128256) * 256 * 3 * 4);
+        QCOMPARE(b.items[1].bits, uint64_t(256) * 3 * 16 * 8 * 16);
+        QCOMPARE(b.bitsPerParam(), 1.5 + 256.0 * 3 * 16 * 8 * 16 / (128256.0 * 2048));
+    }
+
+    void storedArraysMatchTheEncoder()
+    {
+        const vq::Matrix e = glove(2000);
+        const vq::QuantizedTable t = vqtest::fitWith(
+            vq::GrvqQuantizer(), e, grvq({ { "h", 8 }, { "R", 3 }, { "kappa", 4 }, { "beam", 3 } }), 1, 2);
+        for (const vq::StoredArray& a : t.arrays)
+            a.check();
+        QCOMPARE(t.array("codes").shape, (std::vector<int64_t> { 2000, 12, 3 }));
+        QCOMPARE(t.array("codebooks").shape, (std::vector<int64_t> { 12, 3, 16, 8 }));
+        // The decoder's error equals the encoder's (same codewords, summed in the same order).
+        const vq::Matrix d = t.decodeAll();
+        double s = 0;
+        for (size_t i = 0; i < e.values.size(); ++i)
+            s += double(e.values[i] - d.values[i]) * (e.values[i] - d.values[i]);
+        const double encoded = t.info.at("encodedSquaredError").get<double>();
+        QVERIFY2(std::abs(s - encoded) <= 1e-5 * s, qPrintable(QStringLiteral("%1 vs %2").arg(s).arg(encoded)));
+    }
+
+    void deterministicAcrossRunsAndThreads()
+    {
+        const vq::Matrix e = glove(3000);
+        const vq::QuantSpec spec = grvq({ { "h", 8 }, { "R", 2 }, { "kappa", 5 }, { "beam", 2 } });
+        vqtest::checkDeterministic(vq::GrvqQuantizer(), e, spec, 3, 2);
+        const std::string diff = vqtest::arrayDifference(
+            vqtest::fitWith(vq::GrvqQuantizer(), e, spec, 3, 1), vqtest::fitWith(vq::GrvqQuantizer(), e, spec, 3, 2));
+        QVERIFY2(diff.empty(), diff.c_str());
+    }
+
+    void errorOnGlove_data()
+    {
+        QTest::addColumn<QString>("params");
+        QTest::addColumn<double>("maxRelMse");
+        // Measured on the first 4000 rows x 96 columns (relMSE in the comment); about 3% headroom.
+        QTest::newRow("h8 R3 k4 greedy") << R"({"h": 8, "R": 3, "kappa": 4})" << 0.140; // 0.1362
+        QTest::newRow("h8 R3 k4 beam 4") << R"({"h": 8, "R": 3, "kappa": 4, "beam": 4})" << 0.1268; // 0.1231
+        QTest::newRow("h8 R3 k4 shared") << R"({"h": 8, "R": 3, "kappa": 4, "shared": true})" << 0.198; // 0.1924
+        QTest::newRow("h4 R2 k6") << R"({"h": 4, "R": 2, "kappa": 6})" << 0.0225; // 0.0218
+    }
+    void errorOnGlove()
+    {
+        QFETCH(QString, params);
+        QFETCH(double, maxRelMse);
+        const double r = relMse(glove(4000), nlohmann::json::parse(params.toStdString()));
+        qInfo("relMSE %.5f", r);
+        QVERIFY2(r <= maxRelMse, qPrintable(QString::number(r)));
+    }
+
+    void beamBeatsGreedy()
+    {
+        const vq::Matrix e = glove(4000);
+        const double greedy = relMse(e, { { "h", 8 }, { "R", 4 }, { "kappa", 4 } });
+        const double beam = relMse(e, { { "h", 8 }, { "R", 4 }, { "kappa", 4 }, { "beam", 8 } });
+        qInfo("R4 k4: greedy %.5f, beam 8 %.5f", greedy, beam);
+        QVERIFY(beam < 0.87 * greedy); // measured: greedy 0.0815, beam 8 0.0673
+    }
+
+    void moreStagesOrBitsLowerError()
+    {
+        const vq::Matrix e = glove(4000);
+        double previous = 1.0;
+        for (int stages = 1; stages <= 4; ++stages) {
+            const double r = relMse(e, { { "h", 8 }, { "R", stages }, { "kappa", 4 } });
+            QVERIFY2(r < 0.9 * previous, qPrintable(QString::number(stages)));
+            previous = r;
+        }
+        previous = 1.0;
+        for (int kappa : { 2, 4, 6 }) {
+            const double r = relMse(e, { { "h", 8 }, { "R", 2 }, { "kappa", kappa } });
+            QVERIFY2(r < 0.9 * previous, qPrintable(QString::number(kappa)));
+            previous = r;
+        }
+    }
+
+    void exhaustiveBeamIsOptimalAndGreedyIsStageWise()
+    {
+        // Two stages of 4 codewords: a beam of 16 keeps every combination, so it must find the best.
+        const vq::Matrix e = glove(1500);
+        const vq::MatrixView x = vq::MatrixView(e).columns(16, 8);
+        vq::ResidualTrainingOptions o;
+        o.stageSizes = { 4, 4 };
+        const vq::ResidualTrainingResult trained = vq::trainResidualCodebooks(x, {}, o, vq::nullRunControl());
+        const vq::ResidualEncoder encoder(views(trained.codebooks));
+        std::vector<int32_t> beamCodes(3000), greedyCodes(3000);
+        std::vector<float> beamErr(1500), greedyErr(1500);
+        encoder.encode(x, 16, beamCodes.data(), 2, beamErr.data(), 2);
+        encoder.encode(x, 1, greedyCodes.data(), 2, greedyErr.data(), 2);
+        int improved = 0;
+        for (int64_t i = 0; i < 1500; ++i) {
+            float best = INFINITY;
+            for (int32_t a = 0; a < 4; ++a)
+                for (int32_t b = 0; b < 4; ++b) {
+                    const int32_t c[2] = { a, b };
+                    float y[8];
+                    encoder.decode(c, y);
+                    float s = 0;
+                    for (int j = 0; j < 8; ++j)
+                        s += (x.row(i)[j] - y[j]) * (x.row(i)[j] - y[j]);
+                    best = std::min(best, s);
+                }
+            QVERIFY2(beamErr[size_t(i)] <= best * (1 + 1e-5f) + 1e-7f, qPrintable(QString::number(i)));
+            QVERIFY(beamErr[size_t(i)] <= greedyErr[size_t(i)] * (1 + 1e-5f) + 1e-7f);
+            improved += beamErr[size_t(i)] < greedyErr[size_t(i)] * (1 - 1e-4f);
+        }
+        QVERIFY(improved > 0);
+        // Greedy: stage 1 is the nearest codeword to x, stage 2 the nearest to what stage 1 leaves.
+        std::vector<int32_t> first(1500), second(1500);
+        vq::assignNearest(x, trained.codebooks[0], first.data(), nullptr);
+        vq::Matrix res = vq::toMatrix(x);
+        for (int64_t i = 0; i < 1500; ++i)
+            for (int j = 0; j < 8; ++j)
+                res.at(i, j) -= trained.codebooks[0].at(first[size_t(i)], j);
+        vq::assignNearest(res, trained.codebooks[1], second.data(), nullptr);
+        for (int64_t i = 0; i < 1500; ++i) {
+            QCOMPARE(greedyCodes[size_t(2 * i)], first[size_t(i)]);
+            QCOMPARE(greedyCodes[size_t(2 * i + 1)], second[size_t(i)]);
+        }
+    }
+
+    void tokenWeightsFavourHeavyRows()
+    {
+        const vq::Matrix e = glove(3000);
+        std::vector<float> w(3000, 1.0f);
+        std::fill(w.begin(), w.begin() + 300, 30.0f);
+        const vq::QuantSpec spec = grvq({ { "h", 8 }, { "R", 2 }, { "kappa", 4 } });
+        const vq::Matrix plain = vqtest::fitWith(vq::GrvqQuantizer(), e, spec, 1, 0).decodeAll();
+        const vq::Matrix weighted = vqtest::fitWith(vq::GrvqQuantizer(), e, spec, 1, 0, w).decodeAll();
+        const auto headError = [&](const vq::Matrix& d) {
+            double s = 0;
+            for (int64_t i = 0; i < 300 * 96; ++i)
+                s += double(e.values[size_t(i)] - d.values[size_t(i)]) * (e.values[size_t(i)] - d.values[size_t(i)]);
+            return s;
+        };
+        const double a = headError(plain), b = headError(weighted);
+        qInfo("squared error on the 300 heavy rows: uniform %.1f, weighted %.1f", a, b);
+        QVERIFY(b < 0.8 * a); // measured: uniform 1683.1, weighted 1178.3
+    }
+
+    void refusesBadParameters_data()
+    {
+        QTest::addColumn<QString>("params");
+        QTest::newRow("h does not divide 96") << R"({"h": 7})";
+        QTest::newRow("kappa 17") << R"({"kappa": 17})";
+        QTest::newRow("kappa 0") << R"({"kappa": 0})";
+        QTest::newRow("R 9") << R"({"R": 9})";
+        QTest::newRow("R 0") << R"({"R": 0})";
+        QTest::newRow("beam 0") << R"({"beam": 0})";
+        QTest::newRow("codebook larger than the rows") << R"({"kappa": 11})";
+        QTest::newRow("over 32 bits per parameter") << R"({"h": 1, "R": 8, "kappa": 5})";
+        QTest::newRow("fp8 codebooks") << R"({"codebook": "f8"})";
+    }
+    void refusesBadParameters()
+    {
+        QFETCH(QString, params);
+        const vq::QuantSpec spec = grvq(nlohmann::json::parse(params.toStdString()));
+        QVERIFY_THROWS_EXCEPTION(vq::Error, vq::GrvqQuantizer().estimate(spec, 2000, 96));
+        const vq::Matrix e = glove(2000);
+        vq::RunControl control;
+        QVERIFY_THROWS_EXCEPTION(vq::Error, vq::GrvqQuantizer().fit({ e, {} }, spec, control));
+    }
+
+    void warnsAboutFewTrainingVectors()
+    {
+        QCOMPARE(vq::GrvqQuantizer().warnings(grvq({ { "kappa", 8 } }), 4000, 96).size(), size_t(1));
+        QVERIFY(vq::GrvqQuantizer().warnings(grvq({ { "kappa", 4 } }), 4000, 96).empty());
+    }
+
+    void honoursCancel()
+    {
+        const vq::Matrix e = glove(2000);
+        vq::RunControl control;
+        int reports = 0;
+        control.setProgressCallback([&](std::string_view, double) {
+            if (++reports == 5)
+                control.cancel();
+        });
+        QVERIFY_THROWS_EXCEPTION(vq::Cancelled, vq::GrvqQuantizer().fit({ e, {} }, grvq({}), control));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestGrvq)
+#include "tst_grvq.moc"

@@ -1,0 +1,215 @@
+#include "common/error.h"
+#include "io/npyreader.h"
+#include "quant/methods/pq.h"
+#include "quant/nearestcentroids.h"
+#include "quant/registry.h"
+
+#include "quantchecks.h"
+#include "testutil.h"
+
+#include <QTest>
+
+#include <algorithm>
+
+namespace {
+
+// The first `rows` rows of the real GloVe table (20000 x 100).
+vq::Matrix glove(int64_t rows)
+{
+    static const vq::Matrix all
+        = vq::NpyReader(vqtest::sharedPath("glove-20k.npy")).readMatrix("glove-20k", vq::nullRunControl());
+    vq::Matrix m(rows, all.cols);
+    std::copy_n(all.values.begin(), rows * all.cols, m.values.begin());
+    return m;
+}
+
+vq::QuantSpec pq(nlohmann::json params)
+{
+    return { "pq", std::move(params) };
+}
+
+double relMse(const vq::QuantizedTable& t, const vq::Matrix& e)
+{
+    return vqtest::relativeMse(e, t.decodeAll());
+}
+
+} // namespace
+
+class TestPq : public QObject {
+    Q_OBJECT
+private slots:
+    void registered() { QCOMPARE(QString::fromStdString(vq::quantizer("pq").name()), QStringLiteral("pq")); }
+
+    void estimateMatchesFit_data()
+    {
+        QTest::addColumn<QString>("params");
+        QTest::newRow("d4 8-bit fp16") << R"({"d": 4, "bits": 8})";
+        QTest::newRow("d5 6-bit fp32") << R"({"d": 5, "bits": 6, "codebook": "f32"})";
+        QTest::newRow("d10 4-bit shared") << R"({"d": 10, "bits": 4, "shared": true})";
+        QTest::newRow("d1 3-bit") << R"({"d": 1, "bits": 3, "iterations": 3})";
+    }
+    void estimateMatchesFit()
+    {
+        QFETCH(QString, params);
+        const vq::Matrix e = glove(1000);
+        vqtest::checkEstimateMatchesFit(vq::PqQuantizer(), e, pq(nlohmann::json::parse(params.toStdString())));
+    }
+
+    void bitsFollowTheFormula()
+    {
+        // FAISS's ProductQuantizer(100, 20, 8) on the full table with fp32 codebooks.
+        const vq::BitBudget b = vq::PqQuantizer().estimate(pq({ { "d", 5 }, { "codebook", "f32" } }), 20000, 100);
+        QCOMPARE(b.items.size(), size_t(2));
+        QCOMPARE(b.items[0].bits, uint64_t(20000) * 20 * 8);
+        QCOMPARE(b.items[1].bits, uint64_t(20) * 256 * 5 * 32);
+        QCOMPARE(b.bitsPerParam(), 8.0 / 5 + 20.0 * 256 * 5 * 32 / (20000.0 * 100));
+        const vq::BitBudget shared = vq::PqQuantizer().estimate(pq({ { "d", 4 }, { "shared", true } }), 20000, 100);
+        QCOMPARE(shared.items[1].bits, uint64_t(256) * 4 * 16);
+    }
+
+    void storedArraysAreConsistent()
+    {
+        const vq::Matrix e = glove(2000);
+        const vq::QuantizedTable t = vqtest::fitWith(vq::PqQuantizer(), e, pq({ { "d", 4 }, { "bits", 6 } }), 1, 2);
+        for (const vq::StoredArray& a : t.arrays)
+            a.check(); // fp16 codebooks hold fp16 values, codes fit in 6 bits
+        const vq::StoredArray& codes = t.array("codes");
+        QCOMPARE(codes.shape, (std::vector<int64_t> { 2000, 25 }));
+        QCOMPARE(t.array("codebooks").shape, (std::vector<int64_t> { 25, 64, 4 }));
+        QCOMPARE(t.array("codebooks").type, vq::StorageType::F16);
+        // Every code is the nearest codeword of the codebook as stored (fp16-rounded).
+        const vq::StoredArray& books = t.array("codebooks");
+        for (int64_t p = 0; p < 25; p += 6) {
+            const vq::MatrixView book(books.floats.data() + p * 64 * 4, 64, 4, 4);
+            std::vector<int32_t> labels(2000);
+            vq::assignNearest(vq::MatrixView(e).columns(p * 4, 4), book, labels.data(), nullptr);
+            for (int64_t i = 0; i < 2000; ++i)
+                QCOMPARE(codes.ints[size_t(i * 25 + p)], labels[size_t(i)]);
+        }
+        const vq::Matrix d = t.decodeAll();
+        const std::vector<int64_t> ids { 0, 1, 1999 };
+        std::vector<float> some(3 * 100);
+        t.decodeRows(ids, some.data());
+        QCOMPARE(
+            std::vector<float>(some.begin() + 200, some.end()), std::vector<float>(d.row(1999), d.row(1999) + 100));
+    }
+
+    void deterministicAcrossRunsAndThreads()
+    {
+        const vq::Matrix e = glove(3000);
+        const vq::QuantSpec spec = pq({ { "d", 4 }, { "bits", 6 } });
+        vqtest::checkDeterministic(vq::PqQuantizer(), e, spec, 7, 2);
+        const std::string diff = vqtest::arrayDifference(
+            vqtest::fitWith(vq::PqQuantizer(), e, spec, 7, 1), vqtest::fitWith(vq::PqQuantizer(), e, spec, 7, 2));
+        QVERIFY2(diff.empty(), diff.c_str());
+        QVERIFY(!vqtest::arrayDifference(
+            vqtest::fitWith(vq::PqQuantizer(), e, spec, 7, 2), vqtest::fitWith(vq::PqQuantizer(), e, spec, 8, 2))
+                     .empty());
+    }
+
+    void errorOnGlove_data()
+    {
+        QTest::addColumn<QString>("params");
+        QTest::addColumn<double>("maxRelMse");
+        // Measured on the first 4000 rows (relMSE in brackets); bounds leave about 3% headroom.
+        QTest::newRow("d4 8-bit (3.02 bits)") << R"({"d": 4, "bits": 8})" << 0.0555; // 0.0537
+        QTest::newRow("d5 8-bit fp32 (3.65 bits)") << R"({"d": 5, "bits": 8, "codebook": "f32"})" << 0.0895; // 0.0869
+        QTest::newRow("d10 8-bit (1.82 bits)") << R"({"d": 10, "bits": 8})" << 0.2165; // 0.2103
+        QTest::newRow("d4 8-bit shared (2.04 bits)") << R"({"d": 4, "bits": 8, "shared": true})" << 0.0947; // 0.0920
+    }
+    void errorOnGlove()
+    {
+        QFETCH(QString, params);
+        QFETCH(double, maxRelMse);
+        const vq::Matrix e = glove(4000);
+        const vq::QuantizedTable t
+            = vqtest::fitWith(vq::PqQuantizer(), e, pq(nlohmann::json::parse(params.toStdString())), 1, 0);
+        const double r = relMse(t, e);
+        qInfo("relMSE %.5f at %.3f bits/param", r, t.bits().bitsPerParam());
+        QVERIFY2(r <= maxRelMse, qPrintable(QString::number(r)));
+    }
+
+    void moreBitsLowerError()
+    {
+        const vq::Matrix e = glove(4000);
+        double previous = 1.0;
+        for (int bits : { 2, 4, 6, 8 }) {
+            const double r
+                = relMse(vqtest::fitWith(vq::PqQuantizer(), e, pq({ { "d", 5 }, { "bits", bits } }), 1, 0), e);
+            QVERIFY2(r < 0.9 * previous, qPrintable(QString::number(bits)));
+            previous = r;
+        }
+    }
+
+    void tokenWeightsFavourHeavyRows()
+    {
+        const vq::Matrix e = glove(4000);
+        std::vector<float> w(4000, 1.0f);
+        std::fill(w.begin(), w.begin() + 400, 30.0f);
+        const vq::QuantSpec spec = pq({ { "d", 10 }, { "bits", 6 } });
+        const vq::Matrix plain = vqtest::fitWith(vq::PqQuantizer(), e, spec, 1, 0).decodeAll();
+        const vq::Matrix weighted = vqtest::fitWith(vq::PqQuantizer(), e, spec, 1, 0, w).decodeAll();
+        const auto headError = [&](const vq::Matrix& d) {
+            double s = 0;
+            for (int64_t i = 0; i < 400 * 100; ++i)
+                s += double(e.values[size_t(i)] - d.values[size_t(i)]) * (e.values[size_t(i)] - d.values[size_t(i)]);
+            return s;
+        };
+        const double a = headError(plain), b = headError(weighted);
+        qInfo("squared error on the 400 heavy rows: uniform %.1f, weighted %.1f", a, b);
+        QVERIFY(b < 0.75 * a); // measured: uniform 3415.5, weighted 2257.9
+    }
+
+    void refusesBadParameters_data()
+    {
+        QTest::addColumn<QString>("params");
+        QTest::addColumn<int>("rows");
+        QTest::newRow("d does not divide 100") << R"({"d": 3})" << 1000;
+        QTest::newRow("bits 17") << R"({"bits": 17})" << 1000;
+        QTest::newRow("bits 0") << R"({"bits": 0})" << 1000;
+        QTest::newRow("codebook larger than the rows") << R"({"bits": 10})" << 1000;
+        QTest::newRow("over 32 bits per parameter")
+            << R"({"d": 1, "bits": 16, "shared": true, "codebook": "f32"})" << 1000;
+        QTest::newRow("bf16 not offered") << R"({"codebook": "bf16"})" << 1000;
+        QTest::newRow("unknown key") << R"({"kappa": 4})" << 1000;
+    }
+    void refusesBadParameters()
+    {
+        QFETCH(QString, params);
+        QFETCH(int, rows);
+        const vq::QuantSpec spec = pq(nlohmann::json::parse(params.toStdString()));
+        QVERIFY_THROWS_EXCEPTION(vq::Error, vq::PqQuantizer().estimate(spec, rows, 100));
+        vq::RunControl control;
+        const vq::Matrix e = glove(rows);
+        QVERIFY_THROWS_EXCEPTION(vq::Error, vq::PqQuantizer().fit({ e, {} }, spec, control));
+    }
+
+    void refusesNonFiniteValues()
+    {
+        vq::Matrix e = glove(1000);
+        e.at(17, 3) = std::numeric_limits<float>::quiet_NaN();
+        QVERIFY_THROWS_EXCEPTION(vq::Error, vqtest::fitWith(vq::PqQuantizer(), e, pq({ { "bits", 4 } }), 1, 1));
+    }
+
+    void warnsAboutFewTrainingVectors()
+    {
+        QCOMPARE(vq::PqQuantizer().warnings(pq({ { "bits", 8 } }), 5000, 100).size(), size_t(1));
+        QVERIFY(vq::PqQuantizer().warnings(pq({ { "bits", 8 } }), 20000, 100).empty());
+        QVERIFY(vq::PqQuantizer().warnings(pq({ { "bits", 8 }, { "shared", true } }), 5000, 100).empty());
+    }
+
+    void honoursCancel()
+    {
+        const vq::Matrix e = glove(2000);
+        vq::RunControl control;
+        int reports = 0;
+        control.setProgressCallback([&](std::string_view, double) {
+            if (++reports == 3)
+                control.cancel();
+        });
+        QVERIFY_THROWS_EXCEPTION(vq::Cancelled, vq::PqQuantizer().fit({ e, {} }, pq({ { "bits", 6 } }), control));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestPq)
+#include "tst_pq.moc"

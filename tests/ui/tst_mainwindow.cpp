@@ -1,0 +1,312 @@
+// The main window end to end, offscreen: loading the real sample in the background, the summary it
+// shows, errors and cancel leaving the previous table, recent files, drag and drop, settings.
+#include "appcontext.h"
+#include "charts/histogramchart.h"
+#include "mainwindow.h"
+#include "models/percentilemodel.h"
+#include "panels/summarypanel.h"
+#include "recentfiles.h"
+#include "widgets/loadstatuswidget.h"
+
+#include "testutil.h"
+
+#include <QAction>
+#include <QFile>
+#include <QLabel>
+#include <QLineSeries>
+#include <QMenu>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStackedWidget>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QTest>
+#include <numeric>
+
+using namespace vq;
+
+namespace {
+
+constexpr int kLoadTimeoutMs = 15000;
+
+QString samplePath()
+{
+    return QString::fromStdString(vqtest::sourcePath("resources/sample/glove-20k.npy"));
+}
+
+// A valid NumPy v1.0 header for a C-order float32 matrix, padded so the data starts on 64 bytes.
+QByteArray npyHeader(qint64 rows, qint64 cols)
+{
+    QByteArray dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + QByteArray::number(rows) + ", "
+        + QByteArray::number(cols) + "), }";
+    const qsizetype unpadded = 10 + dict.size() + 1;
+    dict += QByteArray((64 - unpadded % 64) % 64, ' ');
+    dict += '\n';
+    QByteArray header("\x93NUMPY\x01\x00", 8);
+    header += char(dict.size() & 0xff);
+    header += char((dict.size() >> 8) & 0xff);
+    return header + dict;
+}
+
+// A large float32 table (zeros, sparse on disk) that takes long enough to load for cancel to land.
+QString writeBigNpy(const QTemporaryDir& dir)
+{
+    const qint64 rows = 200000, cols = 512;
+    const QString path = dir.filePath(QStringLiteral("big-200000x512.npy"));
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return {};
+    const QByteArray header = npyHeader(rows, cols);
+    file.write(header);
+    if (!file.resize(header.size() + rows * cols * 4))
+        return {};
+    return path;
+}
+
+bool waitForTable(MainWindow& window, const QString& path)
+{
+    QSignalSpy spy(window.context(), &AppContext::tableChanged);
+    window.openFile(path);
+    return spy.wait(kLoadTimeoutMs);
+}
+
+QMessageBox* errorBox(MainWindow& window)
+{
+    return window.findChild<QMessageBox*>(QStringLiteral("loadErrorBox"));
+}
+
+} // namespace
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("vqscope"));
+        QCoreApplication::setApplicationName(QStringLiteral("vqscope"));
+        // Never touch the user's settings.
+        QVERIFY2(QSettings().fileName().contains(QStringLiteral("qttest")), qPrintable(QSettings().fileName()));
+        QVERIFY(QFile::exists(samplePath()));
+    }
+
+    void init() { QSettings().clear(); }
+
+    void emptyStateOffersOpenSample()
+    {
+        MainWindow window;
+        auto* stack = qobject_cast<QStackedWidget*>(window.centralWidget());
+        QVERIFY(stack);
+        QVERIFY(stack->currentWidget() != window.tabs());
+        auto* sampleButton = window.findChild<QAbstractButton*>(QStringLiteral("emptySampleButton"));
+        QVERIFY(sampleButton);
+        QVERIFY(!sampleButton->isEnabled()); // no sample known yet
+        window.setSamplePath(samplePath());
+        QVERIFY(sampleButton->isEnabled());
+
+        QSignalSpy spy(window.context(), &AppContext::tableChanged);
+        sampleButton->click();
+        QVERIFY(spy.wait(kLoadTimeoutMs));
+        QCOMPARE(stack->currentWidget(), window.tabs());
+    }
+
+    void summaryOfSample()
+    {
+        MainWindow window;
+        QCOMPARE(window.tabs()->count(), 1);
+        QCOMPARE(window.tabs()->tabText(0), QStringLiteral("Summary"));
+        QVERIFY(waitForTable(window, samplePath()));
+
+        const auto& table = window.context()->table();
+        QVERIFY(table);
+        QCOMPARE(table->rows(), 20000);
+        QCOMPARE(table->dim(), 100);
+
+        SummaryPanel* summary = window.summaryPanel();
+        QCOMPARE(summary->fieldText(QStringLiteral("shape")), QStringLiteral("20000 × 100"));
+        QCOMPARE(summary->fieldText(QStringLiteral("file")), QStringLiteral("glove-20k.npy"));
+        QVERIFY(summary->fieldText(QStringLiteral("format")).contains(QStringLiteral("NumPy")));
+        QVERIFY(summary->fieldText(QStringLiteral("checksum")).startsWith(QStringLiteral("xxh64:")));
+        QVERIFY(!summary->fieldText(QStringLiteral("reason")).isEmpty());
+        QVERIFY(summary->fieldText(QStringLiteral("tokenSource")).contains(QStringLiteral("glove-20k.vocab.txt")));
+        QCOMPARE(summary->fieldText(QStringLiteral("tokenCount")), QStringLiteral("20000"));
+        QVERIFY2(summary->fieldText(QStringLiteral("firstTokens")).startsWith(QStringLiteral("\"the\" ")),
+            qPrintable(summary->fieldText(QStringLiteral("firstTokens"))));
+        QCOMPARE(summary->fieldText(QStringLiteral("nan")), QStringLiteral("0"));
+        QVERIFY(summary->fieldLabel(QStringLiteral("nan"))->styleSheet().isEmpty()); // highlighted only when > 0
+        QVERIFY(!summary->fieldText(QStringLiteral("mean")).isEmpty());
+        QVERIFY(!summary->fieldText(QStringLiteral("outliers")).isEmpty());
+
+        // Row norms: the standard percentiles and a 64-bin histogram of all 20000 rows.
+        QCOMPARE(summary->percentileModel()->rowCount(), 9);
+        const Histogram& histogram = summary->rowNormChart()->histogram();
+        QCOMPARE(histogram.counts.size(), size_t(64));
+        QCOMPARE(std::accumulate(histogram.counts.begin(), histogram.counts.end(), int64_t(0)), int64_t(20000));
+        QVERIFY(histogram.hi > histogram.lo);
+        QCOMPARE(summary->rowNormChart()->outline()->count(), 128);
+
+        QVERIFY(window.windowTitle().contains(QStringLiteral("glove-20k.npy")));
+        QVERIFY(!window.loadStatus()->isVisibleTo(&window));
+    }
+
+    void badFileKeepsPreviousTable()
+    {
+        MainWindow window;
+        QVERIFY(waitForTable(window, samplePath()));
+        const auto before = window.context()->table();
+
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString bad = dir.filePath(QStringLiteral("garbage.npy"));
+        QFile file(bad);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("this is not a NumPy file, just some words in a file with an .npy name\n");
+        file.close();
+
+        QSignalSpy aborted(&window, &MainWindow::loadAborted);
+        QSignalSpy changed(window.context(), &AppContext::tableChanged);
+        window.openFile(bad);
+        QVERIFY(aborted.wait(kLoadTimeoutMs));
+        QCOMPARE(aborted.first().at(0).toString(), bad);
+        const QString message = aborted.first().at(1).toString();
+        QVERIFY2(message.contains(QStringLiteral("garbage.npy")), qPrintable(message));
+
+        QMessageBox* box = errorBox(window);
+        QVERIFY(box);
+        QVERIFY(box->isVisible());
+        QVERIFY(box->text().contains(QStringLiteral("garbage.npy")));
+        QCOMPARE(box->informativeText(), message);
+        box->close();
+
+        QCOMPARE(changed.count(), 0);
+        QCOMPARE(window.context()->table(), before);
+        QVERIFY(!RecentFiles::files().contains(bad));
+    }
+
+    void cancelKeepsPreviousTable()
+    {
+        MainWindow window;
+        QVERIFY(waitForTable(window, samplePath()));
+        const auto before = window.context()->table();
+        QTemporaryDir dir;
+        const QString big = writeBigNpy(dir);
+        QVERIFY(!big.isEmpty());
+
+        QSignalSpy progress(window.loadRunner(), &LoadRunner::progress);
+        QSignalSpy aborted(&window, &MainWindow::loadAborted);
+        QSignalSpy loaded(window.loadRunner(), &LoadRunner::loaded);
+        window.openFile(big);
+        QVERIFY(progress.wait(kLoadTimeoutMs));
+        QVERIFY(window.loadStatus()->isVisibleTo(&window));
+        QPushButton* cancel = window.loadStatus()->cancelButton();
+        QVERIFY(cancel->isEnabled());
+        QTest::mouseClick(cancel, Qt::LeftButton);
+        QCOMPARE(window.loadStatus()->statusText(), QStringLiteral("Cancelling…"));
+        QVERIFY(!cancel->isEnabled());
+
+        QVERIFY(aborted.wait(kLoadTimeoutMs));
+        QCOMPARE(aborted.first().at(0).toString(), big);
+        QVERIFY(aborted.first().at(1).toString().isEmpty()); // cancelled, not failed
+        QCOMPARE(loaded.count(), 0);
+        QCOMPARE(window.context()->table(), before);
+        QVERIFY(!window.loadStatus()->isVisibleTo(&window));
+        QVERIFY(!window.loadRunner()->isBusy());
+        QVERIFY(!errorBox(window));
+    }
+
+    void newerLoadReplacesOlder()
+    {
+        MainWindow window;
+        QTemporaryDir dir;
+        const QString big = writeBigNpy(dir);
+        QVERIFY(!big.isEmpty());
+
+        QSignalSpy loaded(window.loadRunner(), &LoadRunner::loaded);
+        QSignalSpy aborted(&window, &MainWindow::loadAborted);
+        window.openFile(big);
+        QVERIFY(waitForTable(window, samplePath()));
+        QCOMPARE(window.context()->table()->rows(), 20000);
+        // The replaced job ends silently: no second table, no cancel report for it.
+        QTRY_VERIFY(!window.loadRunner()->isBusy());
+        QTest::qWait(100);
+        QCOMPARE(loaded.count(), 1);
+        QCOMPARE(aborted.count(), 0);
+        QCOMPARE(window.context()->table()->rows(), 20000);
+    }
+
+    void recentFiles()
+    {
+        QTemporaryDir dir;
+        QStringList paths;
+        for (int i = 0; i < RecentFiles::kMaxCount + 2; ++i) {
+            const QString path = dir.filePath(QStringLiteral("f%1.npy").arg(i));
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            paths << path;
+            RecentFiles::add(path);
+        }
+        QStringList files = RecentFiles::files();
+        QCOMPARE(files.size(), RecentFiles::kMaxCount);
+        QCOMPARE(files.first(), paths.last());
+        RecentFiles::add(paths[5]); // moves to the front, no duplicate
+        files = RecentFiles::files();
+        QCOMPARE(files.first(), paths[5]);
+        QCOMPARE(files.count(paths[5]), 1);
+        QVERIFY(QFile::remove(paths[5]));
+        QVERIFY(!RecentFiles::files().contains(paths[5]));
+        QCOMPARE(RecentFiles::files().size(), RecentFiles::kMaxCount - 1);
+
+        MainWindow window;
+        QVERIFY(waitForTable(window, samplePath()));
+        const QString sample = QFileInfo(samplePath()).absoluteFilePath();
+        QCOMPARE(RecentFiles::files().first(), sample);
+        auto* menu = window.findChild<QMenu*>(QStringLiteral("recentFilesMenu"));
+        QVERIFY(menu);
+        QVERIFY(menu->isEnabled());
+        QCOMPARE(menu->actions().first()->data().toString(), sample);
+    }
+
+    void dropOpensFile()
+    {
+        MainWindow window;
+        QMimeData mime;
+        mime.setUrls({ QUrl::fromLocalFile(samplePath()) });
+        QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(&window, &enter);
+        QVERIFY(enter.isAccepted());
+
+        QSignalSpy spy(window.context(), &AppContext::tableChanged);
+        QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(&window, &drop);
+        QVERIFY(spy.wait(kLoadTimeoutMs));
+        QCOMPARE(window.context()->table()->rows(), 20000);
+
+        QMimeData text;
+        text.setText(QStringLiteral("not a file"));
+        QDragEnterEvent refused(QPoint(10, 10), Qt::CopyAction, &text, Qt::LeftButton, Qt::NoModifier);
+        refused.setAccepted(false);
+        QCoreApplication::sendEvent(&window, &refused);
+        QVERIFY(!refused.isAccepted());
+    }
+
+    void geometryPersists()
+    {
+        {
+            MainWindow window;
+            window.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&window));
+            window.resize(900, 640);
+            QTRY_COMPARE(window.size(), QSize(900, 640));
+            window.close();
+        }
+        MainWindow again;
+        QCOMPARE(again.size(), QSize(900, 640));
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"

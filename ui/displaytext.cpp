@@ -1,0 +1,38 @@
+#include "displaytext.h"
+
+#include <QLocale>
+#include <QStringList>
+
+namespace vq::display {
+
+QString text(const std::string& utf8)
+{
+    return QString::fromUtf8(utf8.data(), qsizetype(utf8.size()));
+}
+
+QString shape(const std::vector<int64_t>& dims)
+{
+    if (dims.empty())
+        return QStringLiteral("scalar");
+    QStringList parts;
+    for (int64_t d : dims)
+        parts << QString::number(d);
+    return parts.join(QStringLiteral(" × "));
+}
+
+QString bytes(uint64_t count)
+{
+    return QLocale::c().formattedDataSize(qint64(count), 1, QLocale::DataSizeIecFormat);
+}
+
+QString number(double value)
+{
+    return QString::number(value, 'g', 4);
+}
+
+QString count(int64_t value)
+{
+    return QString::number(value);
+}
+
+} // namespace vq::display

@@ -1,0 +1,259 @@
+#include "mainwindow.h"
+
+#include "appcontext.h"
+#include "dialogs/tensorpickerdialog.h"
+#include "displaytext.h"
+#include "panels/summarypanel.h"
+#include "recentfiles.h"
+#include "widgets/emptystatepage.h"
+#include "widgets/loadstatuswidget.h"
+
+#include "vq/version.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QSettings>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QTabWidget>
+
+namespace vq {
+
+namespace {
+
+const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
+const QString kStateKey = QStringLiteral("mainWindow/state");
+const QString kLastFolderKey = QStringLiteral("lastOpenFolder");
+constexpr int kStatusMessageMs = 5000;
+
+QString firstLocalFile(const QMimeData* mime)
+{
+    if (!mime || !mime->hasUrls())
+        return {};
+    for (const QUrl& url : mime->urls()) {
+        if (url.isLocalFile())
+            return url.toLocalFile();
+    }
+    return {};
+}
+
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent)
+    , m_context(new AppContext(this))
+    , m_runner(new LoadRunner(this))
+{
+    setObjectName(QStringLiteral("MainWindow"));
+    setWindowTitle(QStringLiteral("vqscope"));
+    setAcceptDrops(true);
+
+    createActions();
+    createMenus();
+
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(QStringLiteral("panelTabs"));
+    m_tabs->setDocumentMode(true);
+    m_emptyPage = new EmptyStatePage(m_openAction, m_openSampleAction, this);
+    m_stack = new QStackedWidget(this);
+    m_stack->addWidget(m_emptyPage);
+    m_stack->addWidget(m_tabs);
+    setCentralWidget(m_stack);
+
+    m_summary = new SummaryPanel(m_context);
+    addPanel(m_summary);
+
+    m_loadStatus = new LoadStatusWidget(m_runner, this);
+    statusBar()->addPermanentWidget(m_loadStatus);
+
+    connect(m_context, &AppContext::tableChanged, this, &MainWindow::updateCentralPage);
+    connect(m_runner, &LoadRunner::tensorChoiceNeeded, this, &MainWindow::onTensorChoiceNeeded);
+    connect(m_runner, &LoadRunner::loaded, this, &MainWindow::onLoaded);
+    connect(m_runner, &LoadRunner::failed, this, &MainWindow::onFailed);
+    connect(m_runner, &LoadRunner::cancelled, this, &MainWindow::onCancelled);
+
+    resize(1280, 800);
+    QSettings settings;
+    restoreGeometry(settings.value(kGeometryKey).toByteArray());
+    restoreState(settings.value(kStateKey).toByteArray());
+    updateCentralPage();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createActions()
+{
+    m_openAction = new QAction(tr("&Open…"), this);
+    m_openAction->setShortcut(QKeySequence::Open);
+    m_openAction->setStatusTip(tr("Open a checkpoint or table file"));
+    connect(m_openAction, &QAction::triggered, this, &MainWindow::openInteractively);
+
+    m_openSampleAction = new QAction(tr("Open &Sample"), this);
+    m_openSampleAction->setStatusTip(tr("Open the bundled 20000 × 100 GloVe table"));
+    m_openSampleAction->setEnabled(false);
+    connect(m_openSampleAction, &QAction::triggered, this, [this] { openFile(m_samplePath); });
+
+    m_quitAction = new QAction(tr("&Quit"), this);
+    m_quitAction->setShortcut(QKeySequence::Quit);
+    m_quitAction->setMenuRole(QAction::QuitRole);
+    connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
+}
+
+void MainWindow::createMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(m_openAction);
+    file->addAction(m_openSampleAction);
+    m_recentMenu = file->addMenu(tr("Recent &Files"));
+    m_recentMenu->setObjectName(QStringLiteral("recentFilesMenu"));
+    connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::updateRecentFilesMenu);
+    updateRecentFilesMenu();
+    file->addSeparator();
+    file->addAction(m_quitAction);
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About vqscope"), this, [this] {
+        QMessageBox::about(this, tr("About vqscope"),
+            tr("<b>vqscope %1</b><p>A lab for compressing the token-embedding tables of language models "
+               "with vector quantization.</p>")
+                .arg(QString::fromLatin1(kVersion)));
+    });
+}
+
+void MainWindow::updateRecentFilesMenu()
+{
+    m_recentMenu->clear();
+    const QStringList files = RecentFiles::files();
+    for (const QString& path : files) {
+        QAction* action = m_recentMenu->addAction(QFileInfo(path).fileName(), this, [this, path] { openFile(path); });
+        action->setToolTip(path);
+        action->setStatusTip(path);
+        action->setData(path);
+    }
+    if (!files.isEmpty()) {
+        m_recentMenu->addSeparator();
+        m_recentMenu->addAction(tr("Clear Menu"), this, [] { RecentFiles::clear(); });
+    }
+    m_recentMenu->setEnabled(!files.isEmpty());
+}
+
+void MainWindow::setSamplePath(const QString& path)
+{
+    m_samplePath = path;
+    m_openSampleAction->setEnabled(!path.isEmpty());
+}
+
+void MainWindow::addPanel(Panel* panel)
+{
+    Q_ASSERT(panel && panel->context() == m_context);
+    m_tabs->addTab(panel, panel->title());
+}
+
+void MainWindow::openFile(const QString& path)
+{
+    if (path.isEmpty())
+        return;
+    statusBar()->clearMessage();
+    m_runner->open(path);
+}
+
+void MainWindow::openInteractively()
+{
+    QSettings settings;
+    const QString folder = settings.value(kLastFolderKey).toString();
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open Table"), folder,
+        tr("Checkpoints and tables (*.safetensors *.gguf *.h5 *.hdf5 *.npy *.json);;All files (*)"));
+    if (path.isEmpty())
+        return;
+    settings.setValue(kLastFolderKey, QFileInfo(path).absolutePath());
+    openFile(path);
+}
+
+void MainWindow::onTensorChoiceNeeded(std::shared_ptr<const TensorListing> listing)
+{
+    auto* dialog = new TensorPickerDialog(std::move(listing), this);
+    dialog->setObjectName(QStringLiteral("tensorPicker"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        m_runner->load(dialog->listing().path, dialog->selectedTensor(), dialog->selectionReason());
+    });
+    dialog->open();
+}
+
+void MainWindow::onLoaded(std::shared_ptr<const EmbeddingTable> table, std::shared_ptr<const TableStats> stats)
+{
+    const QString path = display::text(table->source.file);
+    RecentFiles::add(path);
+    updateRecentFilesMenu();
+    setWindowTitle(tr("%1 — vqscope").arg(QFileInfo(path).fileName()));
+    setWindowFilePath(path);
+    statusBar()->showMessage(tr("Loaded %1: %2 from %3")
+                                 .arg(QFileInfo(path).fileName(), display::shape({ table->rows(), table->dim() }),
+                                     display::text(table->source.tensor)),
+        kStatusMessageMs);
+    m_context->setTable(std::move(table), std::move(stats));
+}
+
+void MainWindow::onFailed(const QString& path, const QString& message)
+{
+    const QString name = QFileInfo(path).fileName();
+    auto* box = new QMessageBox(QMessageBox::Warning, tr("Could not open %1").arg(name),
+        tr("Could not open %1.").arg(name), QMessageBox::Ok, this);
+    box->setObjectName(QStringLiteral("loadErrorBox"));
+    box->setInformativeText(message);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    // open(), not exec(): no nested event loop.
+    box->open();
+    statusBar()->showMessage(tr("Could not open %1").arg(name), kStatusMessageMs);
+    emit loadAborted(path, message);
+}
+
+void MainWindow::onCancelled(const QString& path)
+{
+    statusBar()->showMessage(tr("Cancelled loading %1").arg(QFileInfo(path).fileName()), kStatusMessageMs);
+    emit loadAborted(path, QString());
+}
+
+void MainWindow::updateCentralPage()
+{
+    m_stack->setCurrentWidget(m_context->hasTable() ? static_cast<QWidget*>(m_tabs) : m_emptyPage);
+}
+
+void MainWindow::saveSettings()
+{
+    QSettings settings;
+    settings.setValue(kGeometryKey, saveGeometry());
+    settings.setValue(kStateKey, saveState());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    saveSettings();
+    m_runner->cancel();
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+    if (!firstLocalFile(event->mimeData()).isEmpty())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+    const QString path = firstLocalFile(event->mimeData());
+    if (path.isEmpty())
+        return;
+    event->acceptProposedAction();
+    openFile(path);
+}
+
+} // namespace vq

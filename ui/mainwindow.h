@@ -1,0 +1,83 @@
+#pragma once
+
+#include "runners/loadrunner.h"
+
+#include <QMainWindow>
+#include <memory>
+
+class QAction;
+class QMenu;
+class QStackedWidget;
+class QTabWidget;
+
+namespace vq {
+
+class AppContext;
+class EmptyStatePage;
+class LoadStatusWidget;
+class Panel;
+class SummaryPanel;
+
+// The application window: File menu (Open…, Open Sample, Recent Files, Quit), drag and drop, a status
+// bar following the load, and a tab per panel. Panels observe the AppContext; the window only owns them,
+// loads files through its LoadRunner and puts each loaded table into the context.
+// Settings (geometry, window state, recent files, last folder) go to QSettings of the application.
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // The bundled sample table; empty (the default) disables Open Sample.
+    void setSamplePath(const QString& path);
+    QString samplePath() const { return m_samplePath; }
+
+    // Starts loading path in the background; a load in progress is replaced. Errors are shown in a
+    // message box naming the file, and the current table stays.
+    void openFile(const QString& path);
+
+    // Adds panel as a tab after the existing ones; the window takes ownership.
+    void addPanel(Panel* panel);
+
+    AppContext* context() const { return m_context; }
+    LoadRunner* loadRunner() const { return m_runner; }
+    QTabWidget* tabs() const { return m_tabs; }
+    SummaryPanel* summaryPanel() const { return m_summary; }
+    LoadStatusWidget* loadStatus() const { return m_loadStatus; }
+
+signals:
+    // A load ended without a new table: failed (message names the file) or cancelled (message empty).
+    void loadAborted(const QString& path, const QString& message);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    void createActions();
+    void createMenus();
+    void updateRecentFilesMenu();
+    void updateCentralPage();
+    void openInteractively();
+    void onTensorChoiceNeeded(std::shared_ptr<const TensorListing> listing);
+    void onLoaded(std::shared_ptr<const EmbeddingTable> table, std::shared_ptr<const TableStats> stats);
+    void onFailed(const QString& path, const QString& message);
+    void onCancelled(const QString& path);
+    void saveSettings();
+
+    AppContext* m_context = nullptr;
+    LoadRunner* m_runner = nullptr;
+    QStackedWidget* m_stack = nullptr;
+    EmptyStatePage* m_emptyPage = nullptr;
+    QTabWidget* m_tabs = nullptr;
+    SummaryPanel* m_summary = nullptr;
+    LoadStatusWidget* m_loadStatus = nullptr;
+    QAction* m_openAction = nullptr;
+    QAction* m_openSampleAction = nullptr;
+    QAction* m_quitAction = nullptr;
+    QMenu* m_recentMenu = nullptr;
+    QString m_samplePath;
+};
+
+} // namespace vq

@@ -1,0 +1,24 @@
+#pragma once
+
+#include <QString>
+#include <QWidget>
+
+namespace vq {
+
+class AppContext;
+
+// A page of the main window. A panel reads the shared AppContext and reacts to its signals; it never
+// calls another panel or the window. The window shows it as a tab titled title().
+class Panel : public QWidget {
+    Q_OBJECT
+public:
+    explicit Panel(AppContext* context, QWidget* parent = nullptr);
+
+    virtual QString title() const = 0;
+    AppContext* context() const { return m_context; }
+
+private:
+    AppContext* m_context;
+};
+
+} // namespace vq

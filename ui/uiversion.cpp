@@ -1,1 +1,0 @@
-#include "vq/version.h"
