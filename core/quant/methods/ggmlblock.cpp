@@ -26,7 +26,7 @@ GgmlBlockQuantizer::GgmlBlockQuantizer(ggml::BlockType type)
 
 std::string GgmlBlockQuantizer::name() const
 {
-    return ggml::toString(m_type);
+    return ggml::nameOf(m_type);
 }
 
 std::string GgmlBlockQuantizer::label() const
