@@ -61,6 +61,18 @@ void mapRtn(const QuantizedTable& t, ReferenceLayout& r)
         bindValues(t.array("mins"), l.offsets, r.offsetBits, r.offsetFloats);
 }
 
+// q8_0 / q4_0: x = code * d per block of 32 columns (IEEE products commute, so the order is free).
+void mapGgmlBlock(const QuantizedTable& t, ReferenceLayout& r)
+{
+    vq_layout& l = r.layout;
+    bindCodes(t, r, t.array("q"));
+    l.group_dim = 1;
+    l.codebooks = 1;
+    l.codebook_kind = VQ_CODEBOOK_INTEGER;
+    l.scale_cols = 32;
+    bindValues(t.array("d"), l.scales, r.scaleBits, r.scaleFloats);
+}
+
 void mapPq(const QuantizedTable& t, ReferenceLayout& r)
 {
     vq_layout& l = r.layout;
@@ -97,6 +109,8 @@ std::unique_ptr<ReferenceLayout> makeReferenceLayout(const QuantizedTable& table
     const std::string& method = table.spec.method;
     if (method == "rtn")
         mapRtn(table, *r);
+    else if (method == "q8_0" || method == "q4_0")
+        mapGgmlBlock(table, *r);
     else if (method == "pq")
         mapPq(table, *r);
     else if (method == "grvq")

@@ -2,7 +2,6 @@
 #include "common/halffloat.h"
 #include "export/artifact.h"
 #include "io/safetensorsreader.h"
-#include "npyglove.h"
 #include "quant/bitpack.h"
 #include "quant/registry.h"
 #include "quantchecks.h"
@@ -31,7 +30,7 @@ namespace {
 // The first 1000 rows of the real GloVe table.
 const vq::Matrix& glove()
 {
-    static const vq::Matrix m = vqtest::readNpyF32(vqtest::sharedPath("glove-20k.npy"), 1000);
+    static const vq::Matrix m = vqtest::readNpySlice(vqtest::sharedPath("glove-20k.npy"), 1000);
     return m;
 }
 
@@ -265,6 +264,23 @@ private slots:
         QCOMPARE(out.provenance.at("appVersion").get<std::string>(), std::string(vq::kVersion));
         QCOMPARE(out.provenance.at("seed").get<uint64_t>(), uint64_t(42));
         QCOMPARE(out.provenance.at("sourceChecksum").get<std::string>(), std::string("xxh64:0123456789abcdef"));
+    }
+
+    // Every registered method's default spec (on the first 96 columns, a width every default group size
+    // divides) survives the artifact bit for bit.
+    void everyMethodRoundTrips()
+    {
+        const vq::Matrix slice = vqtest::readNpySlice(vqtest::sharedPath("glove-20k.npy"), 600, 96);
+        QTemporaryDir dir;
+        for (const vq::Quantizer* q : vq::allQuantizers()) {
+            const vq::QuantizedTable t = vqtest::fitWith(*q, slice, { q->name(), {} }, 3, 0);
+            const std::string path = dir.filePath(QString::fromStdString(q->name() + ".vq.h5")).toStdString();
+            vq::writeArtifact(path, contentsOf(t));
+            const vq::ArtifactContents out = vq::readArtifact(path);
+            const std::string diff = vqtest::arrayDifference(t, out.table);
+            QVERIFY2(diff.empty(), (q->name() + ": " + diff).c_str());
+            QVERIFY2(sameFloatBits(out.table.decodeAll(), t.decodeAll()), q->name().c_str());
+        }
     }
 
     // BF16 arrays, nested array names and empty arrays: the storage paths RTN does not produce itself. The

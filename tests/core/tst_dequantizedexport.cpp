@@ -3,7 +3,6 @@
 #include "export/dequantizedexport.h"
 #include "io/npyreader.h"
 #include "io/safetensorsreader.h"
-#include "npyglove.h"
 #include "quant/registry.h"
 #include "quantchecks.h"
 #include "safetensorsfixture.h"
@@ -26,7 +25,7 @@ namespace {
 const vq::QuantizedTable& table()
 {
     static const vq::QuantizedTable t = [] {
-        const vq::Matrix m = vqtest::readNpyF32(vqtest::sharedPath("glove-20k.npy"), 1000);
+        const vq::Matrix m = vqtest::readNpySlice(vqtest::sharedPath("glove-20k.npy"), 1000);
         const vq::QuantSpec spec { "rtn", { { "bits", 4 }, { "group", 25 }, { "mode", "sym" } } };
         return vqtest::fitWith(vq::quantizer("rtn"), m, spec, 1, 0);
     }();

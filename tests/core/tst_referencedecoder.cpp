@@ -2,7 +2,6 @@
 #include "common/halffloat.h"
 #include "export/reference_decoder/vq_decode.h"
 #include "export/referencelayout.h"
-#include "npyglove.h"
 #include "quant/bitpack.h"
 #include "quant/registry.h"
 #include "quantchecks.h"
@@ -23,7 +22,7 @@ namespace {
 // and a width most group sizes divide.
 const vq::Matrix& glove()
 {
-    static const vq::Matrix m = vqtest::readNpyF32(vqtest::sharedPath("glove-20k.npy"), 600, 96);
+    static const vq::Matrix m = vqtest::readNpySlice(vqtest::sharedPath("glove-20k.npy"), 600, 96);
     return m;
 }
 
@@ -235,7 +234,7 @@ private slots:
     void compilesAndDecodesAsC99()
     {
         const vq::QuantizedTable t
-            = vqtest::fitWith(vq::quantizer("rtn"), vqtest::readNpyF32(vqtest::sharedPath("glove-20k.npy"), 8),
+            = vqtest::fitWith(vq::quantizer("rtn"), vqtest::readNpySlice(vqtest::sharedPath("glove-20k.npy"), 8),
                 { "rtn", { { "bits", 3 }, { "group", 20 }, { "mode", "asym" } } }, 1, 0);
         const auto ref = vq::makeReferenceLayout(t);
         const auto list = [](const auto& v) {

@@ -32,6 +32,8 @@
  * Methods (artifact arrays -> layout); see vq::makeReferenceLayout in core/export/referencelayout.h:
  *   rtn: codes -> codes (code_signed for mode "sym"), VQ_CODEBOOK_INTEGER, group_dim 1, codebooks 1,
  *        scales -> scales with scale_cols = the spec's group (dim when 0), mins -> offsets (mode "asym").
+ *   q8_0, q4_0: q -> codes (code_signed), VQ_CODEBOOK_INTEGER, group_dim 1, codebooks 1,
+ *        d -> scales with scale_cols 32.
  *   pq:  codes -> codes, codebooks -> codebook_values (sets = 1 when shared, else dim / d),
  *        VQ_CODEBOOK_TABLE, group_dim d, codebooks 1, entries 2^bits.
  *   grvq: codes -> codes, codebooks -> codebook_values (sets = 1 when shared, else dim / h),
