@@ -85,24 +85,25 @@ private slots:
         const vq::Matrix e = glove(4000);
         // grvq-first keeps plain GRVQ codes: the adaptor's gain over the same codes shows directly.
         const vq::QuantizedTable g
-            = vqtest::fitWith(vq::CarvqQuantizer(), e, carvq({ { "order", "grvq-first" } }), 1, 2);
+            = vqtest::fitWith(vq::CarvqQuantizer(), e, carvq({ { "order", "grvq-first" }, { "epochs", 20 } }), 1, 2);
         const double base = vqtest::relativeMse(e, grvqPart(g));
         const double grvqFirst = vqtest::relativeMse(e, g.decodeAll());
-        const double adaptorFirst
-            = vqtest::relativeMse(e, vqtest::fitWith(vq::CarvqQuantizer(), e, carvq({}), 1, 2).decodeAll());
+        const double adaptorFirst = vqtest::relativeMse(
+            e, vqtest::fitWith(vq::CarvqQuantizer(), e, carvq({ { "epochs", 20 } }), 1, 2).decodeAll());
         qInfo("relMSE: GRVQ codes alone %.5f, grvq-first %.5f, adaptor-first (default) %.5f", base, grvqFirst,
             adaptorFirst);
-        // measured: GRVQ codes alone 0.1362, grvq-first 0.1252, adaptor-first 0.1113
+        // measured at 20 epochs: GRVQ codes alone 0.1362, grvq-first 0.1310, adaptor-first 0.1244 (at the
+        // default 40 epochs: 0.1252 and 0.1113).
         QVERIFY(base > 0.13);
-        QVERIFY(grvqFirst < 0.95 * base);
-        QVERIFY(adaptorFirst < 0.92 * grvqFirst);
-        QVERIFY(adaptorFirst <= 0.115);
+        QVERIFY(grvqFirst < 0.975 * base);
+        QVERIFY(adaptorFirst < 0.97 * grvqFirst);
+        QVERIFY(adaptorFirst <= 0.128);
     }
 
     void refinementRoundHelps()
     {
         const vq::Matrix e = glove(2000);
-        const nlohmann::json p = { { "order", "grvq-first" }, { "epochs", 20 } };
+        const nlohmann::json p = { { "order", "grvq-first" }, { "epochs", 10 } };
         nlohmann::json withRound = p;
         withRound["rounds"] = 1;
         const double plain
@@ -110,13 +111,13 @@ private slots:
         const double refined
             = vqtest::relativeMse(e, vqtest::fitWith(vq::CarvqQuantizer(), e, carvq(withRound), 1, 2).decodeAll());
         qInfo("relMSE grvq-first %.5f, with 1 round %.5f", plain, refined);
-        QVERIFY(refined < 0.97 * plain);
+        QVERIFY(refined < 0.985 * plain); // measured: 0.1111, with 1 round 0.1076
     }
 
     void int8BeatsInt4()
     {
         const vq::Matrix e = glove(2000);
-        const nlohmann::json p = { { "epochs", 20 } };
+        const nlohmann::json p = { { "epochs", 10 } };
         nlohmann::json p8 = p;
         p8["sigma0"] = "int8";
         const double int4
@@ -124,7 +125,7 @@ private slots:
         const double int8
             = vqtest::relativeMse(e, vqtest::fitWith(vq::CarvqQuantizer(), e, carvq(p8), 1, 2).decodeAll());
         qInfo("relMSE int4 %.5f, int8 %.5f", int4, int8);
-        QVERIFY(int8 < int4);
+        QVERIFY(int8 < int4); // measured: int4 0.10948, int8 0.10922
     }
 
     void storedAdaptorDecodesAsReported()
@@ -175,8 +176,8 @@ private slots:
 
     void deterministicAcrossRunsAndThreads()
     {
-        const vq::Matrix e = glove(2000);
-        const vq::QuantSpec spec = carvq({ { "epochs", 5 }, { "rounds", 1 }, { "fineTuneEpochs", 2 } });
+        const vq::Matrix e = glove(1500);
+        const vq::QuantSpec spec = carvq({ { "epochs", 3 }, { "rounds", 1 }, { "fineTuneEpochs", 2 } });
         vqtest::checkDeterministic(vq::CarvqQuantizer(), e, spec, 3, 2);
         const std::string diff = vqtest::arrayDifference(
             vqtest::fitWith(vq::CarvqQuantizer(), e, spec, 3, 1), vqtest::fitWith(vq::CarvqQuantizer(), e, spec, 3, 2));
