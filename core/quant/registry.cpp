@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "quant/methods/aqlm.h"
 #include "quant/methods/carvq.h"
+#include "quant/methods/crvq.h"
 #include "quant/methods/ggmlblock.h"
 #include "quant/methods/grvq.h"
 #include "quant/methods/pq.h"
@@ -31,6 +32,7 @@ const std::vector<const Quantizer*>& allQuantizers()
         instance<GrvqQuantizer>(),
         instance<AqlmQuantizer>(),
         instance<CarvqQuantizer>(),
+        instance<CrvqQuantizer>(),
     };
     return list;
 }
