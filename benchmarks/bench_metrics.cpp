@@ -51,6 +51,7 @@ void fillGaussian(Matrix& m, uint64_t seed, float sigma, const Matrix* base)
 
 int main(int argc, char** argv)
 {
+    std::setvbuf(stdout, nullptr, _IOLBF, 0); // each line as it is measured, also into a file
     const int64_t rows = argc > 1 ? std::atoll(argv[1]) : 128256;
     const int64_t dim = argc > 2 ? std::atoll(argv[2]) : 2048;
     const char* only = argc > 3 ? argv[3] : "";

@@ -124,14 +124,21 @@ void printText(const Json& r)
     const auto& st = r["statistics"];
     std::printf("File        %s (%s)\n", r["file"].get<std::string>().c_str(), r["format"].get<std::string>().c_str());
     std::printf("Tensors     %zu\n", r["tensors"].size());
+    size_t nameWidth = 8, dtypeWidth = 4;
+    for (const auto& t : r["tensors"]) {
+        nameWidth = std::max(nameWidth, t["name"].get<std::string>().size());
+        dtypeWidth = std::max(dtypeWidth, t["storedDtype"].get<std::string>().size());
+    }
+    nameWidth = std::min<size_t>(nameWidth, 60);
     size_t shown = 0;
     for (const auto& t : r["tensors"]) {
         if (shown++ == kTextTensorLimit) {
             std::printf("  ... and %zu more (--json lists all)\n", r["tensors"].size() - kTextTensorLimit);
             break;
         }
-        std::printf("  %-48s %-8s %s\n", t["name"].get<std::string>().c_str(),
-            t["storedDtype"].get<std::string>().c_str(), shapeText(t["shape"].get<std::vector<int64_t>>()).c_str());
+        std::printf("  %-*s  %-*s  %s\n", static_cast<int>(nameWidth), t["name"].get<std::string>().c_str(),
+            static_cast<int>(dtypeWidth), t["storedDtype"].get<std::string>().c_str(),
+            shapeText(t["shape"].get<std::vector<int64_t>>()).c_str());
     }
     std::printf("Embedding   %s: %lld x %lld, stored as %s\n", e["tensor"].get<std::string>().c_str(),
         e["rows"].get<long long>(), e["dim"].get<long long>(), e["dtype"].get<std::string>().c_str());

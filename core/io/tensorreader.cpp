@@ -1,6 +1,8 @@
 #include "io/tensorreader.h"
 
 #include "common/error.h"
+#include "io/ggufreader.h"
+#include "io/hdf5reader.h"
 #include "io/mappedfile.h"
 #include "io/npyreader.h"
 #include "io/safetensorsreader.h"
@@ -143,8 +145,9 @@ std::unique_ptr<TensorReader> openTensorFile(const std::string& path)
     case Format::ShardedSafetensors:
         return std::make_unique<ShardedSafetensorsReader>(file);
     case Format::Gguf:
+        return std::make_unique<GgufReader>(file);
     case Format::Hdf5:
-        throw Error(ErrorKind::Unsupported, file, "this build has no reader for the format yet");
+        return std::make_unique<Hdf5Reader>(file);
     case Format::Unknown:
         break;
     }

@@ -1,6 +1,7 @@
 #include "quant/registry.h"
 
 #include "common/error.h"
+#include "quant/methods/aqlm.h"
 #include "quant/methods/ggmlblock.h"
 #include "quant/methods/grvq.h"
 #include "quant/methods/pq.h"
@@ -27,6 +28,7 @@ const std::vector<const Quantizer*>& allQuantizers()
         instance<Q4_0Quantizer>(),
         instance<PqQuantizer>(),
         instance<GrvqQuantizer>(),
+        instance<AqlmQuantizer>(),
     };
     return list;
 }

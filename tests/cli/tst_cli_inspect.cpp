@@ -77,6 +77,23 @@ private slots:
         QVERIFY(!s[QStringLiteral("outlierRule")].toString().isEmpty());
     }
 
+    void jsonOnAShardedCheckpoint()
+    {
+        const Result r = run({ QStringLiteral("inspect"), QString::fromStdString(vqtest::dataPath("hf-sharded")),
+            QStringLiteral("--json") });
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(o[QStringLiteral("format")].toString(), QStringLiteral("safetensors (sharded)"));
+        QCOMPARE(o[QStringLiteral("tensors")].toArray().size(), 2);
+        const QJsonObject e = o[QStringLiteral("embedding")].toObject();
+        QCOMPARE(e[QStringLiteral("tensor")].toString(), QStringLiteral("model.embed_tokens.weight"));
+        // The same float32 values as the reference .npy, so the same checksum.
+        QCOMPARE(e[QStringLiteral("checksum")].toString(), QStringLiteral("xxh64:6be8f067245cad09"));
+        QCOMPARE(o[QStringLiteral("tiedHead")][QStringLiteral("tied")].toBool(), true);
+        QCOMPARE(o[QStringLiteral("tokens")][QStringLiteral("source")].toString(), QStringLiteral("tokenizer.json"));
+        QCOMPARE(o[QStringLiteral("tokens")][QStringLiteral("count")].toInt(), 512);
+    }
+
     void textOnTheSample()
     {
         const Result r = run({ QStringLiteral("inspect"), sample() });

@@ -388,6 +388,26 @@ private slots:
                                        << "model.embed_tokens.weight"
                                        << "reference-512x100-f32.npy" << 1 << "config.json tie_word_embeddings=true"
                                        << "tokenizer.json";
+        QTest::newRow("GGUF f32") << "table-f32.gguf"
+                                  << "GGUF v3"
+                                  << "token_embd.weight"
+                                  << "reference-512x100-f32.npy" << 1 << "no output.weight tensor"
+                                  << "GGUF tokenizer.ggml.tokens";
+        QTest::newRow("GGUF bf16") << "table-bf16.gguf"
+                                   << "GGUF v3"
+                                   << "token_embd.weight"
+                                   << "expected-bf16.npy" << 1 << "no output.weight tensor"
+                                   << "GGUF tokenizer.ggml.tokens";
+        QTest::newRow("GGUF q4_0") << "table-q4_0.gguf"
+                                   << "GGUF v3"
+                                   << "token_embd.weight"
+                                   << "expected-q4_0.npy" << 1 << "no output.weight tensor"
+                                   << "GGUF tokenizer.ggml.tokens";
+        QTest::newRow("HDF5") << "table.h5"
+                              << "HDF5"
+                              << "/model/embed_tokens/weight"
+                              << "reference-512x100-f32.npy" << -1 << "HDF5 files do not describe an output head"
+                              << "/vocab";
     }
     void otherFormats()
     {

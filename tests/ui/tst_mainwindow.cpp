@@ -2,6 +2,7 @@
 // shows, errors and cancel leaving the previous table, recent files, drag and drop, settings.
 #include "appcontext.h"
 #include "charts/histogramchart.h"
+#include "dialogs/tensorpickerdialog.h"
 #include "mainwindow.h"
 #include "models/percentilemodel.h"
 #include "panels/summarypanel.h"
@@ -236,6 +237,45 @@ private slots:
         QCOMPARE(loaded.count(), 1);
         QCOMPARE(aborted.count(), 0);
         QCOMPARE(window.context()->table()->rows(), 20000);
+    }
+
+    void tensorPicker_data()
+    {
+        QTest::addColumn<QString>("choice");
+        QTest::addColumn<QString>("reasonPart");
+        // The automatic pick keeps the loader's reason; another candidate records the picker.
+        QTest::newRow("automatic") << QString() << QStringLiteral("model.embed_tokens.weight");
+        QTest::newRow("other") << QStringLiteral("lm_head.weight") << QStringLiteral("tensor picker");
+    }
+
+    void tensorPicker()
+    {
+        QFETCH(QString, choice);
+        QFETCH(QString, reasonPart);
+        MainWindow window;
+        QSignalSpy choiceSpy(window.loadRunner(), &LoadRunner::tensorChoiceNeeded);
+        QSignalSpy changed(window.context(), &AppContext::tableChanged);
+        window.openFile(QString::fromStdString(vqtest::dataPath("table-bf16.safetensors")));
+        QVERIFY(choiceSpy.wait(kLoadTimeoutMs));
+        QCOMPARE(changed.count(), 0);
+        auto* picker = window.findChild<TensorPickerDialog*>(QStringLiteral("tensorPicker"));
+        QVERIFY(picker);
+        QVERIFY(picker->isVisible());
+        QCOMPARE(picker->listing().tensors.size(), size_t(3));
+        QCOMPARE(picker->selectedTensor(), QStringLiteral("model.embed_tokens.weight"));
+        if (!choice.isEmpty())
+            QVERIFY(picker->selectTensor(choice));
+        picker->accept();
+
+        QVERIFY(changed.wait(kLoadTimeoutMs));
+        const auto& table = window.context()->table();
+        QCOMPARE(table->rows(), 512);
+        QCOMPARE(table->dim(), 100);
+        const QString tensor = choice.isEmpty() ? QStringLiteral("model.embed_tokens.weight") : choice;
+        QCOMPARE(QString::fromStdString(table->source.tensor), tensor);
+        QCOMPARE(window.summaryPanel()->fieldText(QStringLiteral("tensor")), tensor);
+        const QString reason = window.summaryPanel()->fieldText(QStringLiteral("reason"));
+        QVERIFY2(reason.contains(reasonPart), qPrintable(reason));
     }
 
     void recentFiles()

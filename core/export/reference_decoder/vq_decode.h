@@ -1,0 +1,310 @@
+/*
+ * vq_decode.h: reference decoder for vqscope compressed embedding tables.
+ *
+ * Header-only C99 (also valid C++), no dependencies beyond the C standard headers. Decodes rows of a
+ * table from the arrays of a vqscope artifact (core/export/ARTIFACT.md), given as a deployment holds
+ * them in memory: packed codes, codebooks as fp16/bf16 bit patterns or float32, optional scales and
+ * offsets. vqscope's tests check that it gives, bit for bit, the floats vqscope itself decodes.
+ *
+ * One layout covers every method as a sum of codebook lookups:
+ *
+ *   row r, column j, group g = j / group_dim, position i = j % group_dim:
+ *     acc = V(0, code(r, g, 0), i), or 0.0f + V(0, ...) when sum_from_zero is set
+ *     acc = acc + V(c, code(r, g, c), i)           for c = 1 .. codebooks-1, in that order
+ *     acc = scale(r, j) * acc                       when scales are given
+ *     acc = offset(r, j) + acc                      when offsets are given
+ *     out = acc + addend[j]                         when the caller passes an addend row
+ *
+ *   code(r, g, c) is value number (r * groups + g) * codebooks + c of the packed code stream
+ *   (groups = dim / group_dim). V is either
+ *     VQ_CODEBOOK_TABLE:   codebook vector `code` of codebook c of set s (s = 0 when codebook_shared,
+ *                          else s = g), element i: value number ((s * codebooks + c) * entries + code)
+ *                          * group_dim + i of codebook_values;
+ *     VQ_CODEBOOK_INTEGER: the code itself as a float (scalar quantization: group_dim 1, codebooks 1).
+ *   scale(r, j) is value number r * (dim / scale_cols) + j / scale_cols of scales (offsets alike).
+ *
+ * The addend is where a learned corrective term enters (CARVQ's adaptor output gamma(t)): the caller
+ * computes it with its own MLP code and passes one row of dim floats per decoded row.
+ *
+ * Packed codes: a little-endian bit stream, value k at stream bits [k*b, (k+1)*b), stream bit n is bit
+ * n % 8 of byte n / 8, least significant bit first; signed codes are two's complement in b bits.
+ *
+ * Methods (artifact arrays -> layout); see vq::makeReferenceLayout in core/export/referencelayout.h:
+ *   rtn: codes -> codes (code_signed for mode "sym"), VQ_CODEBOOK_INTEGER, group_dim 1, codebooks 1,
+ *        scales -> scales with scale_cols = the spec's group (dim when 0), mins -> offsets (mode "asym").
+ *   q8_0, q4_0: q -> codes (code_signed), VQ_CODEBOOK_INTEGER, group_dim 1, codebooks 1,
+ *        d -> scales with scale_cols 32.
+ *   pq:  codes -> codes, codebooks -> codebook_values (sets = 1 when shared, else dim / d),
+ *        VQ_CODEBOOK_TABLE, group_dim d, codebooks 1, entries 2^bits.
+ *   grvq: codes -> codes, codebooks -> codebook_values (sets = 1 when shared, else dim / h),
+ *        VQ_CODEBOOK_TABLE, group_dim h, codebooks R, entries 2^kappa, sum_from_zero.
+ *   Further additive methods (carvq, aqlm): codebooks = stages or additive codebooks, per-row scales
+ *   with scale_cols = dim (aqlm), the adaptor output as addend (carvq).
+ *
+ * sum_from_zero only changes a codebook value of -0.0 into +0.0 (0.0f + -0.0f): it is there so that
+ * both ways vqscope's methods write their sums decode bit for bit (pq copies the codeword, grvq adds
+ * its stages to a zeroed row).
+ *
+ * Floating point: every step is one IEEE float32 operation in the order above. Compile without
+ * floating-point contraction (-ffp-contract=off) on targets with fused multiply-add if results must be
+ * bit-identical to vqscope's.
+ *
+ * Thread safety: the functions only read the layout; any number of threads may decode concurrently.
+ */
+#ifndef VQ_DECODE_H
+#define VQ_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VQ_DECODE_VERSION 1
+
+enum {
+    VQ_OK = 0,
+    VQ_ERR_LAYOUT = -1, /* the layout is inconsistent (sizes, missing pointers, bad widths) */
+    VQ_ERR_ROW = -2, /* a row index outside [0, rows) */
+    VQ_ERR_CODE = -3 /* a code outside its codebook (corrupt codes) */
+};
+
+typedef enum vq_value_type { VQ_F32 = 0, VQ_F16 = 1, VQ_BF16 = 2 } vq_value_type;
+
+/* A float array as stored: float32 values, or fp16 / bf16 bit patterns as uint16_t in host order. */
+typedef struct vq_values {
+    const void* data; /* NULL with count 0: absent */
+    vq_value_type type;
+    size_t count; /* elements */
+} vq_values;
+
+typedef enum vq_codebook_kind { VQ_CODEBOOK_TABLE = 0, VQ_CODEBOOK_INTEGER = 1 } vq_codebook_kind;
+
+typedef struct vq_layout {
+    int64_t rows; /* table rows (tokens) */
+    int64_t dim; /* columns */
+    int32_t group_dim; /* columns per group; divides dim */
+    int32_t codebooks; /* codes per group, summed (residual stages, additive codebooks) */
+    int32_t sum_from_zero; /* nonzero: the sum starts at +0.0f (see above) */
+
+    const uint8_t* codes; /* packed stream of rows * (dim / group_dim) * codebooks codes */
+    size_t codes_bytes;
+    int32_t code_bits; /* 1..32 */
+    int32_t code_signed; /* nonzero: two's complement codes (VQ_CODEBOOK_INTEGER only) */
+
+    vq_codebook_kind codebook_kind;
+    vq_values codebook_values; /* VQ_CODEBOOK_TABLE: sets * codebooks * entries * group_dim values */
+    int64_t codebook_entries; /* vectors per codebook */
+    int32_t codebook_shared; /* nonzero: one set for every group position; zero: one set per group */
+
+    vq_values scales; /* optional, rows * (dim / scale_cols) values */
+    vq_values offsets; /* optional, same layout as scales */
+    int64_t scale_cols; /* columns per scale / offset; divides dim (required when either is given) */
+} vq_layout;
+
+static inline float vq_half_to_float(uint16_t h)
+{
+    const uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+    const uint32_t exponent = (h >> 10) & 0x1fu;
+    uint32_t mantissa = h & 0x3ffu;
+    uint32_t bits;
+    float f;
+    if (exponent == 0) {
+        if (mantissa == 0) {
+            bits = sign;
+        } else { /* subnormal: normalise */
+            int e = -1;
+            do {
+                ++e;
+                mantissa <<= 1;
+            } while ((mantissa & 0x400u) == 0);
+            bits = sign | ((uint32_t)(127 - 15 - e) << 23) | ((mantissa & 0x3ffu) << 13);
+        }
+    } else if (exponent == 0x1f) {
+        bits = sign | 0x7f800000u | (mantissa << 13);
+    } else {
+        bits = sign | ((exponent + (127 - 15)) << 23) | (mantissa << 13);
+    }
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+static inline float vq_bf16_to_float(uint16_t b)
+{
+    const uint32_t bits = (uint32_t)b << 16;
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+static inline float vq_value_at(const vq_values* v, size_t index)
+{
+    switch (v->type) {
+    case VQ_F16:
+        return vq_half_to_float(((const uint16_t*)v->data)[index]);
+    case VQ_BF16:
+        return vq_bf16_to_float(((const uint16_t*)v->data)[index]);
+    case VQ_F32:
+    default:
+        return ((const float*)v->data)[index];
+    }
+}
+
+/* Value number `index` of the packed stream, as an unsigned b-bit pattern. Reads only the bytes that
+   hold it. */
+static inline uint32_t vq_code_bits_at(const uint8_t* codes, uint64_t index, int32_t bits)
+{
+    const uint64_t first = index * (uint64_t)bits;
+    const size_t byte = (size_t)(first >> 3);
+    const unsigned shift = (unsigned)(first & 7u);
+    const unsigned nbytes = (shift + (unsigned)bits + 7u) / 8u;
+    uint64_t acc = 0;
+    unsigned k;
+    for (k = 0; k < nbytes; ++k)
+        acc |= (uint64_t)codes[byte + k] << (8u * k);
+    acc >>= shift;
+    return (uint32_t)(acc & ((bits == 32) ? 0xffffffffu : ((1u << bits) - 1u)));
+}
+
+static inline int vq_values_ok(const vq_values* v, size_t count)
+{
+    if (v->type != VQ_F32 && v->type != VQ_F16 && v->type != VQ_BF16)
+        return 0;
+    return v->count == count && (count == 0 || v->data != NULL);
+}
+
+/* VQ_OK when every size and pointer of the layout is consistent, else VQ_ERR_LAYOUT. Decoding calls it;
+   calling it once up front lets a deployment fail early. */
+static inline int vq_check_layout(const vq_layout* l)
+{
+    uint64_t groups, count, need;
+    if (l == NULL || l->rows <= 0 || l->dim <= 0 || l->group_dim <= 0 || l->dim % l->group_dim != 0 || l->codebooks <= 0
+        || l->code_bits < 1 || l->code_bits > 32 || l->codes == NULL)
+        return VQ_ERR_LAYOUT;
+    groups = (uint64_t)(l->dim / l->group_dim);
+    count = (uint64_t)l->rows * groups * (uint64_t)l->codebooks;
+    need = (count * (uint64_t)l->code_bits + 7u) / 8u;
+    if (l->codes_bytes < need)
+        return VQ_ERR_LAYOUT;
+    if (l->codebook_kind == VQ_CODEBOOK_TABLE) {
+        const uint64_t sets = l->codebook_shared ? 1u : groups;
+        if (l->code_signed || l->codebook_entries <= 0
+            || !vq_values_ok(&l->codebook_values,
+                (size_t)(sets * (uint64_t)l->codebooks * (uint64_t)l->codebook_entries * (uint64_t)l->group_dim)))
+            return VQ_ERR_LAYOUT;
+    } else if (l->codebook_kind != VQ_CODEBOOK_INTEGER) {
+        return VQ_ERR_LAYOUT;
+    }
+    if (l->scales.count > 0 || l->offsets.count > 0) {
+        size_t per;
+        if (l->scale_cols <= 0 || l->dim % l->scale_cols != 0)
+            return VQ_ERR_LAYOUT;
+        per = (size_t)((uint64_t)l->rows * (uint64_t)(l->dim / l->scale_cols));
+        if ((l->scales.count > 0 && !vq_values_ok(&l->scales, per))
+            || (l->offsets.count > 0 && !vq_values_ok(&l->offsets, per)))
+            return VQ_ERR_LAYOUT;
+    }
+    return VQ_OK;
+}
+
+/* Decodes row `row` into out[0 .. dim). addend: NULL, or dim floats added last. Returns VQ_OK,
+   VQ_ERR_LAYOUT, VQ_ERR_ROW or VQ_ERR_CODE (out is then partly written). Does not check the layout:
+   call vq_check_layout first (vq_decode_rows does). */
+static inline int vq_decode_row_unchecked(const vq_layout* l, int64_t row, const float* addend, float* out)
+{
+    const int64_t groups = l->dim / l->group_dim;
+    const int64_t scalesPerRow = (l->scales.count > 0 || l->offsets.count > 0) ? l->dim / l->scale_cols : 0;
+    int64_t g, j;
+    int32_t c;
+    if (row < 0 || row >= l->rows)
+        return VQ_ERR_ROW;
+    for (g = 0; g < groups; ++g) {
+        const int64_t set = l->codebook_shared ? 0 : g;
+        int32_t i;
+        for (i = 0; i < l->group_dim; ++i)
+            out[g * l->group_dim + i] = 0.0f;
+        for (c = 0; c < l->codebooks; ++c) {
+            const uint64_t k = ((uint64_t)(row * groups + g)) * (uint64_t)l->codebooks + (uint64_t)c;
+            const uint32_t raw = vq_code_bits_at(l->codes, k, l->code_bits);
+            if (l->codebook_kind == VQ_CODEBOOK_INTEGER) {
+                float v;
+                if (l->code_signed && l->code_bits < 32 && (raw >> (l->code_bits - 1)) != 0)
+                    v = (float)((int64_t)raw - ((int64_t)1 << l->code_bits));
+                else if (l->code_signed)
+                    v = (float)(int32_t)raw;
+                else
+                    v = (float)raw;
+                for (i = 0; i < l->group_dim; ++i)
+                    out[g * l->group_dim + i] = c == 0 && !l->sum_from_zero ? v : out[g * l->group_dim + i] + v;
+            } else {
+                size_t base;
+                if ((int64_t)raw >= l->codebook_entries)
+                    return VQ_ERR_CODE;
+                base = (size_t)(((uint64_t)(set * l->codebooks + c) * (uint64_t)l->codebook_entries + raw)
+                    * (uint64_t)l->group_dim);
+                for (i = 0; i < l->group_dim; ++i) {
+                    const float v = vq_value_at(&l->codebook_values, base + (size_t)i);
+                    out[g * l->group_dim + i] = c == 0 && !l->sum_from_zero ? v : out[g * l->group_dim + i] + v;
+                }
+            }
+        }
+    }
+    for (j = 0; j < l->dim; ++j) {
+        float acc = out[j];
+        if (scalesPerRow > 0) {
+            const size_t s = (size_t)(row * scalesPerRow + j / l->scale_cols);
+            if (l->scales.count > 0)
+                acc = vq_value_at(&l->scales, s) * acc;
+            if (l->offsets.count > 0)
+                acc = vq_value_at(&l->offsets, s) + acc;
+        }
+        if (addend != NULL)
+            acc = acc + addend[j];
+        out[j] = acc;
+    }
+    return VQ_OK;
+}
+
+/* Decodes n rows (any order, repeats allowed) into out (n * dim floats, row-major). addend: NULL, or
+   n * dim floats, row k's addend at addend + k * dim. Checks the layout first. */
+static inline int vq_decode_rows(const vq_layout* l, const int64_t* rows, size_t n, const float* addend, float* out)
+{
+    size_t k;
+    const int status = vq_check_layout(l);
+    if (status != VQ_OK)
+        return status;
+    if (n > 0 && (rows == NULL || out == NULL))
+        return VQ_ERR_LAYOUT;
+    for (k = 0; k < n; ++k) {
+        const int r = vq_decode_row_unchecked(
+            l, rows[k], addend != NULL ? addend + k * (size_t)l->dim : NULL, out + k * (size_t)l->dim);
+        if (r != VQ_OK)
+            return r;
+    }
+    return VQ_OK;
+}
+
+/* A short English description of a status code. */
+static inline const char* vq_status_text(int status)
+{
+    switch (status) {
+    case VQ_OK:
+        return "ok";
+    case VQ_ERR_LAYOUT:
+        return "inconsistent layout";
+    case VQ_ERR_ROW:
+        return "row out of range";
+    case VQ_ERR_CODE:
+        return "code outside its codebook";
+    default:
+        return "unknown status";
+    }
+}
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* VQ_DECODE_H */

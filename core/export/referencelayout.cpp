@@ -1,0 +1,125 @@
+#include "export/referencelayout.h"
+
+#include "common/error.h"
+#include "common/halffloat.h"
+#include "quant/bitpack.h"
+
+namespace vq {
+
+namespace {
+
+[[noreturn]] void refuse(const QuantizedTable& t, const std::string& what)
+{
+    throw Error(ErrorKind::Malformed, {}, t.spec.method + ": " + what);
+}
+
+// Points v at the array's values in its storage type, keeping the converted copy in bits or floats.
+void bindValues(const StoredArray& a, vq_values& v, std::vector<uint16_t>& bits, std::vector<float>& floats)
+{
+    v.count = a.floats.size();
+    switch (a.type) {
+    case StorageType::F32:
+        floats = a.floats;
+        v.type = VQ_F32;
+        v.data = floats.data();
+        return;
+    case StorageType::F16:
+    case StorageType::BF16:
+        bits.resize(a.floats.size());
+        for (size_t i = 0; i < bits.size(); ++i)
+            bits[i] = a.type == StorageType::F16 ? floatToHalf(a.floats[i]) : floatToBf16(a.floats[i]);
+        v.type = a.type == StorageType::F16 ? VQ_F16 : VQ_BF16;
+        v.data = bits.data();
+        return;
+    default:
+        throw Error(ErrorKind::Malformed, {}, "array '" + a.name + "' is not a float array");
+    }
+}
+
+void bindCodes(const QuantizedTable& t, ReferenceLayout& r, const StoredArray& codes)
+{
+    if (codes.type != StorageType::UInt && codes.type != StorageType::Int)
+        refuse(t, "codes are not integers");
+    r.codes = packInts(codes.ints, codes.bitWidth, codes.type == StorageType::Int);
+    r.layout.codes = r.codes.data();
+    r.layout.codes_bytes = r.codes.size();
+    r.layout.code_bits = codes.bitWidth;
+    r.layout.code_signed = codes.type == StorageType::Int;
+}
+
+void mapRtn(const QuantizedTable& t, ReferenceLayout& r)
+{
+    vq_layout& l = r.layout;
+    bindCodes(t, r, t.array("codes"));
+    l.group_dim = 1;
+    l.codebooks = 1;
+    l.codebook_kind = VQ_CODEBOOK_INTEGER;
+    const int64_t group = t.spec.getInt("group");
+    l.scale_cols = group == 0 ? t.dim : group;
+    bindValues(t.array("scales"), l.scales, r.scaleBits, r.scaleFloats);
+    if (t.spec.getString("mode") == "asym")
+        bindValues(t.array("mins"), l.offsets, r.offsetBits, r.offsetFloats);
+}
+
+// q8_0 / q4_0: x = code * d per block of 32 columns (IEEE products commute, so the order is free).
+void mapGgmlBlock(const QuantizedTable& t, ReferenceLayout& r)
+{
+    vq_layout& l = r.layout;
+    bindCodes(t, r, t.array("q"));
+    l.group_dim = 1;
+    l.codebooks = 1;
+    l.codebook_kind = VQ_CODEBOOK_INTEGER;
+    l.scale_cols = 32;
+    bindValues(t.array("d"), l.scales, r.scaleBits, r.scaleFloats);
+}
+
+void mapPq(const QuantizedTable& t, ReferenceLayout& r)
+{
+    vq_layout& l = r.layout;
+    bindCodes(t, r, t.array("codes"));
+    const int64_t d = t.spec.getInt("d");
+    l.group_dim = static_cast<int32_t>(d);
+    l.codebooks = 1;
+    l.codebook_kind = VQ_CODEBOOK_TABLE;
+    l.codebook_entries = int64_t(1) << t.spec.getInt("bits");
+    l.codebook_shared = t.spec.getBool("shared") ? 1 : 0;
+    bindValues(t.array("codebooks"), l.codebook_values, r.codebookBits, r.codebookFloats);
+}
+
+void mapGrvq(const QuantizedTable& t, ReferenceLayout& r)
+{
+    vq_layout& l = r.layout;
+    bindCodes(t, r, t.array("codes"));
+    l.group_dim = static_cast<int32_t>(t.spec.getInt("h"));
+    l.codebooks = static_cast<int32_t>(t.spec.getInt("R"));
+    l.sum_from_zero = 1; // GrvqQuantizer::decodeRows adds every stage to a zeroed row
+    l.codebook_kind = VQ_CODEBOOK_TABLE;
+    l.codebook_entries = int64_t(1) << t.spec.getInt("kappa");
+    l.codebook_shared = t.spec.getBool("shared") ? 1 : 0;
+    bindValues(t.array("codebooks"), l.codebook_values, r.codebookBits, r.codebookFloats);
+}
+
+} // namespace
+
+std::unique_ptr<ReferenceLayout> makeReferenceLayout(const QuantizedTable& table)
+{
+    auto r = std::make_unique<ReferenceLayout>();
+    r->layout.rows = table.rows;
+    r->layout.dim = table.dim;
+    const std::string& method = table.spec.method;
+    if (method == "rtn")
+        mapRtn(table, *r);
+    else if (method == "q8_0" || method == "q4_0")
+        mapGgmlBlock(table, *r);
+    else if (method == "pq")
+        mapPq(table, *r);
+    else if (method == "grvq")
+        mapGrvq(table, *r);
+    else
+        throw Error(ErrorKind::Unsupported, {}, "the reference decoder has no layout for method '" + method + "'");
+    if (vq_check_layout(&r->layout) != VQ_OK)
+        refuse(table, "the stored arrays do not form a consistent reference layout");
+    return r;
+}
+
+} // namespace vq
