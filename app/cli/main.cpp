@@ -3,6 +3,7 @@
 #include "cliargs.h"
 #include "common/error.h"
 #include "evalcommand.h"
+#include "exportcommand.h"
 #include "inspectcommand.h"
 #include "methodscommand.h"
 #include "quantizecommand.h"
@@ -30,6 +31,7 @@ std::vector<Command> commands()
         { vqcli::evalCommandSpec(), vqcli::runEval },
         { vqcli::sweepCommandSpec(), vqcli::runSweep },
         { vqcli::mergeCommandSpec(), vqcli::runMerge },
+        { vqcli::exportCommandSpec(), vqcli::runExport },
     };
 }
 

@@ -1,6 +1,7 @@
 #include "quantizecommand.h"
 
 #include "common/error.h"
+#include "export/artifact.h"
 #include "progressreporter.h"
 #include "quant/registry.h"
 #include "run/runexecutor.h"
@@ -30,6 +31,35 @@ void printWarnings(const std::vector<std::string>& warnings)
         std::fprintf(stderr, "warning: %s\n", w.c_str());
 }
 
+bool endsWith(const std::string& s, const std::string& suffix)
+{
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// The compressed artifact of a finished run: arrays, metrics, and the record's provenance in the
+// artifact's own keys (see makeProvenance) plus what only the run knows.
+void writeRunArtifact(
+    const std::string& path, const vq::RunRecord& record, const vq::EmbeddingTable& table, vq::RunControl& control)
+{
+    vq::ArtifactContents contents;
+    contents.table = *record.table;
+    // Per-token errors go in too: the artifact stores them as datasets for plots.
+    contents.metrics = record.fullMetrics ? record.fullMetrics->toJson({ true, false, false }) : record.metrics;
+    contents.provenance = vq::makeProvenance(table.source, control,
+        { { "fitSeconds", record.timings.fitSeconds }, { "metricsSeconds", record.timings.metricsSeconds } });
+    contents.provenance["runId"] = record.id;
+    contents.provenance["runName"] = record.name;
+    contents.provenance["rows"] = table.rows();
+    contents.provenance["dim"] = table.dim();
+    contents.provenance["tokenWeights"] = record.provenance.tokenWeights;
+    contents.provenance["host"] = record.provenance.host;
+    contents.provenance["warnings"] = record.warnings;
+    if (endsWith(path, ".safetensors"))
+        vq::writeArtifactSafetensors(path, contents, control);
+    else
+        vq::writeArtifact(path, contents, control);
+}
+
 } // namespace
 
 CommandSpec quantizeCommandSpec()
@@ -45,6 +75,8 @@ CommandSpec quantizeCommandSpec()
         {
             { "name", "TEXT", "a label stored in the result" },
             { "out", "FILE", "write the result JSON here (atomically) instead of stdout" },
+            { "artifact", "OUT.vq.h5",
+                "also write the compressed artifact (HDF5; a .safetensors name writes its safetensors twin)" },
             { "per-token", "", "include per-token errors and per-query metrics in the JSON" },
             { "dry-run", "", "print the bit budget and warnings without training" },
         });
@@ -54,7 +86,8 @@ CommandSpec quantizeCommandSpec()
         "Loads the embedding table of FILE, validates the spec against the method's schema and the\n"
         "table's shape, fits the method, decodes the table and computes the metrics (relMSE, SNR,\n"
         "per-token error percentiles, codebook usage, neighbour recall, logit fidelity for a tied head).\n"
-        "The result is one JSON object (a run record) on stdout or in --out. Progress, warnings and\n"
+        "The result is one JSON object (a run record) on stdout or in --out; --artifact also writes the\n"
+        "compressed arrays for deployment and for 'eval' and 'export'. Progress, warnings and\n"
         "the bit breakdown go to stderr. Ctrl-C cancels cleanly: nothing is written, exit code 130.",
         { { "FILE", "checkpoint file or model folder" } },
         options,
@@ -96,6 +129,8 @@ int runQuantize(const ParsedArgs& args)
 
     progress.setPrefix(plan.spec.method);
     const vq::RunRecord record = vq::executeRun(table, plan.spec, options, control);
+    if (const auto artifact = args.value("artifact"))
+        writeRunArtifact(*artifact, record, table, control);
     progress.clearLine();
     printWarnings(record.warnings);
     nlohmann::json j = record.toJson();
