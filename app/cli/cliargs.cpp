@@ -17,6 +17,12 @@ std::optional<std::string> ParsedArgs::value(const std::string& name) const
     return it->second;
 }
 
+std::vector<std::string> ParsedArgs::valueList(const std::string& name) const
+{
+    const auto it = lists.find(name);
+    return it == lists.end() ? std::vector<std::string>() : it->second;
+}
+
 ParsedArgs parseArgs(const CommandSpec& spec, const std::vector<std::string>& args)
 {
     ParsedArgs out;
@@ -43,7 +49,7 @@ ParsedArgs parseArgs(const CommandSpec& spec, const std::vector<std::string>& ar
             spec.options.begin(), spec.options.end(), [&](const OptionSpec& o) { return o.name == name; });
         if (opt == spec.options.end())
             throw UsageError("unknown option '--" + name + "'");
-        if (out.values.count(name) || out.flag(name))
+        if ((out.values.count(name) && !opt->repeatable) || out.flag(name))
             throw UsageError("option '--" + name + "' given twice");
         if (opt->valueName.empty()) {
             if (eq != std::string::npos)
@@ -60,10 +66,13 @@ ParsedArgs parseArgs(const CommandSpec& spec, const std::vector<std::string>& ar
         }
         if (out.values[name].empty())
             throw UsageError("option '--" + name + "' needs a non-empty value");
+        if (opt->repeatable)
+            out.lists[name].push_back(out.values[name]);
     }
     if (out.positionals.size() < spec.positionals.size())
         throw UsageError("missing " + spec.positionals[out.positionals.size()].name);
-    if (out.positionals.size() > spec.positionals.size())
+    const bool variadic = !spec.positionals.empty() && spec.positionals.back().repeated;
+    if (out.positionals.size() > spec.positionals.size() && !variadic)
         throw UsageError("unexpected argument '" + out.positionals[spec.positionals.size()] + "'");
     return out;
 }
@@ -81,9 +90,9 @@ std::string formatHelp(const CommandSpec& spec)
 {
     std::string usage = "Usage: vqscope-cli " + spec.name;
     for (const PositionalSpec& p : spec.positionals)
-        usage += " " + p.name;
+        usage += " " + p.name + (p.repeated ? "..." : "");
     for (const OptionSpec& o : spec.options)
-        usage += " [--" + o.name + (o.valueName.empty() ? "" : " " + o.valueName) + "]";
+        usage += " [--" + o.name + (o.valueName.empty() ? "" : " " + o.valueName) + "]" + (o.repeatable ? "..." : "");
     std::string text = usage + "\n\n" + spec.description + "\n";
     size_t width = 10;
     const auto label

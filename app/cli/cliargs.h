@@ -21,11 +21,13 @@ struct OptionSpec {
     std::string name; // without dashes: "tensor"
     std::string valueName; // "NAME"; empty for a flag
     std::string help;
+    bool repeatable = false; // may be given several times (--param a=1 --param b=2); values in order
 };
 
 struct PositionalSpec {
     std::string name; // "FILE"
     std::string help;
+    bool repeated = false; // last positional only: one or more values
 };
 
 // What a subcommand accepts; drives both parsing and its --help text.
@@ -46,11 +48,13 @@ public:
 struct ParsedArgs {
     bool help = false; // --help / -h was given: nothing else is validated
     std::vector<std::string> positionals;
-    std::map<std::string, std::string> values; // options given with a value
+    std::map<std::string, std::string> values; // options given with a value (the last one, if repeatable)
+    std::map<std::string, std::vector<std::string>> lists; // every value of a repeatable option, in order
     std::vector<std::string> flags; // flags given
 
     bool flag(const std::string& name) const;
     std::optional<std::string> value(const std::string& name) const;
+    std::vector<std::string> valueList(const std::string& name) const; // empty when not given
 };
 
 // Parses the arguments after the subcommand name: "--opt value", "--opt=value", flags, positionals,

@@ -2,7 +2,12 @@
 // function; this file only dispatches and maps errors to exit codes.
 #include "cliargs.h"
 #include "common/error.h"
+#include "evalcommand.h"
+#include "exportcommand.h"
 #include "inspectcommand.h"
+#include "methodscommand.h"
+#include "quantizecommand.h"
+#include "sweepcommand.h"
 #include "vq/version.h"
 
 #include <cstdio>
@@ -21,6 +26,12 @@ std::vector<Command> commands()
 {
     return {
         { vqcli::inspectCommandSpec(), vqcli::runInspect },
+        { vqcli::methodsCommandSpec(), vqcli::runMethods },
+        { vqcli::quantizeCommandSpec(), vqcli::runQuantize },
+        { vqcli::evalCommandSpec(), vqcli::runEval },
+        { vqcli::sweepCommandSpec(), vqcli::runSweep },
+        { vqcli::mergeCommandSpec(), vqcli::runMerge },
+        { vqcli::exportCommandSpec(), vqcli::runExport },
     };
 }
 
@@ -52,6 +63,10 @@ int runCommand(const Command& command, const std::vector<std::string>& args)
     }
     try {
         return command.run(parsed);
+    } catch (const vqcli::UsageError& e) {
+        std::fprintf(stderr, "vqscope-cli %s: %s\nTry 'vqscope-cli %s --help'.\n", command.spec.name.c_str(), e.what(),
+            command.spec.name.c_str());
+        return vqcli::ExitUsage;
     } catch (const vq::Cancelled&) {
         std::fprintf(stderr, "vqscope-cli: cancelled\n");
         return vqcli::ExitCancelled;

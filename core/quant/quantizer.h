@@ -2,6 +2,7 @@
 
 #include "common/matrix.h"
 #include "common/runcontrol.h"
+#include "metrics/codebookusage.h"
 #include "quant/bitbudget.h"
 #include "quant/paramschema.h"
 #include "quant/quantizedtable.h"
@@ -22,6 +23,12 @@ struct FitInput {
 // Throws vq::Error(InvalidArgument) naming `method` when weights are neither empty nor one finite
 // value >= 0 per table row, or when the table is empty. Every fit() calls it before any work.
 void checkFitInput(const FitInput& input, const std::string& method);
+
+// Which stored array holds codes, and how they are laid out (for codebook-usage metrics).
+struct CodeArrayLayout {
+    std::string array; // StoredArray::name
+    CodeLayout layout;
+};
 
 // One quantization method. Stateless: every call gets what it needs; implementations are
 // thread-safe. Adding a method = one new unit in core/quant/methods plus one line in registry.cpp.
@@ -63,6 +70,14 @@ public:
 
     // Decodes rows of a table this method produced (possibly loaded back from an artifact).
     virtual void decodeRows(const QuantizedTable& table, std::span<const int64_t> rowIds, float* out) const = 0;
+
+    // The code arrays of a table this method produced that index codebooks, with their layouts; empty
+    // for methods without codebooks (scalar and block baselines).
+    virtual std::vector<CodeArrayLayout> codeLayouts(const QuantizedTable& table) const
+    {
+        (void)table;
+        return {};
+    }
 };
 
 } // namespace vq

@@ -243,4 +243,17 @@ void GrvqQuantizer::decodeRows(const QuantizedTable& table, std::span<const int6
     }
 }
 
+std::vector<CodeArrayLayout> GrvqQuantizer::codeLayouts(const QuantizedTable& table) const
+{
+    // Codes are stored [rows][groups][stages], CodeLayout's default order.
+    const Layout l = layoutOf(table.spec, table.dim);
+    CodeLayout c;
+    c.rows = table.rows;
+    c.groups = static_cast<int>(l.groups);
+    c.stages = l.stages;
+    c.bits = l.kappa;
+    c.sharedAcrossGroups = l.shared;
+    return { { "codes", c } };
+}
+
 } // namespace vq

@@ -226,4 +226,16 @@ void PqQuantizer::decodeRows(const QuantizedTable& table, std::span<const int64_
     }
 }
 
+std::vector<CodeArrayLayout> PqQuantizer::codeLayouts(const QuantizedTable& table) const
+{
+    const Layout l = layoutOf(table.spec, table.dim);
+    CodeLayout c;
+    c.rows = table.rows;
+    c.groups = static_cast<int>(l.groups);
+    c.stages = 1;
+    c.bits = l.bits;
+    c.sharedAcrossGroups = l.shared;
+    return { { "codes", c } };
+}
+
 } // namespace vq
