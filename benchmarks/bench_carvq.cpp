@@ -2,6 +2,11 @@
 // relMSE, bits/param, wall and CPU seconds of the fit, seconds per progress stage and the peak RSS.
 //
 //   bench_carvq [--rows 128256] [--dim 2048] [--threads 2] [--spec '{"epochs": 40}']
+//
+// Measured with the defaults on 32000 x 2048, 2 threads, on a shared machine (load average ~10): 131 s of
+// CPU (582 s wall), peak RSS 606 MiB, relMSE 0.224, 1.596 bits/param; the adaptor's 85 epochs take
+// about 95% of the time. Linear in rows, 128256 x 2048 extrapolates to about 530 CPU s (~4.5 min wall on 2
+// free cores) and ~2.4 GiB peak (table, the adaptor-first residual copy, int32 codes).
 #include "common/runcontrol.h"
 #include "quant/methods/carvq.h"
 #include "synth/synthetictable.h"

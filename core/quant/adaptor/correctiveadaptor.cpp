@@ -129,24 +129,36 @@ void CorrectiveAdaptor::addSigma1(const float* z, int64_t count, float* out, con
 {
     if (count <= 0)
         return;
-    useSingleThreadedBlas();
+    // Plain loops in a fixed order per row, not a GEMM over the batch: a row decodes to the same bits
+    // whichever rows are decoded with it (BLAS kernels round differently by batch shape).
     const float* p = params ? params : m_params.data();
-    std::vector<float> h(static_cast<size_t>(std::min(count, kChunkRows) * m_width));
-    for (int64_t c0 = 0; c0 < count; c0 += kChunkRows) {
-        const int64_t cnt = std::min(kChunkRows, count - c0);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, asInt(cnt), asInt(m_width), asInt(m_m), 1.0f, z + c0 * m_m,
-            asInt(m_m), p, asInt(m_m), 0.0f, h.data(), asInt(m_width));
-        for (int64_t i = 0; i < cnt; ++i)
-            for (int64_t j = 0; j < m_width; ++j) {
-                float& v = h[static_cast<size_t>(i * m_width + j)];
-                v = activate(m_activation, v + p[b1Offset() + j]);
-            }
-        float* o = out + c0 * m_dim;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, asInt(cnt), asInt(m_dim), asInt(m_width), 1.0f, h.data(),
-            asInt(m_width), p + w2Offset(), asInt(m_width), 1.0f, o, asInt(m_dim));
-        for (int64_t i = 0; i < cnt; ++i)
-            for (int64_t j = 0; j < m_dim; ++j)
-                o[i * m_dim + j] += p[b2Offset() + j];
+    const float* w1 = p;
+    const float* b1 = p + b1Offset();
+    const float* w2 = p + w2Offset();
+    const float* b2 = p + b2Offset();
+    std::vector<float> w2t(static_cast<size_t>(m_width * m_dim)); // width x dim: contiguous inner loop
+    for (int64_t c = 0; c < m_dim; ++c)
+        for (int64_t j = 0; j < m_width; ++j)
+            w2t[static_cast<size_t>(j * m_dim + c)] = w2[c * m_width + j];
+    std::vector<float> a(static_cast<size_t>(m_width)), y(static_cast<size_t>(m_dim));
+    for (int64_t i = 0; i < count; ++i) {
+        const float* zi = z + i * m_m;
+        for (int64_t j = 0; j < m_width; ++j) {
+            float v = 0.0f;
+            for (int64_t k = 0; k < m_m; ++k)
+                v += w1[j * m_m + k] * zi[k];
+            a[static_cast<size_t>(j)] = activate(m_activation, v + b1[j]);
+        }
+        std::fill(y.begin(), y.end(), 0.0f);
+        for (int64_t j = 0; j < m_width; ++j) {
+            const float aj = a[static_cast<size_t>(j)];
+            const float* row = w2t.data() + j * m_dim;
+            for (int64_t c = 0; c < m_dim; ++c)
+                y[static_cast<size_t>(c)] += aj * row[c];
+        }
+        float* o = out + i * m_dim;
+        for (int64_t c = 0; c < m_dim; ++c)
+            o[c] += y[static_cast<size_t>(c)] + b2[c];
     }
 }
 

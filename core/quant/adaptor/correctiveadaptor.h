@@ -46,7 +46,8 @@ public:
     int64_t paramCount() const { return b2Offset() + m_dim; }
 
     // out[i] += sigma_1(z[i]) for count codes z (count x m) into out (count x dim), with the MLP
-    // parameters `params` (paramCount() values; the adaptor's own when null).
+    // parameters `params` (paramCount() values; the adaptor's own when null). Each row's result depends on
+    // that row only (not on count or the other rows), bit for bit.
     void addSigma1(const float* z, int64_t count, float* out, const float* params = nullptr) const;
     // out[i] += gamma(rowIds[i]) using the sigma_0 table held here. rowIds must be in [0, rows()).
     void addGamma(std::span<const int64_t> rowIds, float* out) const;
