@@ -1,11 +1,13 @@
 // Sweeps vqscope's "crvq" method over a few settings on a float32 .npy table and prints one JSON line per
 // setting: the spec, the table slice, relMSE, bits/param, the relMSE of the critical columns (or rows)
-// against the base VQ alone (E = 0, same g and b), and the wall time.
+// against the base VQ alone (E = 0, same g and b), and the wall time; then a few other methods that spend
+// about the same bits uniformly, for reference.
 //
 //   bench_crvq --data ../shared/data/glove-20k.npy [--threads 0]
 #include "common/runcontrol.h"
 #include "io/npyreader.h"
 #include "quant/methods/crvq.h"
+#include "quant/registry.h"
 
 #include <nlohmann/json.hpp>
 
@@ -117,6 +119,22 @@ int main(int argc, char** argv)
             out["criticalRelMseBaseOnly"] = bn / bd;
         }
         std::cout << out.dump() << std::endl;
+    }
+    const std::vector<vq::QuantSpec> references = {
+        { "pq", { { "d", 8 }, { "bits", 9 }, { "shared", true } } },
+        { "pq", { { "d", 8 }, { "bits", 10 }, { "shared", true } } },
+        { "grvq", { { "h", 8 }, { "R", 2 }, { "kappa", 5 }, { "shared", true }, { "beam", 4 } } },
+    };
+    const vq::Matrix e = leadingColumns(all, std::min<int64_t>(96, all.cols));
+    for (const vq::QuantSpec& spec : references) {
+        vq::RunControl control;
+        control.threads = threads;
+        const vq::QuantizedTable t = vq::quantizer(spec.method).fit({ e, {} }, spec, control);
+        const auto [num, den] = errorOver(e, t.decodeAll(), {}, {});
+        std::cout << nlohmann::json {
+            { "spec", t.spec.toJson() }, { "shape", { e.rows, e.cols } }, { "relMse", num / den },
+            { "bitsPerParam", t.bits().bitsPerParam() }
+        }.dump() << std::endl;
     }
     return 0;
 }
