@@ -99,6 +99,24 @@ void mapGrvq(const QuantizedTable& t, ReferenceLayout& r)
     bindValues(t.array("codebooks"), l.codebook_values, r.codebookBits, r.codebookFloats);
 }
 
+// aqlm: M codebooks shared by every group position, summed from the first codeword (not from zero),
+// then multiplied by the row's scale (AqlmQuantizer::decodeRows).
+void mapAqlm(const QuantizedTable& t, ReferenceLayout& r)
+{
+    vq_layout& l = r.layout;
+    bindCodes(t, r, t.array("codes"));
+    l.group_dim = static_cast<int32_t>(t.spec.getInt("g"));
+    l.codebooks = static_cast<int32_t>(t.spec.getInt("M"));
+    l.codebook_kind = VQ_CODEBOOK_TABLE;
+    l.codebook_entries = int64_t(1) << t.spec.getInt("B");
+    l.codebook_shared = 1;
+    bindValues(t.array("codebooks"), l.codebook_values, r.codebookBits, r.codebookFloats);
+    if (t.spec.getBool("scales")) {
+        l.scale_cols = t.dim;
+        bindValues(t.array("scales"), l.scales, r.scaleBits, r.scaleFloats);
+    }
+}
+
 } // namespace
 
 std::unique_ptr<ReferenceLayout> makeReferenceLayout(const QuantizedTable& table)
@@ -115,6 +133,8 @@ std::unique_ptr<ReferenceLayout> makeReferenceLayout(const QuantizedTable& table
         mapPq(table, *r);
     else if (method == "grvq")
         mapGrvq(table, *r);
+    else if (method == "aqlm")
+        mapAqlm(table, *r);
     else
         throw Error(ErrorKind::Unsupported, {}, "the reference decoder has no layout for method '" + method + "'");
     if (vq_check_layout(&r->layout) != VQ_OK)

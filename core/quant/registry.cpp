@@ -2,6 +2,8 @@
 
 #include "common/error.h"
 #include "quant/methods/aqlm.h"
+#include "quant/methods/carvq.h"
+#include "quant/methods/crvq.h"
 #include "quant/methods/ggmlblock.h"
 #include "quant/methods/grvq.h"
 #include "quant/methods/pq.h"
@@ -29,6 +31,8 @@ const std::vector<const Quantizer*>& allQuantizers()
         instance<PqQuantizer>(),
         instance<GrvqQuantizer>(),
         instance<AqlmQuantizer>(),
+        instance<CarvqQuantizer>(),
+        instance<CrvqQuantizer>(),
     };
     return list;
 }

@@ -1,0 +1,90 @@
+// Times the "carvq" method on a generated LLM-shaped table and prints one JSON object: the spec, shape,
+// relMSE, bits/param, wall and CPU seconds of the fit, seconds per progress stage and the peak RSS.
+//
+//   bench_carvq [--rows 128256] [--dim 2048] [--threads 2] [--spec '{"epochs": 40}']
+#include "common/runcontrol.h"
+#include "quant/methods/carvq.h"
+#include "synth/synthetictable.h"
+
+#include <nlohmann/json.hpp>
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace {
+
+double peakRssMiB()
+{
+    rusage u {};
+    getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_maxrss) / 1024.0; // ru_maxrss is in KiB on Linux
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    std::map<std::string, std::string> args { { "rows", "128256" }, { "dim", "2048" }, { "threads", "2" },
+        { "spec", "{}" } };
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string key = argv[i];
+        if (key.rfind("--", 0) != 0 || !args.count(key.substr(2))) {
+            std::cerr << "usage: bench_carvq [--rows N] [--dim N] [--threads N] [--spec JSON params]\n";
+            return 2;
+        }
+        args[key.substr(2)] = argv[i + 1];
+    }
+    try {
+        vq::SyntheticSpec s;
+        s.rows = std::stoll(args["rows"]);
+        s.dim = std::stoll(args["dim"]);
+        vq::RunControl gen;
+        gen.threads = std::stoi(args["threads"]);
+        const vq::Matrix e = vq::generateSyntheticTable(s, gen);
+        const double tableRss = peakRssMiB();
+
+        const vq::QuantSpec spec { "carvq", nlohmann::json::parse(args["spec"]) };
+        vq::RunControl control;
+        control.threads = std::stoi(args["threads"]);
+        std::mutex mutex;
+        std::map<std::string, double> stageSeconds;
+        std::string current;
+        auto last = std::chrono::steady_clock::now();
+        control.setProgressCallback([&](std::string_view stage, double) {
+            const std::lock_guard lock(mutex);
+            const auto now = std::chrono::steady_clock::now();
+            if (!current.empty())
+                stageSeconds[current] += std::chrono::duration<double>(now - last).count();
+            current = std::string(stage);
+            last = now;
+        });
+        const auto t0 = std::chrono::steady_clock::now();
+        const double c0 = double(std::clock()) / CLOCKS_PER_SEC;
+        const vq::QuantizedTable t = vq::CarvqQuantizer().fit({ e, {} }, spec, control);
+        const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const double cpu = double(std::clock()) / CLOCKS_PER_SEC - c0;
+        const double fitRss = peakRssMiB();
+        const double sq = t.info.at("encodedSquaredError").get<double>();
+        double norm = 0;
+        for (float v : e.values)
+            norm += double(v) * v;
+        const nlohmann::json out { { "method", "vqscope carvq" }, { "spec", t.spec.toJson() }, { "rows", e.rows },
+            { "dim", e.cols }, { "relMse", sq / norm },
+            { "grvqRelMse", t.info.at("grvqSquaredError").get<double>() / norm },
+            { "bitsPerParam", t.bits().bitsPerParam() }, { "seconds", wall }, { "cpuSeconds", cpu },
+            { "stageSeconds", stageSeconds }, { "peakRssMiBAfterTable", tableRss }, { "peakRssMiB", fitRss },
+            { "threads", control.threads } };
+        std::cout << out.dump() << "\n";
+    } catch (const std::exception& ex) {
+        std::cerr << ex.what() << "\n";
+        return 1;
+    }
+    return 0;
+}
