@@ -59,7 +59,6 @@ int evalArtifact(const ParsedArgs& args, const std::string& path)
 
     const vq::ResolvedWeights weights = vq::resolveTokenWeights(options, table.rows());
     std::vector<std::string> warnings;
-    progress.setPrefix(quantized.spec.method);
     const vq::RunMetrics metrics = vq::measureQuantized(table, quantized, weights.weights, options, warnings, control);
     progress.clearLine();
     if (!sameTable)
@@ -148,7 +147,6 @@ int runEval(const ParsedArgs& args)
     const vq::EmbeddingTable table = loadTable(tableArgs, control);
     const bool sameTable = table.source.checksum == recorded.provenance.checksum
         && table.rows() == recorded.provenance.rows && table.dim() == recorded.provenance.dim;
-    progress.setPrefix(recorded.spec.method);
     const vq::RunRecord again = vq::executeRun(table, recorded.spec, options, control);
     progress.clearLine();
 

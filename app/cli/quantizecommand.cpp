@@ -127,7 +127,6 @@ int runQuantize(const ParsedArgs& args)
         return ExitOk;
     }
 
-    progress.setPrefix(plan.spec.method);
     const vq::RunRecord record = vq::executeRun(table, plan.spec, options, control);
     if (const auto artifact = args.value("artifact"))
         writeRunArtifact(*artifact, record, table, control);

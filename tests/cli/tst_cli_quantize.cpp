@@ -332,6 +332,42 @@ private slots:
         QCOMPARE(bad.exitCode, 2);
     }
 
+    void sigintStopsASweepAfterWholeLines()
+    {
+        QTemporaryDir dir;
+        const QString grid = dir.filePath(QStringLiteral("grid.json"));
+        QFile g(grid);
+        QVERIFY(g.open(QIODevice::WriteOnly));
+        // A quick run, then one of minutes: interrupted while the second trains.
+        g.write(
+            R"({"method": "pq", "params": {"d": 2, "iterations": 1000, "tolerance": 0}, "grid": {"bits": [2, 10]}})");
+        g.close();
+        const QString out = dir.filePath(QStringLiteral("runs.jsonl"));
+        QProcess p;
+        p.start(QStringLiteral(VQ_CLI_PATH),
+            { QStringLiteral("sweep"), sample(), QStringLiteral("--grid"), grid, kRows, kNoRecall,
+                QStringLiteral("--out"), out });
+        QVERIFY(p.waitForStarted());
+        const auto firstLineWritten = [&] {
+            QFile f(out);
+            return f.open(QIODevice::ReadOnly) && f.readAll().endsWith('\n');
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(firstLineWritten(), 30000);
+        QCOMPARE(p.state(), QProcess::Running);
+        ::kill(static_cast<pid_t>(p.processId()), SIGINT);
+        QVERIFY(p.waitForFinished(20000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 130);
+        QFile f(out);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray lines = f.readAll();
+        QCOMPARE(lines.count('\n'), 1);
+        QVERIFY(lines.endsWith('\n'));
+        const QJsonObject first = object(lines);
+        QCOMPARE(first[QStringLiteral("status")].toString(), QStringLiteral("done"));
+        QCOMPARE(first[QStringLiteral("spec")][QStringLiteral("params")][QStringLiteral("bits")].toInt(), 2);
+    }
+
     void sigintCancelsWithoutOutput()
     {
         QTemporaryDir dir;

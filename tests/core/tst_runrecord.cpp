@@ -139,6 +139,23 @@ private slots:
         QCOMPARE(u.at(1, 7).counts, counts);
     }
 
+    void hiddenStatesSwitchLogitFidelityOn()
+    {
+        vq::RunOptions options = quickOptions();
+        options.neighbourRecall = false;
+        options.hiddenStatesFile = vqtest::dataPath("reference-512x100-f32.npy"); // 512 x 100: dim matches
+        const vq::RunRecord r = vq::executeRun(m_table, { "rtn", { { "bits", 3 } } }, options, vq::nullRunControl());
+        QVERIFY(r.metrics.contains("logitFidelity"));
+        QCOMPARE(r.metrics["logitFidelity"]["queries"].get<int64_t>(), int64_t(512));
+        QCOMPARE(r.metrics["logitFidelity"]["queryKind"].get<std::string>(), std::string("hidden states"));
+        QVERIFY(r.warnings.empty());
+
+        options.logitFidelity = false; // an explicit no wins, and needs no warning
+        const vq::RunRecord off = vq::executeRun(m_table, { "rtn", { { "bits", 3 } } }, options, vq::nullRunControl());
+        QVERIFY(!off.metrics.contains("logitFidelity"));
+        QVERIFY(off.warnings.empty());
+    }
+
     void jsonRoundTrip()
     {
         vq::RunControl control;
