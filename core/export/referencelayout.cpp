@@ -135,6 +135,8 @@ std::unique_ptr<ReferenceLayout> makeReferenceLayout(const QuantizedTable& table
         mapGrvq(table, *r);
     else if (method == "aqlm")
         mapAqlm(table, *r);
+    else if (method == "carvq")
+        mapGrvq(table, *r); // the adaptor term is the caller's addend (addCarvqAdaptor)
     else
         throw Error(ErrorKind::Unsupported, {}, "the reference decoder has no layout for method '" + method + "'");
     if (vq_check_layout(&r->layout) != VQ_OK)

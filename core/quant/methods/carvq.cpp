@@ -336,6 +336,11 @@ QuantizedTable CarvqQuantizer::fit(const FitInput& input, const QuantSpec& spec,
 void CarvqQuantizer::decodeRows(const QuantizedTable& table, std::span<const int64_t> rowIds, float* out) const
 {
     GrvqQuantizer().decodeRows(table, rowIds, out);
+    addCarvqAdaptor(table, rowIds, out);
+}
+
+void addCarvqAdaptor(const QuantizedTable& table, std::span<const int64_t> rowIds, float* out)
+{
     const AdaptorLayout a = adaptorLayoutOf(table.spec);
     const StoredArray& q = table.array("adaptor/sigma0");
     const StoredArray& scales = table.array("adaptor/sigma0_scale");

@@ -35,4 +35,9 @@ public:
     void decodeRows(const QuantizedTable& table, std::span<const int64_t> rowIds, float* out) const override;
 };
 
+// Adds the stored adaptor's output gamma(t) of each row to out (rowIds.size() x dim), elementwise and
+// last: decodeRows() is the GRVQ decode followed by this, and a deployment that decodes the GRVQ part
+// itself (the C reference decoder) gets the adaptor term as this function's output on a zeroed buffer.
+void addCarvqAdaptor(const QuantizedTable& table, std::span<const int64_t> rowIds, float* out);
+
 } // namespace vq
