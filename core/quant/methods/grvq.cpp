@@ -146,9 +146,7 @@ QuantizedTable GrvqQuantizer::fit(const FitInput& input, const QuantSpec& spec, 
     t.dim = e.cols;
     const Layout l = layoutOf(t.spec, e.cols);
     requireCodebookable(e, l.precision, "grvq");
-    if (!input.weights.empty() && static_cast<int64_t>(input.weights.size()) != e.rows)
-        throw Error(ErrorKind::InvalidArgument, "",
-            "grvq: " + std::to_string(input.weights.size()) + " token weights for " + std::to_string(e.rows) + " rows");
+    checkFitInput(input, name());
     const BitBudget budget = budgetOf(l, e.rows, e.cols);
     const int threads = control.threads > 0 ? control.threads : omp_get_max_threads();
 

@@ -136,9 +136,7 @@ QuantizedTable PqQuantizer::fit(const FitInput& input, const QuantSpec& spec, Ru
     t.dim = e.cols;
     const Layout l = layoutOf(t.spec, e.cols);
     requireCodebookable(e, l.precision, "pq");
-    if (!input.weights.empty() && static_cast<int64_t>(input.weights.size()) != e.rows)
-        throw Error(ErrorKind::InvalidArgument, "",
-            "pq: " + std::to_string(input.weights.size()) + " token weights for " + std::to_string(e.rows) + " rows");
+    checkFitInput(input, name());
     const BitBudget budget = estimate(t.spec, e.rows, e.cols);
     const int threads = control.threads > 0 ? control.threads : omp_get_max_threads();
 
