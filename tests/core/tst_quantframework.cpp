@@ -271,6 +271,31 @@ private slots:
                 vq::ErrorKind::InvalidArgument, { "'no_such_param'" });
         }
     }
+    // Every vector quantizer names its code arrays and their layout (what codebook-usage metrics read),
+    // and the layout matches what is stored: one code per (row, group, stage), all within 2^bits.
+    void codeLayoutsDescribeStoredCodes()
+    {
+        const vq::Matrix e = vqtest::readNpySlice(vqtest::dataPath("reference-512x100-f32.npy"), 512, 96);
+        for (const vq::Quantizer* q : vq::allQuantizers()) {
+            const vq::QuantizedTable t = vqtest::fitWith(*q, e, vq::QuantSpec { q->name(), {} }, 3, 0);
+            const std::vector<vq::CodeArrayLayout> layouts = q->codeLayouts(t);
+            // crvq splits its codes over a base and an extended array of critical groups only.
+            if (!q->isBaseline() && q->name() != "crvq")
+                QVERIFY2(!layouts.empty(), q->name().c_str());
+            for (const vq::CodeArrayLayout& l : layouts) {
+                const vq::StoredArray& a = t.array(l.array);
+                QCOMPARE(l.layout.rows, t.rows);
+                QCOMPARE(int64_t(a.ints.size()), t.rows * l.layout.groups * l.layout.stages);
+                QCOMPARE(a.bitWidth, l.layout.bits);
+                const vq::CodebookUsage usage
+                    = vq::computeCodebookUsage(std::span<const int32_t>(a.ints), l.layout, vq::nullRunControl());
+                QCOMPARE(int(usage.pooled.size()), l.layout.stages);
+                for (const vq::CodeUsage& pooled : usage.pooled)
+                    QCOMPARE(pooled.total, t.rows * l.layout.groups);
+            }
+        }
+    }
+
     void everyMethodRefusesBadWeights()
     {
         const vq::Matrix e = vqtest::readNpySlice(vqtest::dataPath("reference-512x100-f32.npy"), 512, 96);

@@ -482,4 +482,17 @@ void AqlmQuantizer::decodeRows(const QuantizedTable& table, std::span<const int6
     }
 }
 
+std::vector<CodeArrayLayout> AqlmQuantizer::codeLayouts(const QuantizedTable& table) const
+{
+    // Codes are stored [rows][groups][M]; each of the M codebooks serves every group position.
+    const Layout l = layoutOf(table.spec, table.dim);
+    CodeLayout c;
+    c.rows = table.rows;
+    c.groups = static_cast<int>(l.groups);
+    c.stages = l.M;
+    c.bits = l.B;
+    c.sharedAcrossGroups = true;
+    return { { "codes", c } };
+}
+
 } // namespace vq

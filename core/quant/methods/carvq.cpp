@@ -339,6 +339,11 @@ void CarvqQuantizer::decodeRows(const QuantizedTable& table, std::span<const int
     addCarvqAdaptor(table, rowIds, out);
 }
 
+std::vector<CodeArrayLayout> CarvqQuantizer::codeLayouts(const QuantizedTable& table) const
+{
+    return GrvqQuantizer().codeLayouts(table); // the GRVQ part's codes, under grvq's parameter names
+}
+
 void addCarvqAdaptor(const QuantizedTable& table, std::span<const int64_t> rowIds, float* out)
 {
     const AdaptorLayout a = adaptorLayoutOf(table.spec);

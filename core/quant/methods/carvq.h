@@ -33,6 +33,7 @@ public:
     std::vector<std::string> warnings(const QuantSpec& spec, int64_t rows, int64_t dim) const override;
     QuantizedTable fit(const FitInput& input, const QuantSpec& spec, RunControl& control) const override;
     void decodeRows(const QuantizedTable& table, std::span<const int64_t> rowIds, float* out) const override;
+    std::vector<CodeArrayLayout> codeLayouts(const QuantizedTable& table) const override;
 };
 
 // Adds the stored adaptor's output gamma(t) of each row to out (rowIds.size() x dim), elementwise and
