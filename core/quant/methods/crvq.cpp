@@ -184,26 +184,24 @@ std::string CrvqQuantizer::description() const
 
 const ParamSchema& CrvqQuantizer::schema() const
 {
-    static const ParamSchema s { {
-        { "g", ParamDef::Type::Int, 1, 4096, 8, {}, "columns per group; must divide the row length", false },
-        { "b", ParamDef::Type::Int, 1, 16, 8, {}, "bits per code: every codebook has 2^b codewords", false },
-        { "lambda", ParamDef::Type::Float, 0, 1, 0.02, {},
-            "fraction of critical columns (or rows); at least one group (row) when lambda and E are above 0", false },
-        { "E", ParamDef::Type::Int, 0, 8, 3, {}, "extended codebooks of the critical groups (0: base VQ only)", false },
-        { "axis", ParamDef::Type::Choice, 0, 0, "column", { "column", "row" },
-            "critical columns (paper) or critical rows (our extension: f_t-weighted row error)", false },
-        { "shared", ParamDef::Type::Bool, 0, 0, true, {},
-            "one base codebook shared by every group position (paper) instead of one per position", false },
-        { "beam", ParamDef::Type::Int, 1, 16, 4, {}, "beam width encoding the critical groups (1: greedy)", false },
-        { "codebook", ParamDef::Type::Choice, 0, 0, "f16", { "f16", "bf16", "f32" },
-            "precision the codebooks are stored in", false },
-        { "iterations", ParamDef::Type::Int, 1, 1000, 25, {}, "k-means iterations per codebook at most", false },
-        { "tolerance", ParamDef::Type::Float, 0, 1, 1e-4, {},
-            "stop k-means when the error improves by less than this fraction (0: run every iteration)", true },
-        { "init", ParamDef::Type::Choice, 0, 0, "kmeans++", { "kmeans++", "random" }, "k-means initialisation", false },
-        { "sampleCap", ParamDef::Type::Int, 0, 1 << 20, 256, {},
-            "training vectors per codeword at most (seeded sample; 0: all)", true },
-    } };
+    static const ParamSchema s { withKMeansParams(
+        {
+            { "g", ParamDef::Type::Int, 1, 4096, 8, {}, "columns per group; must divide the row length", false },
+            { "b", ParamDef::Type::Int, 1, 16, 8, {}, "bits per code: every codebook has 2^b codewords", false },
+            { "lambda", ParamDef::Type::Float, 0, 1, 0.02, {},
+                "fraction of critical columns (or rows); at least one group (row) when lambda and E are above 0",
+                false },
+            { "E", ParamDef::Type::Int, 0, 8, 3, {}, "extended codebooks of the critical groups (0: base VQ only)",
+                false },
+            { "axis", ParamDef::Type::Choice, 0, 0, "column", { "column", "row" },
+                "critical columns (paper) or critical rows (our extension: f_t-weighted row error)", false },
+            { "shared", ParamDef::Type::Bool, 0, 0, true, {},
+                "one base codebook shared by every group position (paper) instead of one per position", false },
+            { "beam", ParamDef::Type::Int, 1, 16, 4, {}, "beam width encoding the critical groups (1: greedy)", false },
+            { "codebook", ParamDef::Type::Choice, 0, 0, "f16", { "f16", "bf16", "f32" },
+                "precision the codebooks are stored in", false },
+        },
+        " per codebook", "codeword") };
     return s;
 }
 

@@ -73,22 +73,19 @@ std::string GrvqQuantizer::description() const
 
 const ParamSchema& GrvqQuantizer::schema() const
 {
-    static const ParamSchema s { {
-        { "h", ParamDef::Type::Int, 1, 4096, 8, {}, "columns per group; must divide the row length", false },
-        { "R", ParamDef::Type::Int, 1, 8, 3, {}, "residual stages (codes per group)", false },
-        { "kappa", ParamDef::Type::Int, 1, 16, 4, {}, "bits per code: each stage has 2^kappa codewords", false },
-        { "shared", ParamDef::Type::Bool, 0, 0, false, {},
-            "one set of stage codebooks shared by every group position instead of one per position", false },
-        { "beam", ParamDef::Type::Int, 1, 64, 1, {}, "beam width of the encoder (1: greedy, stage by stage)", false },
-        { "codebook", ParamDef::Type::Choice, 0, 0, "f16", { "f16", "bf16", "f32" },
-            "precision the codebooks are stored in", false },
-        { "iterations", ParamDef::Type::Int, 1, 1000, 25, {}, "k-means iterations per stage at most", false },
-        { "tolerance", ParamDef::Type::Float, 0, 1, 1e-4, {},
-            "stop k-means when the error improves by less than this fraction (0: run every iteration)", true },
-        { "init", ParamDef::Type::Choice, 0, 0, "kmeans++", { "kmeans++", "random" }, "k-means initialisation", false },
-        { "sampleCap", ParamDef::Type::Int, 0, 1 << 20, 256, {},
-            "training vectors per codeword at most (seeded sample; 0: all)", true },
-    } };
+    static const ParamSchema s { withKMeansParams(
+        {
+            { "h", ParamDef::Type::Int, 1, 4096, 8, {}, "columns per group; must divide the row length", false },
+            { "R", ParamDef::Type::Int, 1, 8, 3, {}, "residual stages (codes per group)", false },
+            { "kappa", ParamDef::Type::Int, 1, 16, 4, {}, "bits per code: each stage has 2^kappa codewords", false },
+            { "shared", ParamDef::Type::Bool, 0, 0, false, {},
+                "one set of stage codebooks shared by every group position instead of one per position", false },
+            { "beam", ParamDef::Type::Int, 1, 64, 1, {}, "beam width of the encoder (1: greedy, stage by stage)",
+                false },
+            { "codebook", ParamDef::Type::Choice, 0, 0, "f16", { "f16", "bf16", "f32" },
+                "precision the codebooks are stored in", false },
+        },
+        " per stage", "codeword") };
     return s;
 }
 

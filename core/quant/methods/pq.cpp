@@ -67,20 +67,17 @@ std::string PqQuantizer::description() const
 
 const ParamSchema& PqQuantizer::schema() const
 {
-    static const ParamSchema s { {
-        { "d", ParamDef::Type::Int, 1, 4096, 4, {}, "sub-vector length in columns; must divide the row length", false },
-        { "bits", ParamDef::Type::Int, 1, 16, 8, {}, "bits per code: each codebook has 2^bits centroids", false },
-        { "shared", ParamDef::Type::Bool, 0, 0, false, {},
-            "one codebook shared by every sub-vector position instead of one per position", false },
-        { "codebook", ParamDef::Type::Choice, 0, 0, "f16", { "f16", "f32" }, "precision the codebooks are stored in",
-            false },
-        { "iterations", ParamDef::Type::Int, 1, 1000, 25, {}, "k-means iterations at most", false },
-        { "tolerance", ParamDef::Type::Float, 0, 1, 1e-4, {},
-            "stop k-means when the error improves by less than this fraction (0: run every iteration)", true },
-        { "init", ParamDef::Type::Choice, 0, 0, "kmeans++", { "kmeans++", "random" }, "k-means initialisation", false },
-        { "sampleCap", ParamDef::Type::Int, 0, 1 << 20, 256, {},
-            "training vectors per centroid at most (seeded sample; 0: all)", true },
-    } };
+    static const ParamSchema s { withKMeansParams(
+        {
+            { "d", ParamDef::Type::Int, 1, 4096, 4, {}, "sub-vector length in columns; must divide the row length",
+                false },
+            { "bits", ParamDef::Type::Int, 1, 16, 8, {}, "bits per code: each codebook has 2^bits centroids", false },
+            { "shared", ParamDef::Type::Bool, 0, 0, false, {},
+                "one codebook shared by every sub-vector position instead of one per position", false },
+            { "codebook", ParamDef::Type::Choice, 0, 0, "f16", { "f16", "f32" },
+                "precision the codebooks are stored in", false },
+        },
+        "", "centroid") };
     return s;
 }
 

@@ -115,4 +115,18 @@ std::string fewVectorsWarning(int64_t trainingVectors, int64_t centroids, const 
         + what + "): under 39 per centroid, the codebooks will over-fit";
 }
 
+std::vector<ParamDef> withKMeansParams(
+    std::vector<ParamDef> params, const std::string& iterationsScope, const std::string& trainingUnit)
+{
+    params.push_back({ "iterations", ParamDef::Type::Int, 1, 1000, 25, {},
+        "k-means iterations" + iterationsScope + " at most", false });
+    params.push_back({ "tolerance", ParamDef::Type::Float, 0, 1, 1e-4, {},
+        "stop k-means when the error improves by less than this fraction (0: run every iteration)", true });
+    params.push_back({ "init", ParamDef::Type::Choice, 0, 0, "kmeans++", { "kmeans++", "random" },
+        "k-means initialisation", false });
+    params.push_back({ "sampleCap", ParamDef::Type::Int, 0, 1 << 20, 256, {},
+        "training vectors per " + trainingUnit + " at most (seeded sample; 0: all)", true });
+    return params;
+}
+
 } // namespace vq

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "quant/paramschema.h"
+
 // Pieces shared by the codebook quantizers (pq, grvq and the methods built on them): codebook storage
 // precision, input checks, per-token weight expansion and parallel independent tasks.
 #include "common/matrix.h"
@@ -44,6 +46,12 @@ void parallelTasks(int64_t count, int threads, const RunControl& control, const 
 
 // "A training vectors for B centroids: under 39 per centroid ..." when the ratio is below 39 (FAISS's
 // warning threshold), else "".
+// params followed by the k-means settings every codebook-training method exposes (iterations,
+// tolerance, init, sampleCap); iterationsScope and trainingUnit fill their help texts ("k-means
+// iterations<scope> at most", "training vectors per <unit> at most").
+std::vector<ParamDef> withKMeansParams(
+    std::vector<ParamDef> params, const std::string& iterationsScope, const std::string& trainingUnit);
+
 std::string fewVectorsWarning(int64_t trainingVectors, int64_t centroids, const std::string& what);
 
 } // namespace vq
