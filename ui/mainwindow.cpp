@@ -13,6 +13,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
@@ -51,6 +52,7 @@ MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent)
     , m_context(new AppContext(this))
     , m_runner(new LoadRunner(this))
+    , m_runQueue(new RunQueue(m_context, this))
 {
     setObjectName(QStringLiteral("MainWindow"));
     setWindowTitle(QStringLiteral("vqscope"));
@@ -68,8 +70,7 @@ MainWindow::MainWindow(QWidget* parent)
     m_stack->addWidget(m_tabs);
     setCentralWidget(m_stack);
 
-    m_summary = new SummaryPanel(m_context);
-    addPanel(m_summary);
+    createPanels();
 
     m_loadStatus = new LoadStatusWidget(m_runner, this);
     statusBar()->addPermanentWidget(m_loadStatus);
@@ -88,6 +89,12 @@ MainWindow::MainWindow(QWidget* parent)
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::createPanels()
+{
+    m_summary = new SummaryPanel(m_context);
+    addPanel(m_summary);
+}
 
 void MainWindow::createActions()
 {
@@ -118,6 +125,9 @@ void MainWindow::createMenus()
     updateRecentFilesMenu();
     file->addSeparator();
     file->addAction(m_quitAction);
+
+    m_viewMenu = menuBar()->addMenu(tr("&View"));
+    m_viewMenu->setObjectName(QStringLiteral("viewMenu"));
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About vqscope"), this, [this] {
@@ -155,6 +165,19 @@ void MainWindow::addPanel(Panel* panel)
 {
     Q_ASSERT(panel && panel->context() == m_context);
     m_tabs->addTab(panel, panel->title());
+}
+
+QDockWidget* MainWindow::addDockPanel(Panel* panel, Qt::DockWidgetArea area)
+{
+    Q_ASSERT(panel && panel->context() == m_context);
+    auto* dock = new QDockWidget(panel->title(), this);
+    dock->setObjectName(panel->objectName() + QStringLiteral("Dock"));
+    dock->setWidget(panel);
+    addDockWidget(area, dock);
+    m_viewMenu->addAction(dock->toggleViewAction());
+    m_docks.append(dock);
+    dock->setEnabled(m_context->hasTable());
+    return dock;
 }
 
 void MainWindow::openFile(const QString& path)
@@ -225,6 +248,8 @@ void MainWindow::onCancelled(const QString& path)
 void MainWindow::updateCentralPage()
 {
     m_stack->setCurrentWidget(m_context->hasTable() ? static_cast<QWidget*>(m_tabs) : m_emptyPage);
+    for (QDockWidget* dock : std::as_const(m_docks))
+        dock->setEnabled(m_context->hasTable());
 }
 
 void MainWindow::saveSettings()

@@ -1,11 +1,14 @@
 #pragma once
 
 #include "runners/loadrunner.h"
+#include "runners/runqueue.h"
 
+#include <QList>
 #include <QMainWindow>
 #include <memory>
 
 class QAction;
+class QDockWidget;
 class QMenu;
 class QStackedWidget;
 class QTabWidget;
@@ -38,9 +41,14 @@ public:
 
     // Adds panel as a tab after the existing ones; the window takes ownership.
     void addPanel(Panel* panel);
+    // Adds panel as a dock widget in area (its toggle goes to the View menu); the window takes ownership.
+    // Docks are disabled while no table is loaded. The dock's object name is the panel's plus "Dock", so
+    // its place is kept in the saved window state.
+    QDockWidget* addDockPanel(Panel* panel, Qt::DockWidgetArea area);
 
     AppContext* context() const { return m_context; }
     LoadRunner* loadRunner() const { return m_runner; }
+    RunQueue* runQueue() const { return m_runQueue; }
     QTabWidget* tabs() const { return m_tabs; }
     SummaryPanel* summaryPanel() const { return m_summary; }
     LoadStatusWidget* loadStatus() const { return m_loadStatus; }
@@ -57,6 +65,8 @@ protected:
 private:
     void createActions();
     void createMenus();
+    // The one place that lists the panels (tabs and docks).
+    void createPanels();
     void updateRecentFilesMenu();
     void updateCentralPage();
     void openInteractively();
@@ -68,6 +78,7 @@ private:
 
     AppContext* m_context = nullptr;
     LoadRunner* m_runner = nullptr;
+    RunQueue* m_runQueue = nullptr;
     QStackedWidget* m_stack = nullptr;
     EmptyStatePage* m_emptyPage = nullptr;
     QTabWidget* m_tabs = nullptr;
@@ -77,6 +88,8 @@ private:
     QAction* m_openSampleAction = nullptr;
     QAction* m_quitAction = nullptr;
     QMenu* m_recentMenu = nullptr;
+    QMenu* m_viewMenu = nullptr;
+    QList<QDockWidget*> m_docks;
     QString m_samplePath;
 };
 
