@@ -2,6 +2,7 @@
 // window offering Open… and Open Sample.
 #include "appcontext.h"
 #include "mainwindow.h"
+#include "sessioncontroller.h"
 #include "vq/version.h"
 
 #include <QApplication>
@@ -83,5 +84,7 @@ int main(int argc, char** argv)
     window.show();
     if (!file.isEmpty())
         window.openFile(file);
+    else if (!parser.isSet(screenshotOption))
+        window.sessionController()->offerRestore();
     return app.exec();
 }
