@@ -5,6 +5,7 @@
 #include "displaytext.h"
 #include "panels/summarypanel.h"
 #include "recentfiles.h"
+#include "sessioncontroller.h"
 #include "widgets/emptystatepage.h"
 #include "widgets/loadstatuswidget.h"
 
@@ -57,6 +58,7 @@ MainWindow::MainWindow(QWidget* parent)
     setObjectName(QStringLiteral("MainWindow"));
     setWindowTitle(QStringLiteral("vqscope"));
     setAcceptDrops(true);
+    m_session = new SessionController(this);
 
     createActions();
     createMenus();
@@ -120,6 +122,8 @@ void MainWindow::createMenus()
     file->addAction(m_openAction);
     file->addAction(m_openSampleAction);
     m_recentMenu = file->addMenu(tr("Recent &Files"));
+    file->addSeparator();
+    m_session->addActions(file);
     m_recentMenu->setObjectName(QStringLiteral("recentFilesMenu"));
     connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::updateRecentFilesMenu);
     updateRecentFilesMenu();
@@ -182,10 +186,12 @@ QDockWidget* MainWindow::addDockPanel(Panel* panel, Qt::DockWidgetArea area)
 
 void MainWindow::openFile(const QString& path)
 {
-    if (path.isEmpty())
+    if (path.isEmpty() || m_session->openIfSessionFile(path))
         return;
-    statusBar()->clearMessage();
-    m_runner->open(path);
+    m_session->confirmReplaceTable([this, path] {
+        statusBar()->clearMessage();
+        m_runner->open(path);
+    });
 }
 
 void MainWindow::openInteractively()
@@ -261,6 +267,10 @@ void MainWindow::saveSettings()
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
+    if (!m_session->confirmClose()) {
+        event->ignore();
+        return;
+    }
     saveSettings();
     m_runner->cancel();
     QMainWindow::closeEvent(event);

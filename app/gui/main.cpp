@@ -6,6 +6,7 @@
 #include "quant/quantspec.h"
 #include "runners/runqueue.h"
 #include "screenshottour.h"
+#include "sessioncontroller.h"
 #include "vq/version.h"
 
 #include <QApplication>
@@ -153,5 +154,7 @@ int main(int argc, char** argv)
     window.show();
     if (!file.isEmpty())
         window.openFile(file);
+    else if (!parser.isSet(screenshotOption) && !parser.isSet(tourOption))
+        window.sessionController()->offerRestore();
     return app.exec();
 }
