@@ -114,6 +114,8 @@ void ParamForm::setSchema(const std::string& method, const ParamSchema* schema)
         }
         case ParamDef::Type::Choice: {
             auto* combo = new QComboBox(this);
+            combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+            combo->setMinimumContentsLength(6);
             for (const std::string& c : def.choices)
                 combo->addItem(display::text(c));
             connect(combo, &QComboBox::currentIndexChanged, this, &ParamForm::emitChanged);
