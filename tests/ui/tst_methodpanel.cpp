@@ -82,7 +82,8 @@ private slots:
         QTest::addColumn<QString>("json");
         QTest::newRow("pq d4 b8") << QStringLiteral(R"({"method":"pq","params":{"d":4,"bits":8}})");
         QTest::newRow("rtn int4 row") << QStringLiteral(R"({"method":"rtn","params":{"bits":4,"group":0}})");
-        QTest::newRow("rtn asym g20") << QStringLiteral(R"({"method":"rtn","params":{"bits":3,"group":20,"mode":"asym"}})");
+        QTest::newRow("rtn asym g20") << QStringLiteral(
+            R"({"method":"rtn","params":{"bits":3,"group":20,"mode":"asym"}})");
         QTest::newRow("grvq") << QStringLiteral(R"({"method":"grvq","params":{"h":4,"R":2,"kappa":6}})");
         QTest::newRow("aqlm 1x8") << QStringLiteral(R"({"method":"aqlm","params":{"M":1,"B":8,"g":4}})");
         QTest::newRow("carvq") << QStringLiteral(R"({"method":"carvq","params":{"h":4}})");
@@ -301,7 +302,8 @@ private slots:
         QCOMPARE(spec.getInt("kappa"), int64_t(4)); // the default
         QCOMPARE(panel.presetCombo()->currentText(), QStringLiteral("Custom"));
         const Quantizer& q = quantizer("grvq");
-        QCOMPARE(panel.estimateView()->budget()->bitsPerParam(), q.estimate(q.validate(spec, 20000, 100), 20000, 100).bitsPerParam());
+        QCOMPARE(panel.estimateView()->budget()->bitsPerParam(),
+            q.estimate(q.validate(spec, 20000, 100), 20000, 100).bitsPerParam());
 
         // A preset's spec selects the preset.
         context.requestEditSpec(QuantSpec { "aqlm", { { "M", 2 }, { "B", 8 }, { "g", 8 } } });
