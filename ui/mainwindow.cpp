@@ -3,6 +3,7 @@
 #include "appcontext.h"
 #include "dialogs/tensorpickerdialog.h"
 #include "displaytext.h"
+#include "panels/methodpanel.h"
 #include "panels/summarypanel.h"
 #include "recentfiles.h"
 #include "sessioncontroller.h"
@@ -96,6 +97,7 @@ void MainWindow::createPanels()
 {
     m_summary = new SummaryPanel(m_context);
     addPanel(m_summary);
+    addDockPanel(new MethodPanel(m_context, m_runQueue), Qt::LeftDockWidgetArea);
 }
 
 void MainWindow::createActions()
