@@ -4,6 +4,7 @@
 // lookups in a reader's listing, and the checks every reader must pass on a path that is not a file.
 #include "common/error.h"
 #include "io/tensorreader.h"
+#include "testutil.h"
 
 #include <QString>
 #include <QTemporaryDir>
@@ -58,6 +59,18 @@ inline const vq::MetadataEntry* findKey(const vq::TensorReader& r, const std::st
         if (m.key == key)
             return &m;
     return nullptr;
+}
+
+// Expects tokens to be the first `count` lines of the GloVe vocabulary, the fixtures' tokens.
+inline void checkGloveTokens(const std::vector<std::string>& tokens, size_t count)
+{
+    QCOMPARE(tokens.size(), count);
+    std::ifstream vocab(sharedPath("glove-20k.vocab.txt"));
+    std::string line;
+    for (size_t i = 0; i < count; ++i) {
+        QVERIFY(std::getline(vocab, line));
+        QCOMPARE(tokens[i], line);
+    }
 }
 
 // Opening a missing file (fileName in an empty folder) throws NotFound; opening a folder, Unreadable.
