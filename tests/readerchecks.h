@@ -6,6 +6,7 @@
 #include "io/tensorreader.h"
 #include "testutil.h"
 
+#include <QByteArray>
 #include <QString>
 #include <QTemporaryDir>
 #include <QTest>
@@ -70,6 +71,24 @@ inline void checkGloveTokens(const std::vector<std::string>& tokens, size_t coun
     for (size_t i = 0; i < count; ++i) {
         QVERIFY(std::getline(vocab, line));
         QCOMPARE(tokens[i], line);
+    }
+}
+
+// Writes bytes to fileName in a new temporary folder and expects opening it with Reader to throw a
+// vq::Error of that kind that names the file and whose message contains `mentions`.
+template <class Reader>
+void checkRefusesBytes(const QString& fileName, const QByteArray& bytes, vq::ErrorKind kind, const QString& mentions)
+{
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(fileName).toStdString();
+    writeBytes(path, std::string(bytes.constData(), static_cast<size_t>(bytes.size())));
+    try {
+        const Reader r(path);
+        QFAIL("opened without an error");
+    } catch (const vq::Error& e) {
+        QCOMPARE(e.path(), path);
+        QVERIFY2(e.kind() == kind, e.what());
+        QVERIFY2(e.message().find(mentions.toStdString()) != std::string::npos, e.what());
     }
 }
 

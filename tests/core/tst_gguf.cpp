@@ -501,16 +501,7 @@ private slots:
         QFETCH(QByteArray, bytes);
         QFETCH(vq::ErrorKind, kind);
         QFETCH(QString, mentions);
-        QTemporaryDir dir;
-        const std::string path = writeFile(dir, "bad.gguf", std::string(bytes.constData(), size_t(bytes.size())));
-        try {
-            vq::GgufReader r(path);
-            QFAIL("opened without an error");
-        } catch (const vq::Error& e) {
-            QCOMPARE(e.path(), path);
-            QVERIFY2(e.kind() == kind, e.what());
-            QVERIFY2(e.message().find(mentions.toStdString()) != std::string::npos, e.what());
-        }
+        vqtest::checkRefusesBytes<vq::GgufReader>(QStringLiteral("bad.gguf"), bytes, kind, mentions);
     }
 
     // Every 5th header byte of a real file set to 0xff: each either opens (and then reads) or throws

@@ -344,17 +344,7 @@ private slots:
         QFETCH(QByteArray, bytes);
         QFETCH(vq::ErrorKind, kind);
         QFETCH(QString, mentions);
-        QTemporaryDir dir;
-        const std::string path = dir.filePath(QStringLiteral("bad.h5")).toStdString();
-        writeBytes(path, std::string(bytes.constData(), size_t(bytes.size())));
-        try {
-            const vq::Hdf5Reader r(path);
-            QFAIL("opened without an error");
-        } catch (const vq::Error& e) {
-            QCOMPARE(e.path(), path);
-            QVERIFY2(e.kind() == kind, e.what());
-            QVERIFY2(e.message().find(mentions.toStdString()) != std::string::npos, e.what());
-        }
+        vqtest::checkRefusesBytes<vq::Hdf5Reader>(QStringLiteral("bad.h5"), bytes, kind, mentions);
     }
 
     // Compressed chunks overwritten with garbage: the file opens, the read fails with a typed error.
