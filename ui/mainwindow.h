@@ -3,6 +3,7 @@
 #include "runners/loadrunner.h"
 #include "runners/runqueue.h"
 
+#include <QImage>
 #include <QList>
 #include <QMainWindow>
 #include <memory>
@@ -35,6 +36,12 @@ public:
     void setSamplePath(const QString& path);
     QString samplePath() const { return m_samplePath; }
 
+    // Opens the export dialog for the current run (a Done run with its arrays); the report gets the
+    // window's charts. Does nothing when there is no such run.
+    void exportCurrentRun();
+    // The (title, image) grabs of the window's charts that go into an exported report.
+    QList<QPair<QString, QImage>> reportChartImages() const;
+
     // Starts loading path in the background; a load in progress is replaced. Errors are shown in a
     // message box naming the file, and the current table stays.
     void openFile(const QString& path);
@@ -51,6 +58,7 @@ public:
     RunQueue* runQueue() const { return m_runQueue; }
     QTabWidget* tabs() const { return m_tabs; }
     SummaryPanel* summaryPanel() const { return m_summary; }
+    QAction* exportRunAction() const { return m_exportRunAction; }
     LoadStatusWidget* loadStatus() const { return m_loadStatus; }
 
 signals:
@@ -75,6 +83,7 @@ private:
     void onFailed(const QString& path, const QString& message);
     void onCancelled(const QString& path);
     void saveSettings();
+    void updateExportAction();
 
     AppContext* m_context = nullptr;
     LoadRunner* m_runner = nullptr;
@@ -87,6 +96,7 @@ private:
     QAction* m_openAction = nullptr;
     QAction* m_openSampleAction = nullptr;
     QAction* m_quitAction = nullptr;
+    QAction* m_exportRunAction = nullptr;
     QMenu* m_recentMenu = nullptr;
     QMenu* m_viewMenu = nullptr;
     QList<QDockWidget*> m_docks;
