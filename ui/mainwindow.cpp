@@ -1,6 +1,8 @@
 #include "mainwindow.h"
 
 #include "appcontext.h"
+#include "charts/histogramchart.h"
+#include "dialogs/exportdialog.h"
 #include "dialogs/tensorpickerdialog.h"
 #include "displaytext.h"
 #include "panels/methodpanel.h"
@@ -79,6 +81,11 @@ MainWindow::MainWindow(QWidget* parent)
     statusBar()->addPermanentWidget(m_loadStatus);
 
     connect(m_context, &AppContext::tableChanged, this, &MainWindow::updateCentralPage);
+    connect(m_context, &AppContext::selectionChanged, this, &MainWindow::updateExportAction);
+    connect(m_context, &AppContext::runChanged, this, &MainWindow::updateExportAction);
+    connect(m_context, &AppContext::runRemoved, this, &MainWindow::updateExportAction);
+    connect(m_context, &AppContext::runsReset, this, &MainWindow::updateExportAction);
+    updateExportAction();
     connect(m_runner, &LoadRunner::tensorChoiceNeeded, this, &MainWindow::onTensorChoiceNeeded);
     connect(m_runner, &LoadRunner::loaded, this, &MainWindow::onLoaded);
     connect(m_runner, &LoadRunner::failed, this, &MainWindow::onFailed);
@@ -112,6 +119,12 @@ void MainWindow::createActions()
     m_openSampleAction->setEnabled(false);
     connect(m_openSampleAction, &QAction::triggered, this, [this] { openFile(m_samplePath); });
 
+    m_exportRunAction = new QAction(tr("&Export Run…"), this);
+    m_exportRunAction->setObjectName(QStringLiteral("exportRunAction"));
+    m_exportRunAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    m_exportRunAction->setStatusTip(tr("Export the selected run: artifact, dequantized table, metrics, report"));
+    connect(m_exportRunAction, &QAction::triggered, this, &MainWindow::exportCurrentRun);
+
     m_quitAction = new QAction(tr("&Quit"), this);
     m_quitAction->setShortcut(QKeySequence::Quit);
     m_quitAction->setMenuRole(QAction::QuitRole);
@@ -129,6 +142,8 @@ void MainWindow::createMenus()
     m_recentMenu->setObjectName(QStringLiteral("recentFilesMenu"));
     connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::updateRecentFilesMenu);
     updateRecentFilesMenu();
+    file->addSeparator();
+    file->addAction(m_exportRunAction);
     file->addSeparator();
     file->addAction(m_quitAction);
 
@@ -258,6 +273,37 @@ void MainWindow::updateCentralPage()
     m_stack->setCurrentWidget(m_context->hasTable() ? static_cast<QWidget*>(m_tabs) : m_emptyPage);
     for (QDockWidget* dock : std::as_const(m_docks))
         dock->setEnabled(m_context->hasTable());
+}
+
+void MainWindow::updateExportAction()
+{
+    const RunEntry* entry = m_context->currentEntry();
+    m_exportRunAction->setEnabled(
+        entry && entry->record && entry->record->status == RunStatus::Done && entry->record->table);
+}
+
+QList<QPair<QString, QImage>> MainWindow::reportChartImages() const
+{
+    QList<QPair<QString, QImage>> charts;
+    if (m_context->hasTable())
+        charts.append({ tr("Row L2 norms of the table"), m_summary->rowNormChart()->grab().toImage() });
+    return charts;
+}
+
+void MainWindow::exportCurrentRun()
+{
+    const RunEntry* entry = m_context->currentEntry();
+    if (!entry || !entry->record || entry->record->status != RunStatus::Done || !entry->record->table)
+        return;
+    // Runs outlive a table change: token strings and source only come from the table the run was made on.
+    std::shared_ptr<const EmbeddingTable> table = m_context->table();
+    if (table
+        && (table->source.checksum != entry->record->provenance.checksum || table->rows() != entry->record->bits.rows))
+        table = nullptr;
+    auto* dialog = new ExportDialog(entry->record, std::move(table), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setChartImages(reportChartImages());
+    dialog->open();
 }
 
 void MainWindow::saveSettings()

@@ -3,6 +3,7 @@
 #include "runners/loadrunner.h"
 #include "runners/runqueue.h"
 
+#include <QImage>
 #include <QList>
 #include <QMainWindow>
 #include <memory>
@@ -36,6 +37,12 @@ public:
     void setSamplePath(const QString& path);
     QString samplePath() const { return m_samplePath; }
 
+    // Opens the export dialog for the current run (a Done run with its arrays); the report gets the
+    // window's charts. Does nothing when there is no such run.
+    void exportCurrentRun();
+    // The (title, image) grabs of the window's charts that go into an exported report.
+    QList<QPair<QString, QImage>> reportChartImages() const;
+
     // Starts loading path in the background; a load in progress is replaced. Errors are shown in a
     // message box naming the file, and the current table stays. Session files (.vqproj) are opened as
     // sessions and CLI results (.vq.h5, .jsonl) imported as runs (see SessionController); before another
@@ -55,6 +62,7 @@ public:
     SessionController* sessionController() const { return m_session; }
     QTabWidget* tabs() const { return m_tabs; }
     SummaryPanel* summaryPanel() const { return m_summary; }
+    QAction* exportRunAction() const { return m_exportRunAction; }
     LoadStatusWidget* loadStatus() const { return m_loadStatus; }
 
 signals:
@@ -79,6 +87,7 @@ private:
     void onFailed(const QString& path, const QString& message);
     void onCancelled(const QString& path);
     void saveSettings();
+    void updateExportAction();
 
     AppContext* m_context = nullptr;
     LoadRunner* m_runner = nullptr;
@@ -92,6 +101,7 @@ private:
     QAction* m_openAction = nullptr;
     QAction* m_openSampleAction = nullptr;
     QAction* m_quitAction = nullptr;
+    QAction* m_exportRunAction = nullptr;
     QMenu* m_recentMenu = nullptr;
     QMenu* m_viewMenu = nullptr;
     QList<QDockWidget*> m_docks;
