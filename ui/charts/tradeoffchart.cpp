@@ -226,9 +226,13 @@ void TradeoffChart::rebuild()
             yhi = std::max(yhi, p.value);
         }
     }
+    const bool nonNegative = ylo >= 0;
     padRange(xlo, xhi, false);
     padRange(ylo, yhi, m_logY);
+    if (nonNegative && !m_logY)
+        ylo = std::max(ylo, 0.0);
     m_axisX->setRange(std::max(0.0, xlo), xhi);
+    m_axisX->setTickCount(9);
     m_axisX->applyNiceNumbers();
     if (m_logY) {
         m_axisLogY->setRange(ylo, yhi);

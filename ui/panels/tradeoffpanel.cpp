@@ -106,6 +106,7 @@ TradeoffPanel::TradeoffPanel(AppContext* context, RunQueue* queue, QWidget* pare
     connect(context, &AppContext::tableChanged, this, &TradeoffPanel::scheduleRefresh);
     connect(context, &AppContext::selectionChanged, this,
         [this] { m_chart->setSelectedKeys(this->context()->selectedRuns()); });
+    setLogY(lowerIsBetter(m_metric));
     refresh();
 }
 
@@ -194,8 +195,15 @@ QList<QuantSpec> TradeoffPanel::missingBaselines() const
             present = true;
             break;
         }
-        if (!present)
+        if (present)
+            continue;
+        // Only what this table accepts (Q4_0/Q8_0 need rows of whole 32-value blocks).
+        try {
+            if (context()->hasTable())
+                quantizer(spec.method).validate(spec, context()->table()->rows(), context()->table()->dim());
             missing.append(spec);
+        } catch (const Error&) {
+        }
     }
     return missing;
 }

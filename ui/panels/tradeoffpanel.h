@@ -36,7 +36,8 @@ public:
     void setLogY(bool on);
 
     // rtn bits 2, 3, 4, 8 (whole row, symmetric), q4_0, q8_0: those with no run on the current table
-    // (done, queued or running; previews do not count).
+    // (done, queued or running; previews do not count) and that the table accepts (Q4_0 and Q8_0 need
+    // a row length divisible by 32).
     QList<QuantSpec> missingBaselines() const;
     // Queues missingBaselines(); returns how many were queued.
     int runBaselines();
