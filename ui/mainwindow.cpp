@@ -6,7 +6,9 @@
 #include "dialogs/tensorpickerdialog.h"
 #include "displaytext.h"
 #include "panels/methodpanel.h"
+#include "panels/codebookusagepanel.h"
 #include "panels/summarypanel.h"
+#include "panels/tradeoffpanel.h"
 #include "recentfiles.h"
 #include "sessioncontroller.h"
 #include "widgets/emptystatepage.h"
@@ -105,6 +107,8 @@ void MainWindow::createPanels()
     m_summary = new SummaryPanel(m_context);
     addPanel(m_summary);
     addDockPanel(new MethodPanel(m_context, m_runQueue), Qt::LeftDockWidgetArea);
+    addPanel(new CodebookUsagePanel(m_context));
+    addPanel(new TradeoffPanel(m_context, m_runQueue));
 }
 
 void MainWindow::createActions()

@@ -1,0 +1,129 @@
+#include "entropychart.h"
+
+#include "displaytext.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSeries>
+#include <QBarSet>
+#include <QChart>
+#include <QCursor>
+#include <QGraphicsLayout>
+#include <QLineSeries>
+#include <QLogValueAxis>
+#include <QToolTip>
+#include <QValueAxis>
+#include <cmath>
+
+namespace vq {
+
+namespace {
+// Headroom above the allotted bits so the reference line is not on the frame.
+constexpr double kHeadroom = 1.08;
+} // namespace
+
+EntropyChart::EntropyChart(QWidget* parent)
+    : ChartView(parent)
+{
+    auto* chart = new QChart;
+    chart->setAnimationOptions(QChart::NoAnimation);
+    chart->setMargins(QMargins(4, 4, 4, 4));
+    chart->setBackgroundRoundness(0);
+    chart->layout()->setContentsMargins(0, 0, 0, 0);
+    chart->legend()->setAlignment(Qt::AlignTop);
+
+    m_set = new QBarSet(tr("entropy"), chart);
+    m_set->setColor(QColor(0x3b, 0x6e, 0xa8));
+    m_set->setBorderColor(QColor(0x3b, 0x6e, 0xa8).darker(130));
+    m_set->setSelectedColor(QColor(0xe0, 0x90, 0x30));
+    m_bars = new QBarSeries(chart);
+    m_bars->append(m_set);
+    m_bars->setBarWidth(0.8);
+    chart->addSeries(m_bars);
+    m_bitsLine = new QLineSeries(chart);
+    m_bitsLine->setName(tr("allotted bits"));
+    m_bitsLine->setPen(QPen(QColor(0xd0, 0x50, 0x20), 2, Qt::DashLine));
+    chart->addSeries(m_bitsLine);
+
+    m_axisX = new QBarCategoryAxis(chart);
+    m_axisY = new QValueAxis(chart);
+    m_axisY->setTitleText(tr("entropy (bits)"));
+    m_axisY->setLabelFormat(QStringLiteral("%g"));
+    m_axisPerplexity = new QLogValueAxis(chart);
+    m_axisPerplexity->setBase(2);
+    m_axisPerplexity->setTitleText(tr("perplexity"));
+    m_axisPerplexity->setLabelFormat(QStringLiteral("%g"));
+    m_axisPerplexity->setGridLineVisible(false);
+    chart->addAxis(m_axisX, Qt::AlignBottom);
+    chart->addAxis(m_axisY, Qt::AlignLeft);
+    chart->addAxis(m_axisPerplexity, Qt::AlignRight);
+    m_bars->attachAxis(m_axisX);
+    m_bars->attachAxis(m_axisY);
+    m_bitsLine->attachAxis(m_axisX);
+    m_bitsLine->attachAxis(m_axisY);
+
+    connect(m_set, &QBarSet::hovered, this, [this](bool on, int index) {
+        if (!on || index < 0 || index >= m_set->count()) {
+            QToolTip::hideText();
+            return;
+        }
+        const double h = m_set->at(index);
+        QToolTip::showText(QCursor::pos(),
+            tr("%1: entropy %2 of %3 bits, perplexity %4 of %5")
+                .arg(m_categories.value(index), QString::number(h, 'f', 3), QString::number(m_bits),
+                    display::number(std::exp2(h)), display::count(int64_t(1) << m_bits)),
+            this);
+    });
+    connect(m_set, &QBarSet::clicked, this, &EntropyChart::barClicked);
+
+    setChart(chart);
+    setMinimumSize(300, 200);
+    clear();
+}
+
+void EntropyChart::setTitle(const QString& title)
+{
+    chart()->setTitle(title);
+}
+
+void EntropyChart::clear()
+{
+    setBars({}, {}, 1);
+}
+
+void EntropyChart::setBars(QStringList categories, std::vector<double> entropies, int bits)
+{
+    m_categories = std::move(categories);
+    m_bits = std::max(bits, 1);
+    m_set->deselectAllBars();
+    m_set->remove(0, m_set->count());
+    QList<qreal> values;
+    for (double h : entropies)
+        values.append(h);
+    m_set->append(values);
+    m_axisX->clear();
+    m_axisX->append(m_categories);
+    // Crowded categories stand upright.
+    m_axisX->setLabelsAngle(m_categories.size() > 12 ? -90 : 0);
+    const double n = double(std::max<qsizetype>(m_categories.size(), 1));
+    m_bitsLine->replace({ QPointF(-0.5, m_bits), QPointF(n - 0.5, m_bits) });
+    m_bitsLine->setName(tr("allotted bits (%1)").arg(m_bits));
+    // The two vertical axes read the same height: H on the left, 2^H on the right.
+    m_axisY->setRange(0, m_bits * kHeadroom);
+    m_axisY->setTickType(QValueAxis::TicksDynamic);
+    m_axisY->setTickAnchor(0);
+    const int step = m_bits <= 10 ? 1 : m_bits <= 16 ? 2 : 4;
+    m_axisY->setTickInterval(step);
+    // Ticks of the right axis at the same heights as the left one's.
+    m_axisPerplexity->setBase(std::exp2(step));
+    m_axisPerplexity->setRange(1, std::exp2(m_bits * kHeadroom));
+    m_axisPerplexity->setMinorTickCount(0);
+}
+
+void EntropyChart::setSelectedBar(int index)
+{
+    m_set->deselectAllBars();
+    if (index >= 0 && index < m_set->count())
+        m_set->selectBar(index);
+}
+
+} // namespace vq

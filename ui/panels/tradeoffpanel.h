@@ -1,0 +1,70 @@
+#pragma once
+
+#include "panels/panel.h"
+
+#include "quant/quantspec.h"
+#include "run/tradeoffmetric.h"
+
+#include <QList>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QPushButton;
+class QTimer;
+
+namespace vq {
+
+class RunQueue;
+class TradeoffChart;
+
+// Every finished run (previews left out) as a point of bits per parameter against a chosen quality
+// metric, a series per method, the Pareto frontier across all runs, the baselines (RTN, Q4_0, Q8_0) as
+// labelled triangles. A click selects the run (Ctrl+click adds it); the selected runs are ringed.
+// "Run baselines" queues the baselines missing on the current table. Replots coalesce (single-shot
+// timer) as runs finish.
+class TradeoffPanel : public Panel {
+    Q_OBJECT
+public:
+    // queue may be null (no "Run baselines").
+    TradeoffPanel(AppContext* context, RunQueue* queue, QWidget* parent = nullptr);
+
+    QString title() const override;
+
+    void setMetric(TradeoffMetric metric);
+    TradeoffMetric metric() const { return m_metric; }
+    void setLogY(bool on);
+
+    // rtn bits 2, 3, 4, 8 (whole row, symmetric), q4_0, q8_0: those with no run on the current table
+    // (done, queued or running; previews do not count) and that the table accepts (Q4_0 and Q8_0 need
+    // a row length divisible by 32).
+    QList<QuantSpec> missingBaselines() const;
+    // Queues missingBaselines(); returns how many were queued.
+    int runBaselines();
+
+    // Replots now (the timer does it shortly after any change).
+    void refresh();
+    // Selects key (Ctrl: toggles it in the selection), as a click on its point does.
+    void selectRun(quint64 key, Qt::KeyboardModifiers modifiers = Qt::NoModifier);
+
+    TradeoffChart* chart() const { return m_chart; }
+    QComboBox* metricCombo() const { return m_metricCombo; }
+    QCheckBox* logCheck() const { return m_logCheck; }
+    QPushButton* baselinesButton() const { return m_baselinesButton; }
+    QLabel* statusLabel() const { return m_status; }
+
+private:
+    void scheduleRefresh();
+    void updateButton();
+
+    RunQueue* m_queue = nullptr;
+    TradeoffMetric m_metric = TradeoffMetric::RelMse;
+    TradeoffChart* m_chart = nullptr;
+    QComboBox* m_metricCombo = nullptr;
+    QCheckBox* m_logCheck = nullptr;
+    QPushButton* m_baselinesButton = nullptr;
+    QLabel* m_status = nullptr;
+    QTimer* m_timer = nullptr;
+};
+
+} // namespace vq
