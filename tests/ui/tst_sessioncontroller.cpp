@@ -197,8 +197,16 @@ private slots:
             const int count = int(autosaved.count());
             w.window.context()->renameRun(w.window.context()->runAt(0).key, QStringLiteral("renamed"));
             QVERIFY(waitCount(autosaved, count + 1));
-            while (w.session->isBusy())
-                QVERIFY(QTest::qWaitFor([&] { return !w.session->isBusy(); }, kTimeoutMs));
+            // The autosave of the second finished run may land first: wait for the one holding the rename.
+            const auto renamedSaved = [&] {
+                try {
+                    const Session saved = readSession(autosave.toStdString());
+                    return !saved.runs.empty() && saved.runs.front().name == "renamed";
+                } catch (const std::exception&) {
+                    return false;
+                }
+            };
+            QVERIFY(QTest::qWaitFor([&] { return !w.session->isBusy() && renamedSaved(); }, kTimeoutMs));
             // No clean shutdown: the window is destroyed without close(), as in a crash.
         }
         QVERIFY(QFile::exists(autosave));
