@@ -158,14 +158,14 @@ def print_table(rows, faiss1):
     print("\n| method | columns | bits/param | relMSE | recall@10 | fit time (s) | threads |")
     print("|---|---|---|---|---|---|---|")
     print(f"| FAISS `ProductQuantizer(100, 20, 8)` (reference) | 100 | {faiss1['bitsPerParam']:.3f} | "
-          f"{faiss1['relMse']:.4f} | | {faiss1['seconds']:.1f} | {faiss1['threads']} |")
+          f"{faiss1['relMse']:.4g} | | {faiss1['seconds']:.1f} | {faiss1['threads']} |")
     for cols, r, note in rows:
         if r is None:
             print(f"| {note} | {cols} | | | | | |")
             continue
         rec = f"{r['recall10']:.3f}" if r["recall10"] is not None else ""
         warn = " (warns: codebooks over-fit)" if any("over-fit" in w for w in r["warnings"]) else ""
-        print(f"| {label(r)}{warn} | {cols} | {r['bitsPerParam']:.3f} | {r['relMse']:.4f} | {rec} | "
+        print(f"| {label(r)}{warn} | {cols} | {r['bitsPerParam']:.3f} | {r['relMse']:.4g} | {rec} | "
               f"{r['seconds']:.1f} | {r['threads']} |")
 
 
@@ -206,7 +206,7 @@ def main():
             np.save(narrow, np.ascontiguousarray(np.load(args.data)[:, :96]))
             for m, p, cols in TABLE_RUNS:
                 r = run_cli(cli, args.data if cols == 100 else narrow, m, p, threads, timeout=args.timeout)
-                note = f"`{m}` {', '.join(f'{k} {v}' for k, v in p.items())}: not finished in {args.timeout:.0f} s"
+                note = f"{label({'method': m, 'params': p})}: not finished in {args.timeout:.0f} s"
                 rows.append((cols, r, note))
                 print(json.dumps(r), file=sys.stderr, flush=True)
         print_table(rows, faiss1)
