@@ -1,12 +1,15 @@
 // Times the "carvq" method on a generated LLM-shaped table and prints one JSON object: the spec, shape,
-// relMSE, bits/param, wall and CPU seconds of the fit, seconds per progress stage and the peak RSS.
+// relMSE, bits/param, wall and CPU seconds of the fit, seconds per progress stage, the peak RSS
+// (getrusage ru_maxrss) and the 1-minute load average before and after (the machine may be shared).
 //
 //   bench_carvq [--rows 128256] [--dim 2048] [--threads 2] [--spec '{"epochs": 40}']
 //
-// Measured with the defaults on 32000 x 2048, 2 threads, on a shared machine (load average ~10): 131 s of
-// CPU (582 s wall), peak RSS 606 MiB, relMSE 0.224, 1.596 bits/param; the adaptor's 85 epochs take
-// about 95% of the time. Linear in rows, 128256 x 2048 extrapolates to about 530 CPU s (~4.5 min wall on 2
-// free cores) and ~2.4 GiB peak (table, the adaptor-first residual copy, int32 codes).
+// Measured with the defaults on 128256 x 2048 (LLaMA-3.2-1B's shape), 2 threads, on a shared machine
+// (1-minute load 5.4 before, 11.5 after, on 2 cores: the process got 0.53 cores on average): 459 s of CPU
+// (851 s wall), peak RSS 2405 MiB (the 1009 MiB table, the adaptor-first residual copy, int32 codes),
+// relMSE 0.240, 1.553 bits/param. By stage (wall): adaptor 367 s, adaptor refit 358 s, adaptor fine-tune
+// 90 s, evaluate 14 s, grvq encode 12 s, grvq k-means 7 s: the adaptor's 85 epochs take 96% of the time.
+// On 2 free cores that is about 230-260 s wall.
 #include "common/runcontrol.h"
 #include "quant/methods/carvq.h"
 #include "synth/synthetictable.h"
@@ -17,6 +20,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <iostream>
 #include <map>
@@ -30,6 +34,12 @@ double peakRssMiB()
     rusage u {};
     getrusage(RUSAGE_SELF, &u);
     return double(u.ru_maxrss) / 1024.0; // ru_maxrss is in KiB on Linux
+}
+
+double loadAverage()
+{
+    double load[1] = { -1 };
+    return getloadavg(load, 1) == 1 ? load[0] : -1;
 }
 
 } // namespace
@@ -46,6 +56,7 @@ int main(int argc, char** argv)
         }
         args[key.substr(2)] = argv[i + 1];
     }
+    const double loadBefore = loadAverage();
     try {
         vq::SyntheticSpec s;
         s.rows = std::stoll(args["rows"]);
@@ -85,7 +96,7 @@ int main(int argc, char** argv)
             { "grvqRelMse", t.info.at("grvqSquaredError").get<double>() / norm },
             { "bitsPerParam", t.bits().bitsPerParam() }, { "seconds", wall }, { "cpuSeconds", cpu },
             { "stageSeconds", stageSeconds }, { "peakRssMiBAfterTable", tableRss }, { "peakRssMiB", fitRss },
-            { "threads", control.threads } };
+            { "threads", control.threads }, { "loadBefore", loadBefore }, { "loadAfter", loadAverage() } };
         std::cout << out.dump() << "\n";
     } catch (const std::exception& ex) {
         std::cerr << ex.what() << "\n";

@@ -3,16 +3,19 @@
 // Checks every quantization method must pass, shared by the method tests: reproducibility (same seed and
 // thread count give bit-identical arrays) and exact bit accounting (estimate() equals fit().bits()).
 // They use QtTest macros: call them directly from a test slot, then `if (QTest::currentTestFailed()) return;`.
+#include "common/error.h"
 #include "common/matrix.h"
 #include "common/runcontrol.h"
 #include "io/npyreader.h"
 #include "quant/quantizer.h"
+#include "testutil.h"
 
 #include <QTest>
 
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 namespace vqtest {
 
@@ -27,6 +30,17 @@ inline vq::Matrix readNpySlice(const std::string& path, int64_t maxRows = -1, in
     for (int64_t r = 0; r < rows; ++r)
         std::copy_n(all.row(r), cols, out.row(r));
     return out;
+}
+
+// The first rows x cols of the real GloVe table (20000 x 100), read once per test executable. The
+// default 96 columns let groups of 2, 3, 4, 6, 8, 12, 16, 24 ... divide the row.
+inline vq::Matrix gloveSlice(int64_t rows, int64_t cols = 96)
+{
+    static const vq::Matrix all = readNpySlice(sharedPath("glove-20k.npy"));
+    vq::Matrix m(rows, cols);
+    for (int64_t i = 0; i < rows; ++i)
+        std::copy_n(all.row(i), cols, m.row(i));
+    return m;
 }
 
 inline vq::QuantizedTable fitWith(const vq::Quantizer& q, const vq::Matrix& table, const vq::QuantSpec& spec,
@@ -97,6 +111,17 @@ inline double relativeMse(const vq::Matrix& e, const vq::Matrix& d)
         den += static_cast<double>(e.values[i]) * static_cast<double>(e.values[i]);
     }
     return num / den;
+}
+
+// Expects estimate() and fit() on table to refuse spec with vq::Error, fit() before it reports progress.
+inline void checkRefusedBeforeWork(const vq::Quantizer& q, const vq::Matrix& table, const vq::QuantSpec& spec)
+{
+    QVERIFY_THROWS_EXCEPTION(vq::Error, q.estimate(spec, table.rows, table.cols));
+    vq::RunControl control;
+    int reports = 0;
+    control.setProgressCallback([&](std::string_view, double) { ++reports; });
+    QVERIFY_THROWS_EXCEPTION(vq::Error, q.fit({ table, {} }, spec, control));
+    QCOMPARE(reports, 0);
 }
 
 } // namespace vqtest

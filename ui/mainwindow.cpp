@@ -3,8 +3,10 @@
 #include "appcontext.h"
 #include "dialogs/tensorpickerdialog.h"
 #include "displaytext.h"
+#include "panels/methodpanel.h"
 #include "panels/summarypanel.h"
 #include "recentfiles.h"
+#include "sessioncontroller.h"
 #include "widgets/emptystatepage.h"
 #include "widgets/loadstatuswidget.h"
 
@@ -13,6 +15,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
@@ -51,10 +54,12 @@ MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent)
     , m_context(new AppContext(this))
     , m_runner(new LoadRunner(this))
+    , m_runQueue(new RunQueue(m_context, this))
 {
     setObjectName(QStringLiteral("MainWindow"));
     setWindowTitle(QStringLiteral("vqscope"));
     setAcceptDrops(true);
+    m_session = new SessionController(this);
 
     createActions();
     createMenus();
@@ -68,8 +73,7 @@ MainWindow::MainWindow(QWidget* parent)
     m_stack->addWidget(m_tabs);
     setCentralWidget(m_stack);
 
-    m_summary = new SummaryPanel(m_context);
-    addPanel(m_summary);
+    createPanels();
 
     m_loadStatus = new LoadStatusWidget(m_runner, this);
     statusBar()->addPermanentWidget(m_loadStatus);
@@ -88,6 +92,13 @@ MainWindow::MainWindow(QWidget* parent)
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::createPanels()
+{
+    m_summary = new SummaryPanel(m_context);
+    addPanel(m_summary);
+    addDockPanel(new MethodPanel(m_context, m_runQueue), Qt::LeftDockWidgetArea);
+}
 
 void MainWindow::createActions()
 {
@@ -113,11 +124,16 @@ void MainWindow::createMenus()
     file->addAction(m_openAction);
     file->addAction(m_openSampleAction);
     m_recentMenu = file->addMenu(tr("Recent &Files"));
+    file->addSeparator();
+    m_session->addActions(file);
     m_recentMenu->setObjectName(QStringLiteral("recentFilesMenu"));
     connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::updateRecentFilesMenu);
     updateRecentFilesMenu();
     file->addSeparator();
     file->addAction(m_quitAction);
+
+    m_viewMenu = menuBar()->addMenu(tr("&View"));
+    m_viewMenu->setObjectName(QStringLiteral("viewMenu"));
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About vqscope"), this, [this] {
@@ -157,12 +173,27 @@ void MainWindow::addPanel(Panel* panel)
     m_tabs->addTab(panel, panel->title());
 }
 
+QDockWidget* MainWindow::addDockPanel(Panel* panel, Qt::DockWidgetArea area)
+{
+    Q_ASSERT(panel && panel->context() == m_context);
+    auto* dock = new QDockWidget(panel->title(), this);
+    dock->setObjectName(panel->objectName() + QStringLiteral("Dock"));
+    dock->setWidget(panel);
+    addDockWidget(area, dock);
+    m_viewMenu->addAction(dock->toggleViewAction());
+    m_docks.append(dock);
+    dock->setEnabled(m_context->hasTable());
+    return dock;
+}
+
 void MainWindow::openFile(const QString& path)
 {
-    if (path.isEmpty())
+    if (path.isEmpty() || m_session->openIfSessionFile(path))
         return;
-    statusBar()->clearMessage();
-    m_runner->open(path);
+    m_session->confirmReplaceTable([this, path] {
+        statusBar()->clearMessage();
+        m_runner->open(path);
+    });
 }
 
 void MainWindow::openInteractively()
@@ -225,6 +256,8 @@ void MainWindow::onCancelled(const QString& path)
 void MainWindow::updateCentralPage()
 {
     m_stack->setCurrentWidget(m_context->hasTable() ? static_cast<QWidget*>(m_tabs) : m_emptyPage);
+    for (QDockWidget* dock : std::as_const(m_docks))
+        dock->setEnabled(m_context->hasTable());
 }
 
 void MainWindow::saveSettings()
@@ -236,6 +269,10 @@ void MainWindow::saveSettings()
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
+    if (!m_session->confirmClose()) {
+        event->ignore();
+        return;
+    }
     saveSettings();
     m_runner->cancel();
     QMainWindow::closeEvent(event);

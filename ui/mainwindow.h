@@ -1,11 +1,14 @@
 #pragma once
 
 #include "runners/loadrunner.h"
+#include "runners/runqueue.h"
 
+#include <QList>
 #include <QMainWindow>
 #include <memory>
 
 class QAction;
+class QDockWidget;
 class QMenu;
 class QStackedWidget;
 class QTabWidget;
@@ -16,6 +19,7 @@ class AppContext;
 class EmptyStatePage;
 class LoadStatusWidget;
 class Panel;
+class SessionController;
 class SummaryPanel;
 
 // The application window: File menu (Open…, Open Sample, Recent Files, Quit), drag and drop, a status
@@ -33,14 +37,22 @@ public:
     QString samplePath() const { return m_samplePath; }
 
     // Starts loading path in the background; a load in progress is replaced. Errors are shown in a
-    // message box naming the file, and the current table stays.
+    // message box naming the file, and the current table stays. Session files (.vqproj) are opened as
+    // sessions and CLI results (.vq.h5, .jsonl) imported as runs (see SessionController); before another
+    // table replaces unsaved runs the user is asked.
     void openFile(const QString& path);
 
     // Adds panel as a tab after the existing ones; the window takes ownership.
     void addPanel(Panel* panel);
+    // Adds panel as a dock widget in area (its toggle goes to the View menu); the window takes ownership.
+    // Docks are disabled while no table is loaded. The dock's object name is the panel's plus "Dock", so
+    // its place is kept in the saved window state.
+    QDockWidget* addDockPanel(Panel* panel, Qt::DockWidgetArea area);
 
     AppContext* context() const { return m_context; }
     LoadRunner* loadRunner() const { return m_runner; }
+    RunQueue* runQueue() const { return m_runQueue; }
+    SessionController* sessionController() const { return m_session; }
     QTabWidget* tabs() const { return m_tabs; }
     SummaryPanel* summaryPanel() const { return m_summary; }
     LoadStatusWidget* loadStatus() const { return m_loadStatus; }
@@ -57,6 +69,8 @@ protected:
 private:
     void createActions();
     void createMenus();
+    // The one place that lists the panels (tabs and docks).
+    void createPanels();
     void updateRecentFilesMenu();
     void updateCentralPage();
     void openInteractively();
@@ -68,6 +82,8 @@ private:
 
     AppContext* m_context = nullptr;
     LoadRunner* m_runner = nullptr;
+    RunQueue* m_runQueue = nullptr;
+    SessionController* m_session = nullptr;
     QStackedWidget* m_stack = nullptr;
     EmptyStatePage* m_emptyPage = nullptr;
     QTabWidget* m_tabs = nullptr;
@@ -77,6 +93,8 @@ private:
     QAction* m_openSampleAction = nullptr;
     QAction* m_quitAction = nullptr;
     QMenu* m_recentMenu = nullptr;
+    QMenu* m_viewMenu = nullptr;
+    QList<QDockWidget*> m_docks;
     QString m_samplePath;
 };
 

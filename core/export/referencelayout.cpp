@@ -140,6 +140,50 @@ void mapAqlm(const QuantizedTable& t, ReferenceLayout& r)
     }
 }
 
+// An unsigned integer array packed as the artifact stores it, bound to p.
+void bindPacked(const QuantizedTable& t, const StoredArray& a, vq_packed& p, std::vector<uint8_t>& bytes)
+{
+    if (a.type != StorageType::UInt)
+        refuse(t, "array '" + a.name + "' is not an unsigned integer array");
+    bytes = packInts(a.ints, a.bitWidth, false);
+    p.data = bytes.data();
+    p.bytes = bytes.size();
+    p.bits = a.bitWidth;
+}
+
+// crvq: one base codebook summed from zero, then in the critical groups the extended codebooks
+// (CrvqQuantizer::decodeRows), scattered back through the column permutation (column axis) or added in
+// the critical rows only (row axis).
+void mapCrvq(const QuantizedTable& t, ReferenceLayout& r)
+{
+    vq_layout& l = r.layout;
+    bindCodes(t, r, t.array("codes"));
+    l.group_dim = static_cast<int32_t>(t.spec.getInt("g"));
+    l.codebooks = 1;
+    l.sum_from_zero = 1;
+    l.codebook_kind = VQ_CODEBOOK_TABLE;
+    l.codebook_entries = int64_t(1) << t.spec.getInt("b");
+    l.codebook_shared = t.spec.getBool("shared") ? 1 : 0;
+    bindValues(t.array("codebooks"), l.codebook_values, r.codebookBits, r.codebookFloats);
+    const StoredArray* extCodes = t.findArray("extCodes");
+    if (extCodes == nullptr)
+        return; // no critical groups: the base VQ alone
+    const StoredArray& ext = *extCodes;
+    if (ext.shape.size() != 3)
+        refuse(t, "extCodes is not critical rows x groups x codebooks");
+    l.ext_codebooks = static_cast<int32_t>(ext.shape[2]);
+    l.ext_groups = ext.shape[1];
+    bindPacked(t, ext, l.ext_codes, r.extCodes);
+    bindValues(t.array("extCodebooks"), l.ext_codebook_values, r.extCodebookBits, r.extCodebookFloats);
+    if (t.spec.getString("axis") == "row") {
+        const StoredArray& ids = t.array("rowIds");
+        bindPacked(t, ids, l.ext_rows, r.extRows);
+        l.ext_row_count = static_cast<int64_t>(ids.ints.size());
+    } else {
+        bindPacked(t, t.array("permutation"), l.permutation, r.permutation);
+    }
+}
+
 } // namespace
 
 std::unique_ptr<ReferenceLayout> makeReferenceLayout(const QuantizedTable& table)
@@ -160,6 +204,8 @@ std::unique_ptr<ReferenceLayout> makeReferenceLayout(const QuantizedTable& table
         mapAqlm(table, *r);
     else if (method == "carvq")
         mapGrvq(table, *r); // the adaptor term is the caller's addend (addCarvqAdaptor)
+    else if (method == "crvq")
+        mapCrvq(table, *r);
     else
         throw Error(ErrorKind::Unsupported, {}, "the reference decoder has no layout for method '" + method + "'");
     if (vq_check_layout(&r->layout) != VQ_OK)

@@ -22,6 +22,11 @@ struct ReferenceLayout {
     std::vector<uint16_t> offsetBits;
     std::vector<float> scaleFloats;
     std::vector<float> offsetFloats;
+    std::vector<uint8_t> extCodes; // crvq: extended codes, critical rows, column permutation
+    std::vector<uint16_t> extCodebookBits;
+    std::vector<float> extCodebookFloats;
+    std::vector<uint8_t> extRows;
+    std::vector<uint8_t> permutation;
 
     ReferenceLayout() = default;
     ReferenceLayout(const ReferenceLayout&) = delete;

@@ -1,5 +1,4 @@
 #include "common/error.h"
-#include "io/npyreader.h"
 #include "quant/methods/crvq.h"
 #include "quant/nearestcentroids.h"
 #include "quant/registry.h"
@@ -15,18 +14,6 @@
 
 namespace {
 
-// The first `rows` rows and `cols` columns of the real GloVe table (20000 x 100); 96 columns let
-// groups of 8 divide the row.
-vq::Matrix glove(int64_t rows, int64_t cols = 96)
-{
-    static const vq::Matrix all
-        = vq::NpyReader(vqtest::sharedPath("glove-20k.npy")).readMatrix("glove-20k", vq::nullRunControl());
-    vq::Matrix m(rows, cols);
-    for (int64_t i = 0; i < rows; ++i)
-        std::copy_n(all.row(i), cols, m.row(i));
-    return m;
-}
-
 vq::QuantSpec crvq(nlohmann::json params)
 {
     return { "crvq", std::move(params) };
@@ -41,7 +28,7 @@ vq::QuantizedTable fit(
 // The 4000-row slice the quality tests share, and its base VQ alone (E = 0), fitted once.
 const vq::Matrix& slice4000()
 {
-    static const vq::Matrix e = glove(4000);
+    static const vq::Matrix e = vqtest::gloveSlice(4000);
     return e;
 }
 
@@ -153,7 +140,7 @@ private slots:
     {
         QFETCH(QString, params);
         vqtest::checkEstimateMatchesFit(
-            vq::CrvqQuantizer(), glove(2000), crvq(nlohmann::json::parse(params.toStdString())));
+            vq::CrvqQuantizer(), vqtest::gloveSlice(2000), crvq(nlohmann::json::parse(params.toStdString())));
     }
 
     void bitsFollowTheFormula()
@@ -245,7 +232,7 @@ private slots:
     void decodeEqualsTheStoredArrays()
     {
         QFETCH(QString, params);
-        const vq::Matrix e = glove(2000);
+        const vq::Matrix e = vqtest::gloveSlice(2000);
         const vq::QuantizedTable t = fit(e, nlohmann::json::parse(params.toStdString()), 2);
         for (const vq::StoredArray& a : t.arrays)
             a.check();
@@ -276,7 +263,7 @@ private slots:
 
     void permutationSortsColumnsByImportance()
     {
-        const vq::QuantizedTable t = fit(glove(2000), { { "b", 6 } });
+        const vq::QuantizedTable t = fit(vqtest::gloveSlice(2000), { { "b", 6 } });
         const std::vector<double> importance = t.info.at("columnImportance").get<std::vector<double>>();
         const std::vector<int32_t>& perm = t.array("permutation").ints;
         QCOMPARE(perm.size(), size_t(96));
@@ -294,7 +281,7 @@ private slots:
     {
         // Row axis keeps the base of the first fit: rows outside the extension hold their nearest base
         // codewords, and the extended rows are the ones with the largest f_t ||e_t - ê_t||^2 under it.
-        const vq::Matrix e = glove(2000);
+        const vq::Matrix e = vqtest::gloveSlice(2000);
         std::vector<float> w(2000, 1.0f);
         std::fill(w.begin() + 500, w.begin() + 520, 40.0f);
         const vq::QuantizedTable t = fit(e, { { "axis", "row" }, { "lambda", 0.05 }, { "b", 6 } }, 2, w);
@@ -338,7 +325,7 @@ private slots:
     void deterministicAcrossRunsAndThreads()
     {
         QFETCH(QString, params);
-        const vq::Matrix e = glove(1500);
+        const vq::Matrix e = vqtest::gloveSlice(1500);
         const vq::QuantSpec spec = crvq(nlohmann::json::parse(params.toStdString()));
         const vq::QuantizedTable a = vqtest::fitWith(vq::CrvqQuantizer(), e, spec, 3, 2);
         std::string diff = vqtest::arrayDifference(a, vqtest::fitWith(vq::CrvqQuantizer(), e, spec, 3, 2));
@@ -369,19 +356,13 @@ private slots:
     void refusesBadParameters()
     {
         QFETCH(QString, params);
-        const vq::QuantSpec spec = crvq(nlohmann::json::parse(params.toStdString()));
-        QVERIFY_THROWS_EXCEPTION(vq::Error, vq::CrvqQuantizer().estimate(spec, 2000, 96));
-        const vq::Matrix e = glove(2000);
-        vq::RunControl control;
-        int reports = 0;
-        control.setProgressCallback([&](std::string_view, double) { ++reports; });
-        QVERIFY_THROWS_EXCEPTION(vq::Error, vq::CrvqQuantizer().fit({ e, {} }, spec, control));
-        QCOMPARE(reports, 0); // refused before any work
+        vqtest::checkRefusedBeforeWork(
+            vq::CrvqQuantizer(), vqtest::gloveSlice(2000), crvq(nlohmann::json::parse(params.toStdString())));
     }
 
     void refusesBadTokenWeights()
     {
-        const vq::Matrix e = glove(2000);
+        const vq::Matrix e = vqtest::gloveSlice(2000);
         std::vector<float> w(2000, 1.0f);
         w[3] = -1.0f;
         vq::RunControl control;
@@ -397,7 +378,7 @@ private slots:
     void honoursCancel()
     {
         QFETCH(int, cancelAt);
-        const vq::Matrix e = glove(2000);
+        const vq::Matrix e = vqtest::gloveSlice(2000);
         vq::RunControl control;
         int reports = 0;
         std::string stage;

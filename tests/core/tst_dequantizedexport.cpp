@@ -1,6 +1,7 @@
 #include "common/error.h"
 #include "common/halffloat.h"
 #include "export/dequantizedexport.h"
+#include "exportchecks.h"
 #include "io/npyreader.h"
 #include "io/safetensorsreader.h"
 #include "quant/registry.h"
@@ -20,6 +21,8 @@
 Q_DECLARE_METATYPE(vq::DType)
 
 namespace {
+
+using vqtest::expectError;
 
 // RTN int4 in groups of 25 on the first 1000 GloVe rows.
 const vq::QuantizedTable& table()
@@ -66,17 +69,6 @@ vq::TableSource gloveSource()
     return { "/data/glove-20k.npy", "NumPy", "glove-20k", "<f4", { 20000, 100 }, "xxh64:1", "" };
 }
 
-void expectError(const std::function<void()>& fn, vq::ErrorKind kind, const std::string& path)
-{
-    try {
-        fn();
-        QFAIL("no error thrown");
-    } catch (const vq::Error& e) {
-        QVERIFY2(e.kind() == kind, e.what());
-        QCOMPARE(QString::fromStdString(e.path()), QString::fromStdString(path));
-    }
-}
-
 } // namespace
 
 class TestDequantizedExport : public QObject {
@@ -102,10 +94,7 @@ private slots:
         options.blockRows = blockRows;
         std::vector<double> fractions;
         vq::RunControl control;
-        control.setProgressCallback([&](std::string_view stage, double f) {
-            QCOMPARE(QString::fromUtf8(stage.data(), stage.size()), QStringLiteral("export"));
-            fractions.push_back(f);
-        });
+        vqtest::recordExportProgress(control, fractions);
         vq::exportDequantizedNpy(path, table(), options, control);
 
         const QByteArray bytes = vqtest::readAll(path);
@@ -191,10 +180,7 @@ private slots:
         options.blockRows = 100;
         vq::RunControl control;
         int reports = 0;
-        control.setProgressCallback([&](std::string_view, double) {
-            if (++reports == 3)
-                control.cancel();
-        });
+        vqtest::cancelAtReport(control, 3, reports);
         const auto run = [&] {
             if (npy)
                 vq::exportDequantizedNpy(path, table(), options, control);

@@ -3,6 +3,7 @@
 #include "io/ggmlblocks.h"
 #include "io/ggufreader.h"
 #include "npyfixture_gguf.h"
+#include "readerchecks.h"
 #include "testutil.h"
 
 #include <QTemporaryDir>
@@ -20,6 +21,12 @@
 Q_DECLARE_METATYPE(vq::ErrorKind)
 
 namespace {
+
+using vqtest::findKey;
+using vqtest::findTensor;
+using vqtest::name;
+using vqtest::readAll;
+using vqtest::sameBits;
 
 // Little-endian byte strings for hand-made GGUF files.
 std::string u32(uint32_t v)
@@ -84,44 +91,6 @@ std::string writeFile(const QTemporaryDir& dir, const std::string& name, const s
     const std::string path = dir.filePath(QString::fromStdString(name)).toStdString();
     std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     return path;
-}
-
-std::string readAll(const std::string& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-// QCOMPARE on vq enums directly would find vq::toString by argument-dependent lookup and free its
-// static string; compare their names instead.
-QString name(vq::ErrorKind kind)
-{
-    return QString::fromLatin1(vq::nameOf(kind));
-}
-QString name(vq::DType dtype)
-{
-    return QString::fromLatin1(vq::nameOf(dtype));
-}
-
-bool sameBits(const std::vector<float>& a, const std::vector<float>& b)
-{
-    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
-}
-
-const vq::MetadataEntry* findKey(const vq::TensorReader& r, const std::string& key)
-{
-    for (const auto& m : r.metadata())
-        if (m.key == key)
-            return &m;
-    return nullptr;
-}
-
-const vq::TensorInfo* findTensor(const vq::TensorReader& r, const std::string& name)
-{
-    for (const auto& t : r.tensors())
-        if (t.name == name)
-            return &t;
-    return nullptr;
 }
 
 } // namespace
@@ -221,13 +190,7 @@ private slots:
         std::string source = "stale";
         const auto tokens = r.embeddedTokens(&source);
         QCOMPARE(source, std::string("GGUF tokenizer.ggml.tokens"));
-        QCOMPARE(tokens.size(), size_t(512));
-        std::ifstream vocab(vqtest::sharedPath("glove-20k.vocab.txt"));
-        std::string line;
-        for (size_t i = 0; i < 512; ++i) {
-            QVERIFY(std::getline(vocab, line));
-            QCOMPARE(tokens[i], line);
-        }
+        vqtest::checkGloveTokens(tokens, 512);
     }
 
     // The codec, fed the reference's first 96 columns, must write the very bytes gguf-py wrote.
@@ -538,16 +501,7 @@ private slots:
         QFETCH(QByteArray, bytes);
         QFETCH(vq::ErrorKind, kind);
         QFETCH(QString, mentions);
-        QTemporaryDir dir;
-        const std::string path = writeFile(dir, "bad.gguf", std::string(bytes.constData(), size_t(bytes.size())));
-        try {
-            vq::GgufReader r(path);
-            QFAIL("opened without an error");
-        } catch (const vq::Error& e) {
-            QCOMPARE(e.path(), path);
-            QVERIFY2(e.kind() == kind, e.what());
-            QVERIFY2(e.message().find(mentions.toStdString()) != std::string::npos, e.what());
-        }
+        vqtest::checkRefusesBytes<vq::GgufReader>(QStringLiteral("bad.gguf"), bytes, kind, mentions);
     }
 
     // Every 5th header byte of a real file set to 0xff: each either opens (and then reads) or throws
@@ -589,19 +543,7 @@ private slots:
 
     void missingPathAndDirectory()
     {
-        QTemporaryDir dir;
-        try {
-            vq::GgufReader r(dir.filePath(QStringLiteral("missing.gguf")).toStdString());
-            QFAIL("opened a missing file");
-        } catch (const vq::Error& e) {
-            QCOMPARE(name(e.kind()), name(vq::ErrorKind::NotFound));
-        }
-        try {
-            vq::GgufReader r(dir.path().toStdString());
-            QFAIL("opened a directory");
-        } catch (const vq::Error& e) {
-            QCOMPARE(name(e.kind()), name(vq::ErrorKind::Unreadable));
-        }
+        vqtest::checkMissingPathAndDirectory<vq::GgufReader>(QStringLiteral("missing.gguf"));
     }
 };
 

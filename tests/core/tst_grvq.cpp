@@ -1,5 +1,4 @@
 #include "common/error.h"
-#include "io/npyreader.h"
 #include "quant/methods/grvq.h"
 #include "quant/nearestcentroids.h"
 #include "quant/registry.h"
@@ -14,18 +13,6 @@
 #include <algorithm>
 
 namespace {
-
-// The first `rows` rows and `cols` columns of the real GloVe table (20000 x 100); 96 columns let
-// groups of 8 divide the row.
-vq::Matrix glove(int64_t rows, int64_t cols = 96)
-{
-    static const vq::Matrix all
-        = vq::NpyReader(vqtest::sharedPath("glove-20k.npy")).readMatrix("glove-20k", vq::nullRunControl());
-    vq::Matrix m(rows, cols);
-    for (int64_t i = 0; i < rows; ++i)
-        std::copy_n(all.row(i), cols, m.row(i));
-    return m;
-}
 
 vq::QuantSpec grvq(nlohmann::json params)
 {
@@ -61,7 +48,7 @@ private slots:
     {
         QFETCH(QString, params);
         vqtest::checkEstimateMatchesFit(
-            vq::GrvqQuantizer(), glove(1000), grvq(nlohmann::json::parse(params.toStdString())));
+            vq::GrvqQuantizer(), vqtest::gloveSlice(1000), grvq(nlohmann::json::parse(params.toStdString())));
     }
 
     void bitsFollowTheFormula()
@@ -76,7 +63,7 @@ private slots:
 
     void storedArraysMatchTheEncoder()
     {
-        const vq::Matrix e = glove(2000);
+        const vq::Matrix e = vqtest::gloveSlice(2000);
         const vq::QuantizedTable t = vqtest::fitWith(
             vq::GrvqQuantizer(), e, grvq({ { "h", 8 }, { "R", 3 }, { "kappa", 4 }, { "beam", 3 } }), 1, 2);
         for (const vq::StoredArray& a : t.arrays)
@@ -94,7 +81,7 @@ private slots:
 
     void deterministicAcrossRunsAndThreads()
     {
-        const vq::Matrix e = glove(3000);
+        const vq::Matrix e = vqtest::gloveSlice(3000);
         const vq::QuantSpec spec = grvq({ { "h", 8 }, { "R", 2 }, { "kappa", 5 }, { "beam", 2 } });
         vqtest::checkDeterministic(vq::GrvqQuantizer(), e, spec, 3, 2);
         const std::string diff = vqtest::arrayDifference(
@@ -116,14 +103,14 @@ private slots:
     {
         QFETCH(QString, params);
         QFETCH(double, maxRelMse);
-        const double r = relMse(glove(4000), nlohmann::json::parse(params.toStdString()));
+        const double r = relMse(vqtest::gloveSlice(4000), nlohmann::json::parse(params.toStdString()));
         qInfo("relMSE %.5f", r);
         QVERIFY2(r <= maxRelMse, qPrintable(QString::number(r)));
     }
 
     void beamBeatsGreedy()
     {
-        const vq::Matrix e = glove(4000);
+        const vq::Matrix e = vqtest::gloveSlice(4000);
         const double greedy = relMse(e, { { "h", 8 }, { "R", 4 }, { "kappa", 4 } });
         const double beam = relMse(e, { { "h", 8 }, { "R", 4 }, { "kappa", 4 }, { "beam", 8 } });
         qInfo("R4 k4: greedy %.5f, beam 8 %.5f", greedy, beam);
@@ -132,7 +119,7 @@ private slots:
 
     void moreStagesOrBitsLowerError()
     {
-        const vq::Matrix e = glove(4000);
+        const vq::Matrix e = vqtest::gloveSlice(4000);
         double previous = 1.0;
         for (int stages = 1; stages <= 4; ++stages) {
             const double r = relMse(e, { { "h", 8 }, { "R", stages }, { "kappa", 4 } });
@@ -150,7 +137,7 @@ private slots:
     void exhaustiveBeamIsOptimalAndGreedyIsStageWise()
     {
         // Two stages of 4 codewords: a beam of 16 keeps every combination, so it must find the best.
-        const vq::Matrix e = glove(1500);
+        const vq::Matrix e = vqtest::gloveSlice(1500);
         const vq::MatrixView x = vq::MatrixView(e).columns(16, 8);
         vq::ResidualTrainingOptions o;
         o.stageSizes = { 4, 4 };
@@ -194,7 +181,7 @@ private slots:
 
     void tokenWeightsFavourHeavyRows()
     {
-        const vq::Matrix e = glove(3000);
+        const vq::Matrix e = vqtest::gloveSlice(3000);
         std::vector<float> w(3000, 1.0f);
         std::fill(w.begin(), w.begin() + 300, 30.0f);
         const vq::QuantSpec spec = grvq({ { "h", 8 }, { "R", 2 }, { "kappa", 4 } });
@@ -227,11 +214,8 @@ private slots:
     void refusesBadParameters()
     {
         QFETCH(QString, params);
-        const vq::QuantSpec spec = grvq(nlohmann::json::parse(params.toStdString()));
-        QVERIFY_THROWS_EXCEPTION(vq::Error, vq::GrvqQuantizer().estimate(spec, 2000, 96));
-        const vq::Matrix e = glove(2000);
-        vq::RunControl control;
-        QVERIFY_THROWS_EXCEPTION(vq::Error, vq::GrvqQuantizer().fit({ e, {} }, spec, control));
+        vqtest::checkRefusedBeforeWork(
+            vq::GrvqQuantizer(), vqtest::gloveSlice(2000), grvq(nlohmann::json::parse(params.toStdString())));
     }
 
     void warnsAboutFewTrainingVectors()
@@ -242,7 +226,7 @@ private slots:
 
     void honoursCancel()
     {
-        const vq::Matrix e = glove(2000);
+        const vq::Matrix e = vqtest::gloveSlice(2000);
         vq::RunControl control;
         int reports = 0;
         control.setProgressCallback([&](std::string_view, double) {

@@ -3,6 +3,7 @@
 #include "io/hdf5lock.h"
 #include "io/hdf5reader.h"
 #include "npyfixture_gguf.h"
+#include "readerchecks.h"
 #include "testutil.h"
 
 #include <QTemporaryDir>
@@ -18,48 +19,12 @@ Q_DECLARE_METATYPE(vq::ErrorKind)
 
 namespace {
 
-// QCOMPARE on vq enums would find vq::toString by argument-dependent lookup and free its static
-// string; compare names instead.
-QString name(vq::ErrorKind kind)
-{
-    return QString::fromLatin1(vq::nameOf(kind));
-}
-QString name(vq::DType dtype)
-{
-    return QString::fromLatin1(vq::nameOf(dtype));
-}
-
-bool sameBits(const std::vector<float>& a, const std::vector<float>& b)
-{
-    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
-}
-
-std::string readAll(const std::string& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-void writeBytes(const std::string& path, const std::string& bytes)
-{
-    std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-const vq::TensorInfo* findTensor(const vq::TensorReader& r, const std::string& name)
-{
-    for (const auto& t : r.tensors())
-        if (t.name == name)
-            return &t;
-    return nullptr;
-}
-
-const vq::MetadataEntry* findKey(const vq::TensorReader& r, const std::string& key)
-{
-    for (const auto& m : r.metadata())
-        if (m.key == key)
-            return &m;
-    return nullptr;
-}
+using vqtest::findKey;
+using vqtest::findTensor;
+using vqtest::name;
+using vqtest::readAll;
+using vqtest::sameBits;
+using vqtest::writeBytes;
 
 // Writes HDF5 test files with the C API through the project's handle wrappers.
 class H5Writer {
@@ -193,13 +158,7 @@ private slots:
         std::string source;
         const auto tokens = r.embeddedTokens(&source);
         QCOMPARE(source, std::string("/vocab"));
-        QCOMPARE(tokens.size(), size_t(512));
-        std::ifstream vocabFile(vqtest::sharedPath("glove-20k.vocab.txt"));
-        std::string line;
-        for (size_t i = 0; i < 512; ++i) {
-            QVERIFY(std::getline(vocabFile, line));
-            QCOMPARE(tokens[i], line);
-        }
+        vqtest::checkGloveTokens(tokens, 512);
     }
 
     void readErrors_data()
@@ -385,17 +344,7 @@ private slots:
         QFETCH(QByteArray, bytes);
         QFETCH(vq::ErrorKind, kind);
         QFETCH(QString, mentions);
-        QTemporaryDir dir;
-        const std::string path = dir.filePath(QStringLiteral("bad.h5")).toStdString();
-        writeBytes(path, std::string(bytes.constData(), size_t(bytes.size())));
-        try {
-            const vq::Hdf5Reader r(path);
-            QFAIL("opened without an error");
-        } catch (const vq::Error& e) {
-            QCOMPARE(e.path(), path);
-            QVERIFY2(e.kind() == kind, e.what());
-            QVERIFY2(e.message().find(mentions.toStdString()) != std::string::npos, e.what());
-        }
+        vqtest::checkRefusesBytes<vq::Hdf5Reader>(QStringLiteral("bad.h5"), bytes, kind, mentions);
     }
 
     // Compressed chunks overwritten with garbage: the file opens, the read fails with a typed error.
@@ -419,19 +368,7 @@ private slots:
 
     void missingPathAndDirectory()
     {
-        QTemporaryDir dir;
-        try {
-            vq::Hdf5Reader r(dir.filePath(QStringLiteral("missing.h5")).toStdString());
-            QFAIL("opened a missing file");
-        } catch (const vq::Error& e) {
-            QCOMPARE(name(e.kind()), name(vq::ErrorKind::NotFound));
-        }
-        try {
-            vq::Hdf5Reader r(dir.path().toStdString());
-            QFAIL("opened a directory");
-        } catch (const vq::Error& e) {
-            QCOMPARE(name(e.kind()), name(vq::ErrorKind::Unreadable));
-        }
+        vqtest::checkMissingPathAndDirectory<vq::Hdf5Reader>(QStringLiteral("missing.h5"));
     }
 };
 

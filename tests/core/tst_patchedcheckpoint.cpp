@@ -1,6 +1,7 @@
 #include "common/error.h"
 #include "common/halffloat.h"
 #include "export/patchedcheckpoint.h"
+#include "exportchecks.h"
 #include "io/safetensorsreader.h"
 #include "io/safetensorswriter.h"
 #include "io/shardedsafetensorsreader.h"
@@ -19,6 +20,8 @@
 #include <map>
 
 namespace {
+
+using vqtest::expectError;
 
 const std::string kEmbedding = "model.embed_tokens.weight";
 
@@ -114,19 +117,6 @@ std::string shardedWithNeighbour(const QString& folder)
     return folder.toStdString();
 }
 
-void expectError(
-    const std::function<void()>& fn, vq::ErrorKind kind, const std::string& path, const char* contains = "")
-{
-    try {
-        fn();
-        QFAIL("no error thrown");
-    } catch (const vq::Error& e) {
-        QVERIFY2(e.kind() == kind, e.what());
-        QCOMPARE(QString::fromStdString(e.path()), QString::fromStdString(path));
-        QVERIFY2(std::string(e.what()).find(contains) != std::string::npos, e.what());
-    }
-}
-
 QStringList entries(const QString& folder)
 {
     return QDir(folder).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot);
@@ -152,10 +142,7 @@ private slots:
         const std::string out = dir.filePath(QStringLiteral("patched.safetensors")).toStdString();
         std::vector<double> fractions;
         vq::RunControl control;
-        control.setProgressCallback([&](std::string_view stage, double f) {
-            QCOMPARE(QString::fromUtf8(stage.data(), stage.size()), QStringLiteral("export"));
-            fractions.push_back(f);
-        });
+        vqtest::recordExportProgress(control, fractions);
         const vq::PatchResult r = vq::writePatchedCheckpoint(source, out, table, { tensor.toStdString() }, control);
         QCOMPARE(r.output, out);
         QCOMPARE(r.rewritten, out);
@@ -289,10 +276,7 @@ private slots:
             : bf16Table();
         vq::RunControl control;
         int reports = 0;
-        control.setProgressCallback([&](std::string_view, double) {
-            if (++reports == 2)
-                control.cancel();
-        });
+        vqtest::cancelAtReport(control, 2, reports);
         QVERIFY_THROWS_EXCEPTION(
             vq::Cancelled, vq::writePatchedCheckpoint(source, out, table, { kEmbedding }, control));
         QCOMPARE(entries(dir.path()), existing ? QStringList { QStringLiteral("out") } : QStringList {});

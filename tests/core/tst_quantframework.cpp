@@ -273,27 +273,51 @@ private slots:
     }
     // Every vector quantizer names its code arrays and their layout (what codebook-usage metrics read),
     // and the layout matches what is stored: one code per (row, group, stage), all within 2^bits.
+    void codeLayoutsDescribeStoredCodes_data()
+    {
+        QTest::addColumn<QString>("method");
+        QTest::addColumn<QString>("params");
+        QTest::addColumn<int>("arrays");
+        for (const vq::Quantizer* q : vq::allQuantizers())
+            QTest::newRow(q->name().c_str()) << QString::fromStdString(q->name()) << QStringLiteral("{}")
+                                             << (q->isBaseline()              ? 0
+                                                        : q->name() == "crvq" ? 2
+                                                                              : 1);
+        QTest::newRow("crvq rows") << QStringLiteral("crvq")
+                                   << QStringLiteral(R"({"axis": "row", "lambda": 0.6, "shared": false})") << 2;
+        QTest::newRow("crvq base only") << QStringLiteral("crvq") << QStringLiteral(R"({"E": 0})") << 1;
+    }
     void codeLayoutsDescribeStoredCodes()
     {
+        QFETCH(QString, method);
+        QFETCH(QString, params);
+        QFETCH(int, arrays);
         const vq::Matrix e = vqtest::readNpySlice(vqtest::dataPath("reference-512x100-f32.npy"), 512, 96);
-        for (const vq::Quantizer* q : vq::allQuantizers()) {
-            const vq::QuantizedTable t = vqtest::fitWith(*q, e, vq::QuantSpec { q->name(), {} }, 3, 0);
-            const std::vector<vq::CodeArrayLayout> layouts = q->codeLayouts(t);
-            // crvq splits its codes over a base and an extended array of critical groups only.
-            if (!q->isBaseline() && q->name() != "crvq")
-                QVERIFY2(!layouts.empty(), q->name().c_str());
-            for (const vq::CodeArrayLayout& l : layouts) {
-                const vq::StoredArray& a = t.array(l.array);
-                QCOMPARE(l.layout.rows, t.rows);
-                QCOMPARE(int64_t(a.ints.size()), t.rows * l.layout.groups * l.layout.stages);
-                QCOMPARE(a.bitWidth, l.layout.bits);
-                const vq::CodebookUsage usage
-                    = vq::computeCodebookUsage(std::span<const int32_t>(a.ints), l.layout, vq::nullRunControl());
-                QCOMPARE(int(usage.pooled.size()), l.layout.stages);
-                for (const vq::CodeUsage& pooled : usage.pooled)
-                    QCOMPARE(pooled.total, t.rows * l.layout.groups);
-            }
+        const vq::Quantizer& q = vq::quantizer(method.toStdString());
+        const vq::QuantizedTable t = vqtest::fitWith(
+            q, e, vq::QuantSpec { method.toStdString(), nlohmann::json::parse(params.toStdString()) }, 3, 0);
+        const std::vector<vq::CodeArrayLayout> layouts = q.codeLayouts(t);
+        QCOMPARE(int(layouts.size()), arrays);
+        int64_t codes = 0;
+        for (const vq::CodeArrayLayout& l : layouts) {
+            const vq::StoredArray& a = t.array(l.array);
+            QCOMPARE(a.role, std::string("codes"));
+            QVERIFY(l.layout.rows >= 1 && l.layout.rows <= t.rows);
+            QCOMPARE(int64_t(a.ints.size()), l.layout.rows * l.layout.groups * l.layout.stages);
+            QCOMPARE(a.bitWidth, l.layout.bits);
+            const vq::CodebookUsage usage
+                = vq::computeCodebookUsage(std::span<const int32_t>(a.ints), l.layout, vq::nullRunControl());
+            QCOMPARE(int(usage.pooled.size()), l.layout.stages);
+            for (const vq::CodeUsage& pooled : usage.pooled)
+                QCOMPARE(pooled.total, l.layout.rows * l.layout.groups);
+            codes += int64_t(a.ints.size());
         }
+        // Every stored code array is described.
+        int64_t stored = 0;
+        for (const vq::StoredArray& a : t.arrays)
+            if (a.role == "codes" && !q.isBaseline())
+                stored += int64_t(a.ints.size());
+        QCOMPARE(codes, stored);
     }
 
     void everyMethodRefusesBadWeights()

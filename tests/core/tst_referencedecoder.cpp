@@ -34,6 +34,15 @@ std::vector<vq::QuantSpec> specsOf(const vq::Quantizer& q)
     std::vector<vq::QuantSpec> candidates { vq::QuantSpec { q.name(), nlohmann::json::object() } };
     for (const vq::Preset& p : q.presets())
         candidates.push_back(p.spec);
+    if (q.name() == "crvq") {
+        // Both axes with several critical groups (rows), per-position base codebooks, and no critical part.
+        candidates.push_back({ "crvq", { { "g", 4 }, { "b", 5 }, { "lambda", 0.1 }, { "E", 2 } } });
+        candidates.push_back({ "crvq",
+            { { "g", 4 }, { "b", 4 }, { "lambda", 0.05 }, { "E", 2 }, { "axis", "row" }, { "shared", false } } });
+        candidates.push_back(
+            { "crvq", { { "g", 8 }, { "b", 4 }, { "lambda", 0.1 }, { "E", 1 }, { "codebook", "bf16" } } });
+        candidates.push_back({ "crvq", { { "g", 8 }, { "b", 6 }, { "E", 0 } } });
+    }
     if (q.name() == "rtn") {
         candidates.push_back({ "rtn", { { "bits", 3 }, { "group", 24 }, { "mode", "asym" } } });
         candidates.push_back({ "rtn", { { "bits", 2 }, { "group", 4 }, { "mode", "sym" } } });
@@ -58,12 +67,6 @@ std::vector<float> addendOf(const vq::QuantizedTable& t, const std::vector<int64
     std::vector<float> addend(rows.size() * static_cast<size_t>(t.dim), 0.0f);
     vq::addCarvqAdaptor(t, rows, addend.data());
     return addend;
-}
-
-// Methods whose arrays the C reference decoder cannot express yet: it must refuse them, not guess.
-bool outsideReferenceDecoder(const std::string& method)
-{
-    return method == "crvq"; // a column permutation and extra codebooks in critical groups only
 }
 
 std::string firstDifference(const std::vector<float>& a, const std::vector<float>& b)
@@ -102,15 +105,13 @@ private slots:
     void everyMethodDecodesIdentically()
     {
         int checked = 0;
+        int crvqColumns = 0; // crvq tables with a permutation and extended codes
+        int crvqRows = 0; // crvq tables with critical rows
         for (const vq::Quantizer* q : vq::allQuantizers()) {
             const std::vector<vq::QuantSpec> specs = specsOf(*q);
             QVERIFY2(!specs.empty(), q->name().c_str());
             for (const vq::QuantSpec& spec : specs) {
                 const vq::QuantizedTable t = vqtest::fitWith(*q, glove(), spec, 7, 0);
-                if (outsideReferenceDecoder(q->name())) {
-                    QVERIFY_THROWS_EXCEPTION(vq::Error, vq::makeReferenceLayout(t));
-                    break;
-                }
                 const auto ref = vq::makeReferenceLayout(t);
                 std::vector<int64_t> rows(static_cast<size_t>(t.rows));
                 for (int64_t r = 0; r < t.rows; ++r)
@@ -127,9 +128,13 @@ private slots:
                         vqscopeDecode(t, scattered));
                 QVERIFY2(diff.empty(), (spec.toJson().dump() + ": " + diff).c_str());
                 ++checked;
+                if (ref->layout.ext_codebooks > 0)
+                    ++(ref->layout.permutation.data != nullptr ? crvqColumns : crvqRows);
             }
         }
         QVERIFY(checked >= 5); // rtn alone: defaults, the per-row preset and 3 more
+        QCOMPARE(crvqColumns, 4); // defaults, the paper preset, and two more
+        QCOMPARE(crvqRows, 2); // the rows preset and one with per-position base codebooks
     }
 
     void addendIsAddedLast()
@@ -251,6 +256,43 @@ private slots:
         l.codebook_entries = 2;
         l.codebook_shared = 1;
         QCOMPARE(vq_decode_rows(&l, &zero, 1, nullptr, out), int(VQ_ERR_CODE));
+
+        // crvq: a permutation that repeats a column, critical rows out of order.
+        const vq::QuantizedTable c = vqtest::fitWith(vq::quantizer("crvq"), glove(),
+            { "crvq", { { "g", 4 }, { "b", 4 }, { "lambda", 0.1 }, { "E", 1 } } }, 1, 0);
+        const auto crvq = vq::makeReferenceLayout(c);
+        QCOMPARE(vq_decode_rows(&crvq->layout, &zero, 1, nullptr, out), int(VQ_OK));
+        std::vector<uint8_t> repeated = crvq->permutation;
+        vq_layout badPermutation = crvq->layout;
+        badPermutation.permutation.data = repeated.data();
+        const std::vector<int32_t> columns = vq::unpackInts(repeated, badPermutation.permutation.bits, 96, false);
+        std::vector<int32_t> twice = columns;
+        twice[5] = twice[6];
+        repeated = vq::packInts(twice, badPermutation.permutation.bits, false);
+        badPermutation.permutation.data = repeated.data();
+        QCOMPARE(vq_check_layout(&badPermutation), int(VQ_OK)); // every entry is a column ...
+        QCOMPARE(vq_decode_rows(&badPermutation, &zero, 1, nullptr, out), int(VQ_ERR_LAYOUT)); // ... one twice
+        twice[5] = 96;
+        repeated = vq::packInts(twice, badPermutation.permutation.bits, false);
+        badPermutation.permutation.data = repeated.data();
+        QCOMPARE(vq_check_layout(&badPermutation), int(VQ_ERR_LAYOUT)); // past the last column
+        vq_layout fewExtCodes = crvq->layout;
+        fewExtCodes.ext_codes.bytes -= 1;
+        QCOMPARE(vq_check_layout(&fewExtCodes), int(VQ_ERR_LAYOUT));
+        vq_layout tooManyGroups = crvq->layout;
+        tooManyGroups.ext_groups = 25;
+        QCOMPARE(vq_check_layout(&tooManyGroups), int(VQ_ERR_LAYOUT));
+
+        const vq::QuantizedTable rowAxis = vqtest::fitWith(vq::quantizer("crvq"), glove(),
+            { "crvq", { { "g", 4 }, { "b", 4 }, { "lambda", 0.05 }, { "E", 1 }, { "axis", "row" } } }, 1, 0);
+        const auto rowRef = vq::makeReferenceLayout(rowAxis);
+        QCOMPARE(rowRef->layout.ext_row_count, int64_t(30));
+        std::vector<int32_t> ids = rowAxis.array("rowIds").ints;
+        std::swap(ids[3], ids[4]);
+        const std::vector<uint8_t> swapped = vq::packInts(ids, rowRef->layout.ext_rows.bits, false);
+        vq_layout unordered = rowRef->layout;
+        unordered.ext_rows.data = swapped.data();
+        QCOMPARE(vq_check_layout(&unordered), int(VQ_ERR_LAYOUT));
 
         vq::QuantizedTable unknown = t;
         unknown.spec.method = "nosuch";

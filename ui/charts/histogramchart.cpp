@@ -4,16 +4,11 @@
 
 #include <QAreaSeries>
 #include <QChart>
-#include <QContextMenuEvent>
-#include <QFileDialog>
 #include <QGraphicsLayout>
 #include <QImage>
 #include <QLineSeries>
 #include <QMenu>
-#include <QMessageBox>
 #include <QPainter>
-#include <QSaveFile>
-#include <QSvgGenerator>
 #include <QToolTip>
 #include <QValueAxis>
 #include <algorithm>
@@ -36,7 +31,7 @@ double niceStep(double rough)
 } // namespace
 
 HistogramChart::HistogramChart(QWidget* parent)
-    : QChartView(parent)
+    : ChartView(parent)
 {
     auto* chart = new QChart;
     chart->legend()->hide();
@@ -175,64 +170,14 @@ void HistogramChart::mouseMoveEvent(QMouseEvent* event)
         QToolTip::hideText();
 }
 
-void HistogramChart::contextMenuEvent(QContextMenuEvent* event)
+void HistogramChart::addContextActions(QMenu& menu)
 {
-    QMenu menu(this);
-    menu.addAction(tr("Export as PNG…"), this, [this] { exportInteractively(false); });
-    menu.addAction(tr("Export as SVG…"), this, [this] { exportInteractively(true); });
-    menu.addSeparator();
     QAction* bars = menu.addAction(tr("Bars"), this, [this] { setStyle(Style::Bars); });
     bars->setCheckable(true);
     bars->setChecked(m_style == Style::Bars);
     QAction* area = menu.addAction(tr("Area"), this, [this] { setStyle(Style::Area); });
     area->setCheckable(true);
     area->setChecked(m_style == Style::Area);
-    menu.exec(event->globalPos());
-}
-
-void HistogramChart::exportInteractively(bool svg)
-{
-    const QString filter = svg ? tr("SVG image (*.svg)") : tr("PNG image (*.png)");
-    QString path = QFileDialog::getSaveFileName(this, tr("Export Chart"), QString(), filter);
-    if (path.isEmpty())
-        return;
-    const QString suffix = svg ? QStringLiteral(".svg") : QStringLiteral(".png");
-    if (!path.endsWith(suffix, Qt::CaseInsensitive))
-        path += suffix;
-    if (!(svg ? exportSvg(path) : exportPng(path)))
-        QMessageBox::warning(this, tr("Export Chart"), tr("Could not write %1.").arg(path));
-}
-
-bool HistogramChart::exportPng(const QString& path)
-{
-    const QImage image = grab().toImage();
-    QSaveFile file(path);
-    if (image.isNull() || !file.open(QIODevice::WriteOnly))
-        return false;
-    if (!image.save(&file, "PNG"))
-        return false;
-    return file.commit();
-}
-
-bool HistogramChart::exportSvg(const QString& path)
-{
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly))
-        return false;
-    {
-        QSvgGenerator generator;
-        generator.setOutputDevice(&file);
-        generator.setSize(size());
-        generator.setViewBox(QRect(QPoint(0, 0), size()));
-        generator.setTitle(chart()->title());
-        generator.setDescription(tr("Histogram exported by vqscope"));
-        QPainter painter;
-        if (!painter.begin(&generator))
-            return false;
-        render(&painter, QRectF(QPointF(0, 0), QSizeF(size())), viewport()->rect());
-        painter.end();
-    }
-    return file.commit();
 }
 
 } // namespace vq

@@ -2,7 +2,7 @@
 
 #include "stats/tablestats.h"
 
-#include <QChartView>
+#include "charts/chartview.h"
 
 class QAreaSeries;
 class QLineSeries;
@@ -13,7 +13,7 @@ namespace vq {
 // A histogram view over a prepared vq::Histogram (equal-width bins over [lo, hi]): bars (a filled step
 // outline) or an area through the bin centres, titled axes, a tooltip naming the bin under the mouse,
 // and a context menu exporting the chart to PNG or SVG. Owns no data beyond a copy of the histogram.
-class HistogramChart : public QChartView {
+class HistogramChart : public ChartView {
     Q_OBJECT
 public:
     enum class Style { Bars, Area };
@@ -36,17 +36,12 @@ public:
     // "[lo, hi): count" for the tooltip.
     QString binText(int bin) const;
 
-    // Write the chart as it is drawn now; through a temporary file renamed into place. False on failure.
-    bool exportPng(const QString& path);
-    bool exportSvg(const QString& path);
-
 protected:
-    void contextMenuEvent(QContextMenuEvent* event) override;
+    void addContextActions(QMenu& menu) override;
     void mouseMoveEvent(QMouseEvent* event) override;
 
 private:
     void rebuild();
-    void exportInteractively(bool svg);
 
     Histogram m_histogram;
     Style m_style = Style::Bars;

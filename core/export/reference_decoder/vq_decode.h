@@ -8,12 +8,15 @@
  *
  * One layout covers every method as a sum of codebook lookups:
  *
- *   row r, column j, group g = j / group_dim, position i = j % group_dim:
+ *   row r, stored column j, group g = j / group_dim, position i = j % group_dim:
  *     acc = V(0, code(r, g, 0), i), or 0.0f + V(0, ...) when sum_from_zero is set
  *     acc = acc + V(c, code(r, g, c), i)           for c = 1 .. codebooks-1, in that order
+ *     acc = acc + X(e, xcode(m, g, e), i)          for e = 0 .. ext_codebooks-1, in that order, only
+ *                                                  when row r is extended (as extended row m) and
+ *                                                  g < ext_groups
  *     acc = scale(r, j) * acc                       when scales are given
  *     acc = offset(r, j) + acc                      when offsets are given
- *     out = acc + addend[j]                         when the caller passes an addend row
+ *     out[col(j)] = acc + addend[col(j)]            (without the addend when the caller passes none)
  *
  *   code(r, g, c) is value number (r * groups + g) * codebooks + c of the packed code stream
  *   (groups = dim / group_dim). V is either
@@ -23,11 +26,24 @@
  *     VQ_CODEBOOK_INTEGER: the code itself as a float (scalar quantization: group_dim 1, codebooks 1).
  *   scale(r, j) is value number r * (dim / scale_cols) + j / scale_cols of scales (offsets alike).
  *
+ *   Extended codebooks (crvq's critical groups; ext_codebooks 0: none, and the X step is skipped):
+ *   without ext_rows every row r is extended with m = r; with ext_rows (ascending row numbers) row r is
+ *   extended when it is entry m of that list, and the other rows are not. xcode(m, g, e) is value number
+ *   (m * ext_groups + g) * ext_codebooks + e of ext_codes; X(e, code, i) is value number
+ *   (e * entries + code) * group_dim + i of ext_codebook_values (one set shared by every group, entries
+ *   = codebook_entries, VQ_CODEBOOK_TABLE only).
+ *
+ *   col(j) is entry j of permutation (the column of the output that stored column j holds), or j when
+ *   there is no permutation. Scales and offsets are indexed by stored column, the addend by output
+ *   column.
+ *
  * The addend is where a learned corrective term enters (CARVQ's adaptor output gamma(t)): the caller
  * computes it with its own MLP code and passes one row of dim floats per decoded row.
  *
- * Packed codes: a little-endian bit stream, value k at stream bits [k*b, (k+1)*b), stream bit n is bit
- * n % 8 of byte n / 8, least significant bit first; signed codes are two's complement in b bits.
+ * Packed codes (codes, ext_codes, ext_rows, permutation): a little-endian bit stream, value k at stream
+ * bits [k*b, (k+1)*b), stream bit n is bit n % 8 of byte n / 8, least significant bit first; signed
+ * codes are two's complement in b bits. This is the byte content of the artifact's uint / int datasets,
+ * so a deployment can point the layout straight at them.
  *
  * Methods (artifact arrays -> layout); see vq::makeReferenceLayout in core/export/referencelayout.h:
  *   rtn: codes -> codes (code_signed for mode "sym"), VQ_CODEBOOK_INTEGER, group_dim 1, codebooks 1,
@@ -36,10 +52,16 @@
  *        d -> scales with scale_cols 32.
  *   pq:  codes -> codes, codebooks -> codebook_values (sets = 1 when shared, else dim / d),
  *        VQ_CODEBOOK_TABLE, group_dim d, codebooks 1, entries 2^bits.
- *   grvq: codes -> codes, codebooks -> codebook_values (sets = 1 when shared, else dim / h),
- *        VQ_CODEBOOK_TABLE, group_dim h, codebooks R, entries 2^kappa, sum_from_zero.
- *   Further additive methods (carvq, aqlm): codebooks = stages or additive codebooks, per-row scales
- *   with scale_cols = dim (aqlm), the adaptor output as addend (carvq).
+ *   grvq, carvq: codes -> codes, codebooks -> codebook_values (sets = 1 when shared, else dim / h),
+ *        VQ_CODEBOOK_TABLE, group_dim h, codebooks R, entries 2^kappa, sum_from_zero; carvq's adaptor
+ *        output (computed by the caller) as addend.
+ *   aqlm: codes -> codes, codebooks -> codebook_values (one shared set), VQ_CODEBOOK_TABLE, group_dim g,
+ *        codebooks M, entries 2^B; with the spec's scales: scales -> scales, scale_cols = dim.
+ *   crvq: codes -> codes, codebooks -> codebook_values (sets = 1 when shared, else dim / g),
+ *        VQ_CODEBOOK_TABLE, group_dim g, codebooks 1, entries 2^b, sum_from_zero. When the artifact has
+ *        extCodes (shape critRows x perRow x E): ext_codebooks E, ext_groups perRow, extCodes ->
+ *        ext_codes, extCodebooks -> ext_codebook_values; axis "column": permutation -> permutation
+ *        (no ext_rows); axis "row": rowIds -> ext_rows, ext_row_count critRows (no permutation).
  *
  * sum_from_zero only changes a codebook value of -0.0 into +0.0 (0.0f + -0.0f): it is there so that
  * both ways vqscope's methods write their sums decode bit for bit (pq copies the codeword, grvq adds
@@ -62,7 +84,7 @@
 extern "C" {
 #endif
 
-#define VQ_DECODE_VERSION 1
+#define VQ_DECODE_VERSION 2 /* 2: extended codebooks, ext_rows, permutation */
 
 enum {
     VQ_OK = 0,
@@ -79,6 +101,13 @@ typedef struct vq_values {
     vq_value_type type;
     size_t count; /* elements */
 } vq_values;
+
+/* A packed stream of unsigned integers (see "Packed codes" above). */
+typedef struct vq_packed {
+    const uint8_t* data; /* NULL: absent */
+    size_t bytes;
+    int32_t bits; /* 1..32 */
+} vq_packed;
 
 typedef enum vq_codebook_kind { VQ_CODEBOOK_TABLE = 0, VQ_CODEBOOK_INTEGER = 1 } vq_codebook_kind;
 
@@ -102,6 +131,15 @@ typedef struct vq_layout {
     vq_values scales; /* optional, rows * (dim / scale_cols) values */
     vq_values offsets; /* optional, same layout as scales */
     int64_t scale_cols; /* columns per scale / offset; divides dim (required when either is given) */
+
+    /* Version 2; all zero (absent) for methods without them. */
+    int32_t ext_codebooks; /* extended codebooks added in the first ext_groups groups of extended rows */
+    int64_t ext_groups; /* 1 .. groups when ext_codebooks > 0 */
+    vq_packed ext_codes; /* extended rows * ext_groups * ext_codebooks codes, each < codebook_entries */
+    vq_values ext_codebook_values; /* ext_codebooks * codebook_entries * group_dim values */
+    vq_packed ext_rows; /* absent: every row is extended; else ext_row_count strictly ascending rows */
+    int64_t ext_row_count;
+    vq_packed permutation; /* absent: identity; else dim distinct entries, entry j = output column of j */
 } vq_layout;
 
 static inline float vq_half_to_float(uint16_t h)
@@ -175,8 +213,36 @@ static inline int vq_values_ok(const vq_values* v, size_t count)
     return v->count == count && (count == 0 || v->data != NULL);
 }
 
-/* VQ_OK when every size and pointer of the layout is consistent, else VQ_ERR_LAYOUT. Decoding calls it;
-   calling it once up front lets a deployment fail early. */
+static inline int vq_packed_ok(const vq_packed* p, uint64_t count)
+{
+    return p->data != NULL && p->bits >= 1 && p->bits <= 32
+        && (uint64_t)p->bytes >= (count * (uint64_t)p->bits + 7u) / 8u;
+}
+
+/* Index m of row `row` among the extended rows (binary search of ext_rows), or -1 when it has none. */
+static inline int64_t vq_extended_index(const vq_layout* l, int64_t row)
+{
+    int64_t lo = 0, hi = l->ext_row_count;
+    if (l->ext_codebooks <= 0)
+        return -1;
+    if (l->ext_rows.data == NULL)
+        return row;
+    while (lo < hi) {
+        const int64_t mid = lo + (hi - lo) / 2;
+        const int64_t at = (int64_t)vq_code_bits_at(l->ext_rows.data, (uint64_t)mid, l->ext_rows.bits);
+        if (at == row)
+            return mid;
+        if (at < row)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+/* VQ_OK when every size and pointer of the layout is consistent, else VQ_ERR_LAYOUT. Reads ext_rows and
+   permutation once (ascending rows, entries below dim); that no permutation entry repeats is checked by
+   vq_decode_rows. Decoding calls it; calling it once up front lets a deployment fail early. */
 static inline int vq_check_layout(const vq_layout* l)
 {
     uint64_t groups, count, need;
@@ -206,77 +272,148 @@ static inline int vq_check_layout(const vq_layout* l)
             || (l->offsets.count > 0 && !vq_values_ok(&l->offsets, per)))
             return VQ_ERR_LAYOUT;
     }
+    if (l->ext_codebooks < 0)
+        return VQ_ERR_LAYOUT;
+    if (l->ext_codebooks > 0) {
+        uint64_t extended = (uint64_t)l->rows;
+        if (l->codebook_kind != VQ_CODEBOOK_TABLE || l->ext_groups < 1 || (uint64_t)l->ext_groups > groups
+            || !vq_values_ok(&l->ext_codebook_values,
+                (size_t)((uint64_t)l->ext_codebooks * (uint64_t)l->codebook_entries * (uint64_t)l->group_dim)))
+            return VQ_ERR_LAYOUT;
+        if (l->ext_rows.data != NULL) {
+            int64_t m, previous = -1;
+            if (l->ext_row_count < 1 || l->ext_row_count > l->rows
+                || !vq_packed_ok(&l->ext_rows, (uint64_t)l->ext_row_count))
+                return VQ_ERR_LAYOUT;
+            for (m = 0; m < l->ext_row_count; ++m) {
+                const int64_t at = (int64_t)vq_code_bits_at(l->ext_rows.data, (uint64_t)m, l->ext_rows.bits);
+                if (at <= previous || at >= l->rows)
+                    return VQ_ERR_LAYOUT;
+                previous = at;
+            }
+            extended = (uint64_t)l->ext_row_count;
+        }
+        if (!vq_packed_ok(&l->ext_codes, extended * (uint64_t)l->ext_groups * (uint64_t)l->ext_codebooks))
+            return VQ_ERR_LAYOUT;
+    }
+    if (l->permutation.data != NULL) {
+        int64_t j;
+        if (!vq_packed_ok(&l->permutation, (uint64_t)l->dim))
+            return VQ_ERR_LAYOUT;
+        for (j = 0; j < l->dim; ++j)
+            if ((int64_t)vq_code_bits_at(l->permutation.data, (uint64_t)j, l->permutation.bits) >= l->dim)
+                return VQ_ERR_LAYOUT;
+    }
     return VQ_OK;
 }
 
-/* Decodes row `row` into out[0 .. dim). addend: NULL, or dim floats added last. Returns VQ_OK,
-   VQ_ERR_LAYOUT, VQ_ERR_ROW or VQ_ERR_CODE (out is then partly written). Does not check the layout:
-   call vq_check_layout first (vq_decode_rows does). */
+/* One element of a codebook lookup: V(c, code(r, g, c), i) of the formula above, via *status on a bad
+   code. */
+static inline float vq_table_value(
+    const vq_layout* l, const vq_values* values, uint64_t set_codebook, uint32_t code, int32_t i, int* status)
+{
+    if ((int64_t)code >= l->codebook_entries) {
+        *status = VQ_ERR_CODE;
+        return 0.0f;
+    }
+    return vq_value_at(
+        values, (size_t)((set_codebook * (uint64_t)l->codebook_entries + code) * (uint64_t)l->group_dim + (uint64_t)i));
+}
+
+/* Decodes row `row` into out[0 .. dim). addend: NULL, or dim floats added last (by output column).
+   Returns VQ_OK, VQ_ERR_ROW or VQ_ERR_CODE (out is then partly written). Does not check the layout:
+   call vq_check_layout first (vq_decode_rows does); with a permutation that repeats an entry, some
+   elements of out are left unwritten. */
 static inline int vq_decode_row_unchecked(const vq_layout* l, int64_t row, const float* addend, float* out)
 {
     const int64_t groups = l->dim / l->group_dim;
     const int64_t scalesPerRow = (l->scales.count > 0 || l->offsets.count > 0) ? l->dim / l->scale_cols : 0;
-    int64_t g, j;
-    int32_t c;
+    int64_t extended;
+    int64_t g;
+    int status = VQ_OK;
     if (row < 0 || row >= l->rows)
         return VQ_ERR_ROW;
+    extended = vq_extended_index(l, row);
     for (g = 0; g < groups; ++g) {
-        const int64_t set = l->codebook_shared ? 0 : g;
+        const uint64_t set = l->codebook_shared ? 0u : (uint64_t)g;
         int32_t i;
-        for (i = 0; i < l->group_dim; ++i)
-            out[g * l->group_dim + i] = 0.0f;
-        for (c = 0; c < l->codebooks; ++c) {
-            const uint64_t k = ((uint64_t)(row * groups + g)) * (uint64_t)l->codebooks + (uint64_t)c;
-            const uint32_t raw = vq_code_bits_at(l->codes, k, l->code_bits);
-            if (l->codebook_kind == VQ_CODEBOOK_INTEGER) {
+        for (i = 0; i < l->group_dim; ++i) {
+            const int64_t j = g * l->group_dim + i;
+            const int64_t col = l->permutation.data != NULL
+                ? (int64_t)vq_code_bits_at(l->permutation.data, (uint64_t)j, l->permutation.bits)
+                : j;
+            float acc = 0.0f;
+            int32_t c;
+            for (c = 0; c < l->codebooks; ++c) {
+                const uint64_t k = ((uint64_t)(row * groups + g)) * (uint64_t)l->codebooks + (uint64_t)c;
+                const uint32_t raw = vq_code_bits_at(l->codes, k, l->code_bits);
                 float v;
-                if (l->code_signed && l->code_bits < 32 && (raw >> (l->code_bits - 1)) != 0)
-                    v = (float)((int64_t)raw - ((int64_t)1 << l->code_bits));
-                else if (l->code_signed)
-                    v = (float)(int32_t)raw;
-                else
-                    v = (float)raw;
-                for (i = 0; i < l->group_dim; ++i)
-                    out[g * l->group_dim + i] = c == 0 && !l->sum_from_zero ? v : out[g * l->group_dim + i] + v;
-            } else {
-                size_t base;
-                if ((int64_t)raw >= l->codebook_entries)
-                    return VQ_ERR_CODE;
-                base = (size_t)(((uint64_t)(set * l->codebooks + c) * (uint64_t)l->codebook_entries + raw)
-                    * (uint64_t)l->group_dim);
-                for (i = 0; i < l->group_dim; ++i) {
-                    const float v = vq_value_at(&l->codebook_values, base + (size_t)i);
-                    out[g * l->group_dim + i] = c == 0 && !l->sum_from_zero ? v : out[g * l->group_dim + i] + v;
+                if (l->codebook_kind == VQ_CODEBOOK_INTEGER) {
+                    if (l->code_signed && l->code_bits < 32 && (raw >> (l->code_bits - 1)) != 0)
+                        v = (float)((int64_t)raw - ((int64_t)1 << l->code_bits));
+                    else if (l->code_signed)
+                        v = (float)(int32_t)raw;
+                    else
+                        v = (float)raw;
+                } else {
+                    v = vq_table_value(
+                        l, &l->codebook_values, set * (uint64_t)l->codebooks + (uint64_t)c, raw, i, &status);
+                    if (status != VQ_OK)
+                        return status;
+                }
+                acc = c == 0 && !l->sum_from_zero ? v : acc + v;
+            }
+            if (extended >= 0 && g < l->ext_groups) {
+                int32_t e;
+                for (e = 0; e < l->ext_codebooks; ++e) {
+                    const uint64_t k
+                        = ((uint64_t)(extended * l->ext_groups + g)) * (uint64_t)l->ext_codebooks + (uint64_t)e;
+                    const uint32_t raw = vq_code_bits_at(l->ext_codes.data, k, l->ext_codes.bits);
+                    const float v = vq_table_value(l, &l->ext_codebook_values, (uint64_t)e, raw, i, &status);
+                    if (status != VQ_OK)
+                        return status;
+                    acc = acc + v;
                 }
             }
+            if (scalesPerRow > 0) {
+                const size_t s = (size_t)(row * scalesPerRow + j / l->scale_cols);
+                if (l->scales.count > 0)
+                    acc = vq_value_at(&l->scales, s) * acc;
+                if (l->offsets.count > 0)
+                    acc = vq_value_at(&l->offsets, s) + acc;
+            }
+            if (addend != NULL)
+                acc = acc + addend[col];
+            out[col] = acc;
         }
-    }
-    for (j = 0; j < l->dim; ++j) {
-        float acc = out[j];
-        if (scalesPerRow > 0) {
-            const size_t s = (size_t)(row * scalesPerRow + j / l->scale_cols);
-            if (l->scales.count > 0)
-                acc = vq_value_at(&l->scales, s) * acc;
-            if (l->offsets.count > 0)
-                acc = vq_value_at(&l->offsets, s) + acc;
-        }
-        if (addend != NULL)
-            acc = acc + addend[j];
-        out[j] = acc;
     }
     return VQ_OK;
 }
 
 /* Decodes n rows (any order, repeats allowed) into out (n * dim floats, row-major). addend: NULL, or
-   n * dim floats, row k's addend at addend + k * dim. Checks the layout first. */
+   n * dim floats, row k's addend at addend + k * dim. Checks the layout first, and that no permutation
+   entry repeats (using out as scratch). */
 static inline int vq_decode_rows(const vq_layout* l, const int64_t* rows, size_t n, const float* addend, float* out)
 {
     size_t k;
     const int status = vq_check_layout(l);
     if (status != VQ_OK)
         return status;
-    if (n > 0 && (rows == NULL || out == NULL))
+    if (n == 0)
+        return VQ_OK;
+    if (rows == NULL || out == NULL)
         return VQ_ERR_LAYOUT;
+    if (l->permutation.data != NULL) {
+        int64_t j;
+        for (j = 0; j < l->dim; ++j)
+            out[j] = 0.0f;
+        for (j = 0; j < l->dim; ++j) {
+            const uint32_t col = vq_code_bits_at(l->permutation.data, (uint64_t)j, l->permutation.bits);
+            if (out[col] != 0.0f)
+                return VQ_ERR_LAYOUT;
+            out[col] = 1.0f;
+        }
+    }
     for (k = 0; k < n; ++k) {
         const int r = vq_decode_row_unchecked(
             l, rows[k], addend != NULL ? addend + k * (size_t)l->dim : NULL, out + k * (size_t)l->dim);

@@ -539,4 +539,27 @@ void CrvqQuantizer::decodeRows(const QuantizedTable& table, std::span<const int6
     }
 }
 
+std::vector<CodeArrayLayout> CrvqQuantizer::codeLayouts(const QuantizedTable& table) const
+{
+    const Layout l = layoutOf(table.spec, table.rows, table.dim);
+    CodeLayout base;
+    base.rows = table.rows;
+    base.groups = static_cast<int>(l.groups);
+    base.stages = 1;
+    base.bits = l.b;
+    base.sharedAcrossGroups = l.shared;
+    std::vector<CodeArrayLayout> layouts { { "codes", base } };
+    if (l.critical == 0)
+        return layouts;
+    // Stored [critical rows][groups per row][E], CodeLayout's default order.
+    CodeLayout ext;
+    ext.rows = l.rowAxis ? l.critical : table.rows;
+    ext.groups = static_cast<int>(l.rowAxis ? l.groups : l.critical);
+    ext.stages = l.ext;
+    ext.bits = l.b;
+    ext.sharedAcrossGroups = true;
+    layouts.push_back({ "extCodes", ext });
+    return layouts;
+}
+
 } // namespace vq

@@ -38,6 +38,9 @@ public:
     std::vector<std::string> warnings(const QuantSpec& spec, int64_t rows, int64_t dim) const override;
     QuantizedTable fit(const FitInput& input, const QuantSpec& spec, RunControl& control) const override;
     void decodeRows(const QuantizedTable& table, std::span<const int64_t> rowIds, float* out) const override;
+    // "codes" (rows x groups, one stage) and, when there are critical groups, "extCodes" (critical rows x
+    // critical groups per row x E stages, each stage one codebook shared by those groups).
+    std::vector<CodeArrayLayout> codeLayouts(const QuantizedTable& table) const override;
 
     // The number of critical groups (column axis) or rows (row axis) a resolved spec gives for a
     // rows x dim table; 0 when lambda or E is 0.

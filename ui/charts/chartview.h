@@ -1,0 +1,28 @@
+#pragma once
+
+#include <QChartView>
+
+class QMenu;
+
+namespace vq {
+
+// The base of every chart in vqscope: antialiased, with a context menu that exports the chart as drawn
+// to PNG or SVG (atomically: QSaveFile) and to which subclasses add their own actions.
+class ChartView : public QChartView {
+    Q_OBJECT
+public:
+    explicit ChartView(QWidget* parent = nullptr);
+
+    // Write the chart as it is drawn now; through a temporary file renamed into place. False on failure.
+    bool exportPng(const QString& path);
+    bool exportSvg(const QString& path);
+    // Asks for a file name and exports; reports failure in a message box.
+    void exportInteractively(bool svg);
+
+protected:
+    // Called after the export actions (and a separator) with the menu about to show.
+    virtual void addContextActions(QMenu& menu);
+    void contextMenuEvent(QContextMenuEvent* event) override;
+};
+
+} // namespace vq
