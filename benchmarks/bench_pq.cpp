@@ -1,6 +1,7 @@
 // Times vqscope's "pq" method on a float32 .npy table and prints one JSON object: the spec, relMSE,
-// bits/param and the best wall / CPU time over the repeats. benchmarks/bench_pq_faiss.py runs it next
-// to FAISS's ProductQuantizer with the same settings.
+// bits/param and the best wall / CPU time over the repeats, with FAISS's ProductQuantizer settings by
+// default (fp32 codebooks, 25 iterations, no early stop). For profiling pq alone; the comparison with
+// FAISS itself is benchmarks/bench_quality.py.
 //
 //   bench_pq --data ../shared/data/glove-20k.npy [--d 5] [--bits 8] [--iterations 25] [--codebook f32]
 //            [--threads 0] [--repeat 3] [--init kmeans++]

@@ -20,9 +20,15 @@ struct Layout {
     int bits = 8;
     int64_t k = 256; // centroids per codebook
     int64_t groups = 0; // sub-vectors per row
-    int64_t positions = 0; // codebooks: groups, or 1 when shared
+    int64_t books = 0; // distinct codebooks: groups, 1 when shared, or the "codebooks" parameter
     bool shared = false;
     CodebookPrecision precision;
+
+    // Codebook of sub-vector position p: contiguous blocks of positions, as even as the division
+    // allows (neighbouring columns of a table tend to have similar distributions).
+    int64_t bookOf(int64_t p) const { return p * books / groups; }
+    int64_t firstPosition(int64_t b) const { return (b * groups + books - 1) / books; }
+    int64_t positionsOf(int64_t b) const { return firstPosition(b + 1) - firstPosition(b); }
 };
 
 Layout layoutOf(const QuantSpec& s, int64_t dim)
@@ -33,14 +39,16 @@ Layout layoutOf(const QuantSpec& s, int64_t dim)
     l.k = int64_t(1) << l.bits;
     l.groups = dim / l.d;
     l.shared = s.getBool("shared");
-    l.positions = l.shared ? 1 : l.groups;
+    const int64_t books = s.getInt("codebooks");
+    l.books = l.shared ? 1 : books == 0 ? l.groups : books;
     l.precision = CodebookPrecision::fromName(s.getString("codebook"));
     return l;
 }
 
+// Training vectors of the codebook with the fewest positions.
 int64_t trainingVectors(const Layout& l, int64_t rows)
 {
-    return l.shared ? rows * l.groups : rows;
+    return rows * (l.groups / l.books);
 }
 
 BitBudget budgetOf(const Layout& l, int64_t rows, int64_t dim)
@@ -51,7 +59,7 @@ BitBudget budgetOf(const Layout& l, int64_t rows, int64_t dim)
     b.add("codes (" + std::to_string(l.bits) + "-bit per " + std::to_string(l.d) + " columns)", "codes",
         static_cast<uint64_t>(rows) * static_cast<uint64_t>(l.groups) * static_cast<uint64_t>(l.bits));
     b.add("codebooks (" + l.precision.name() + ")", "codebook",
-        static_cast<uint64_t>(l.positions) * static_cast<uint64_t>(l.k) * static_cast<uint64_t>(l.d)
+        static_cast<uint64_t>(l.books) * static_cast<uint64_t>(l.k) * static_cast<uint64_t>(l.d)
             * static_cast<uint64_t>(l.precision.bits()));
     return b;
 }
@@ -62,7 +70,8 @@ std::string PqQuantizer::description() const
 {
     return "Product quantization: each row is split into sub-vectors of d columns and each sub-vector is "
            "replaced by the index of its nearest centroid in a k-means codebook of 2^bits entries (one per "
-           "sub-vector position, or one shared by all). bits/param = bits/d plus the codebooks.";
+           "sub-vector position, one shared by all, or a few each shared by a block of neighbouring positions). "
+           "bits/param = bits/d plus the codebooks.";
 }
 
 const ParamSchema& PqQuantizer::schema() const
@@ -74,6 +83,10 @@ const ParamSchema& PqQuantizer::schema() const
             { "bits", ParamDef::Type::Int, 1, 16, 8, {}, "bits per code: each codebook has 2^bits centroids", false },
             { "shared", ParamDef::Type::Bool, 0, 0, false, {},
                 "one codebook shared by every sub-vector position instead of one per position", false },
+            { "codebooks", ParamDef::Type::Int, 0, 4096, 0, {},
+                "distinct codebooks, each shared by a block of neighbouring sub-vector positions (0: one per "
+                "position; 1: same as shared); at most dim/d",
+                false },
             { "codebook", ParamDef::Type::Choice, 0, 0, "f16", { "f16", "f32" },
                 "precision the codebooks are stored in", false },
         },
@@ -86,7 +99,11 @@ std::vector<Preset> PqQuantizer::presets() const
     const auto preset = [](const char* label, int d, int bits) {
         return Preset { label, QuantSpec { "pq", { { "d", d }, { "bits", bits } } } };
     };
-    return { preset("PQ d4 8-bit (~2 bits)", 4, 8), preset("PQ d8 8-bit (~1 bit)", 8, 8),
+    // For small tables, where per-position codebooks cost a large share of the bits.
+    const QuantSpec blocks { "pq", { { "d", 4 }, { "bits", 8 }, { "codebooks", 5 } } };
+    const QuantSpec sharedD5 { "pq", { { "d", 5 }, { "bits", 10 }, { "shared", true } } };
+    return { preset("PQ d4 8-bit (~2 bits)", 4, 8), Preset { "PQ d4 8-bit, 5 codebooks (small tables)", blocks },
+        Preset { "PQ d5 10-bit shared (small tables)", sharedD5 }, preset("PQ d8 8-bit (~1 bit)", 8, 8),
         preset("PQ d8 12-bit (~1.5 bits)", 8, 12) };
 }
 
@@ -97,6 +114,14 @@ QuantSpec PqQuantizer::validate(const QuantSpec& spec, int64_t rows, int64_t dim
     if (dim % d != 0)
         throw Error(ErrorKind::InvalidArgument, "",
             "pq: parameter 'd' = " + std::to_string(d) + " does not divide the row length " + std::to_string(dim));
+    const int64_t books = r.getInt("codebooks");
+    if (books > dim / d)
+        throw Error(ErrorKind::InvalidArgument, "",
+            "pq: parameter 'codebooks' = " + std::to_string(books) + " is more than the " + std::to_string(dim / d)
+                + " sub-vector positions");
+    if (r.getBool("shared") && books > 1)
+        throw Error(ErrorKind::InvalidArgument, "",
+            "pq: parameter 'shared' asks for one codebook but 'codebooks' = " + std::to_string(books));
     const Layout l = layoutOf(r, dim);
     if (l.k > trainingVectors(l, rows))
         throw Error(ErrorKind::InvalidArgument, "",
@@ -137,12 +162,19 @@ QuantizedTable PqQuantizer::fit(const FitInput& input, const QuantSpec& spec, Ru
     const BitBudget budget = estimate(t.spec, e.rows, e.cols);
     const int threads = control.threads > 0 ? control.threads : omp_get_max_threads();
 
-    // Sub-vectors of every position at once (shared) or one position per codebook.
+    // The training (and encoding) vectors of codebook b: the sub-vectors of its positions, row-major
+    // (row i, position p) at index i * positionsOf(b) + p - firstPosition(b). A view in place when
+    // the block is one position or the whole row, a gathered copy otherwise.
     const MatrixView all(e);
-    const MatrixView sharedView(e.values.data(), e.rows * l.groups, l.d, l.d);
-    const std::vector<float> sharedWeights = l.shared ? repeatWeights(input.weights, l.groups) : std::vector<float>();
-    const auto viewOf = [&](int64_t p) { return l.shared ? sharedView : all.columns(p * l.d, l.d); };
-    const std::span<const float> weights = l.shared ? std::span<const float>(sharedWeights) : input.weights;
+    const auto gather = [&](int64_t b, Matrix& copy) {
+        const int64_t first = l.firstPosition(b), count = l.positionsOf(b);
+        if (count == 1)
+            return all.columns(first * l.d, l.d);
+        if (count == l.groups)
+            return MatrixView(e.values.data(), e.rows * l.groups, l.d, l.d);
+        copy = toMatrix(MatrixView(e.values.data() + first * l.d, e.rows, count * l.d, e.cols));
+        return MatrixView(copy.values.data(), e.rows * count, l.d, l.d);
+    };
 
     KMeansOptions ko;
     ko.k = l.k;
@@ -150,42 +182,47 @@ QuantizedTable PqQuantizer::fit(const FitInput& input, const QuantSpec& spec, Ru
     ko.tolerance = t.spec.getFloat("tolerance");
     ko.maxPointsPerCentroid = t.spec.getInt("sampleCap");
     ko.init = t.spec.getString("init") == "random" ? KMeansOptions::Init::Random : KMeansOptions::Init::PlusPlus;
-    // Many positions: one single-threaded k-means per thread; few: each k-means uses every thread.
-    const bool outer = l.positions >= threads;
+    // Many codebooks: one single-threaded k-means per thread; few: each k-means uses every thread.
+    const bool outer = l.books >= threads;
     ko.threads = outer ? 1 : threads;
     std::atomic<int64_t> done { 0 };
-    const double total = static_cast<double>(l.positions) * ko.maxIterations;
+    const double total = static_cast<double>(l.books) * ko.maxIterations;
     ko.onIteration = [&](int, double) { control.report("pq: k-means", static_cast<double>(++done) / total); };
 
-    std::vector<KMeansResult> results(static_cast<size_t>(l.positions));
-    const auto train = [&](int64_t p) {
+    std::vector<KMeansResult> results(static_cast<size_t>(l.books));
+    const auto train = [&](int64_t b) {
+        Matrix copy;
+        const MatrixView v = gather(b, copy);
+        const int64_t count = l.positionsOf(b);
+        const std::vector<float> repeated = count > 1 ? repeatWeights(input.weights, count) : std::vector<float>();
         KMeansOptions o = ko;
-        o.seed = mixSeed(control.seed, static_cast<uint64_t>(p));
-        results[static_cast<size_t>(p)] = kmeans(viewOf(p), weights, o, control);
-        l.precision.round(results[static_cast<size_t>(p)].centroids);
+        o.seed = mixSeed(control.seed, static_cast<uint64_t>(b));
+        results[static_cast<size_t>(b)]
+            = kmeans(v, count > 1 ? std::span<const float>(repeated) : input.weights, o, control);
+        l.precision.round(results[static_cast<size_t>(b)].centroids);
     };
-    parallelTasks(l.positions, outer ? threads : 1, control, train);
+    parallelTasks(l.books, outer ? threads : 1, control, train);
 
     StoredArray codes { "codes", "codes", budget.items[0].label, StorageType::UInt, l.bits, { e.rows, l.groups }, {},
         {} };
     codes.ints.resize(static_cast<size_t>(e.rows * l.groups));
     StoredArray books { "codebooks", "codebook", budget.items[1].label, l.precision.type, l.precision.bits(),
-        { l.positions, l.k, l.d }, {}, {} };
-    books.floats.reserve(static_cast<size_t>(l.positions * l.k * l.d));
+        { l.books, l.k, l.d }, {}, {} };
+    books.floats.reserve(static_cast<size_t>(l.books * l.k * l.d));
     for (const KMeansResult& r : results)
         books.floats.insert(books.floats.end(), r.centroids.values.begin(), r.centroids.values.end());
 
-    if (l.shared) {
-        assignNearest(sharedView, results[0].centroids, codes.ints.data(), nullptr, threads, &control);
-    } else {
-        std::vector<int32_t> labels(static_cast<size_t>(e.rows));
-        for (int64_t p = 0; p < l.positions; ++p) {
-            assignNearest(
-                viewOf(p), results[static_cast<size_t>(p)].centroids, labels.data(), nullptr, threads, &control);
-            for (int64_t i = 0; i < e.rows; ++i)
-                codes.ints[static_cast<size_t>(i * l.groups + p)] = labels[static_cast<size_t>(i)];
-            control.report("pq: encode", static_cast<double>(p + 1) / static_cast<double>(l.positions));
-        }
+    std::vector<int32_t> labels;
+    for (int64_t b = 0; b < l.books; ++b) {
+        Matrix copy;
+        const MatrixView v = gather(b, copy);
+        const int64_t first = l.firstPosition(b), count = l.positionsOf(b);
+        labels.resize(static_cast<size_t>(v.rows));
+        assignNearest(v, results[static_cast<size_t>(b)].centroids, labels.data(), nullptr, threads, &control);
+        for (int64_t i = 0; i < e.rows; ++i)
+            for (int64_t j = 0; j < count; ++j)
+                codes.ints[static_cast<size_t>(i * l.groups + first + j)] = labels[static_cast<size_t>(i * count + j)];
+        control.report("pq: encode", static_cast<double>(b + 1) / static_cast<double>(l.books));
     }
 
     nlohmann::json perPosition = nlohmann::json::array();
@@ -204,7 +241,7 @@ void PqQuantizer::decodeRows(const QuantizedTable& table, std::span<const int64_
     const StoredArray& codes = table.array("codes");
     const StoredArray& books = table.array("codebooks");
     if (codes.ints.size() != static_cast<size_t>(table.rows * l.groups)
-        || books.floats.size() != static_cast<size_t>(l.positions * l.k * l.d))
+        || books.floats.size() != static_cast<size_t>(l.books * l.k * l.d))
         throw Error(ErrorKind::Malformed, "", "pq: stored arrays do not match the table shape and parameters");
     for (size_t i = 0; i < rowIds.size(); ++i) {
         const int64_t r = rowIds[i];
@@ -215,7 +252,7 @@ void PqQuantizer::decodeRows(const QuantizedTable& table, std::span<const int64_
             const int32_t c = codes.ints[static_cast<size_t>(r * l.groups + g)];
             if (c < 0 || c >= l.k)
                 throw Error(ErrorKind::Malformed, "", "pq: code " + std::to_string(c) + " out of range");
-            const float* cw = books.floats.data() + ((l.shared ? 0 : g) * l.k + c) * l.d;
+            const float* cw = books.floats.data() + (l.bookOf(g) * l.k + c) * l.d;
             std::copy(cw, cw + l.d, x + g * l.d);
         }
     }
@@ -229,7 +266,9 @@ std::vector<CodeArrayLayout> PqQuantizer::codeLayouts(const QuantizedTable& tabl
     c.groups = static_cast<int>(l.groups);
     c.stages = 1;
     c.bits = l.bits;
-    c.sharedAcrossGroups = l.shared;
+    // Block-shared codebooks are reported per position: a code dead in one position of a block may be
+    // used by another.
+    c.sharedAcrossGroups = l.books == 1;
     return { { "codes", c } };
 }
 

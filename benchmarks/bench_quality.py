@@ -1,0 +1,217 @@
+#!/usr/bin/python3
+"""Quality of vqscope's methods on the real GloVe table against FAISS, in one run.
+
+Runs FAISS ProductQuantizer(100, 20, 8) on glove-20k (one thread and the default thread count, each in
+its own process so OpenMP and OpenBLAS get the thread count before they load), then vqscope's methods
+through the built `vqscope-cli quantize` on the same table, back to back, and prints the results and
+the ratios of the quality targets:
+
+  (a) best vqscope method at <= 2.05 bits/param all-in: relMSE / FAISS PQ relMSE (target <= 0.75);
+  (b) best vqscope method at <= 4.5 bits/param against RTN int4 group 100 (target: lower relMSE);
+  (c) vqscope `pq` with FAISS's settings (d 5, 8 bits, fp32 codebooks, 25 iterations without early stop,
+      256 training vectors per centroid): relMSE ratio (target <= 1.02) and fit-time ratio (<= 0.5),
+      at one thread and at the default thread count.
+
+--table also runs every method at a few budgets and prints a Markdown table (bits/param, relMSE,
+neighbour recall@10, fit time, threads) for the README. Methods whose group size must divide the row
+(ggml blocks of 32, group size 8) run on the first 96 columns, written to a temporary .npy.
+
+Run with Debian's python3 (python3-faiss, python3-numpy) after building vqscope-cli:
+    /usr/bin/python3 benchmarks/bench_quality.py [BUILD_DIR] [--repeat 3] [--table]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+DEFAULT_DATA = os.path.join(ROOT, "..", "shared", "data", "glove-20k.npy")
+
+# FAISS's ProductQuantizer(100, 20, 8): 20 sub-vectors of 5 dims, 256 centroids each.
+FAISS_D, FAISS_BITS = 5, 8
+FAISS_SETTINGS = {"d": FAISS_D, "bits": FAISS_BITS, "codebook": "f32", "iterations": 25, "tolerance": 0.0,
+                  "sampleCap": 256}
+
+# Candidates for targets (a) and (b), on the full 100-column table.
+TARGET_RUNS = [
+    ("pq", {"d": 5, "bits": 10, "shared": True}),
+    ("pq", {"d": 4, "bits": 8, "codebooks": 5}),
+    ("pq", {"d": 4, "bits": 8, "codebooks": 6}),
+    ("pq", {"d": 4, "bits": 8, "shared": True}),
+    ("rtn", {"bits": 4, "group": 100}),
+    ("pq", {"d": 1, "bits": 4}),
+    ("pq", {"d": 2, "bits": 8, "codebooks": 10}),
+    ("pq", {"d": 2, "bits": 8}),
+]
+
+# The README table: (method, params, columns); 96 where the group size must divide the row.
+TABLE_RUNS = [
+    ("rtn", {"bits": 2, "group": 100}, 100),
+    ("rtn", {"bits": 3, "group": 100}, 100),
+    ("rtn", {"bits": 4, "group": 100}, 100),
+    ("rtn", {"bits": 8, "group": 100}, 100),
+    ("q4_0", {}, 96),
+    ("q8_0", {}, 96),
+    ("pq", {"d": 10, "bits": 8}, 100),
+    ("pq", {"d": 4, "bits": 8, "shared": True}, 100),
+    ("pq", {"d": 4, "bits": 8, "codebooks": 5}, 100),
+    ("pq", {"d": 5, "bits": 10, "shared": True}, 100),
+    ("pq", {"d": 4, "bits": 8}, 100),
+    ("pq", {"d": 2, "bits": 8}, 100),
+    ("grvq", {"h": 10, "R": 3, "kappa": 4}, 100),
+    ("grvq", {"h": 5, "R": 2, "kappa": 5, "shared": True}, 100),
+    ("aqlm", {"M": 1, "B": 8, "g": 8}, 96),
+    ("aqlm", {"M": 2, "B": 8, "g": 8}, 96),
+    ("aqlm", {"M": 1, "B": 16, "g": 8}, 96),
+    ("carvq", {}, 96),
+    ("carvq", {"R": 2}, 96),
+    ("crvq", {}, 96),
+    ("crvq", {"lambda": 0.25, "E": 1}, 96),
+]
+
+
+def faiss_worker(data, threads, repeat):
+    """Runs in a child process whose OMP/OpenBLAS thread counts were set before import."""
+    import faiss
+    import numpy as np
+    faiss.omp_set_num_threads(threads)
+    x = np.ascontiguousarray(np.load(data), dtype=np.float32)
+    x64 = x.astype(np.float64)
+    best, err = float("inf"), None
+    for _ in range(repeat):
+        pq = faiss.ProductQuantizer(x.shape[1], x.shape[1] // FAISS_D, FAISS_BITS)
+        t0 = time.perf_counter()
+        pq.train(x)
+        codes = pq.compute_codes(x)
+        best = min(best, time.perf_counter() - t0)
+        err = float(((x64 - pq.decode(codes).astype(np.float64)) ** 2).sum() / (x64 ** 2).sum())
+    bits = (x.shape[0] * pq.M * FAISS_BITS + pq.M * pq.ksub * pq.dsub * 32) / (x.shape[0] * x.shape[1])
+    print(json.dumps({"relMse": err, "seconds": best, "threads": threads, "bitsPerParam": bits,
+                      "faiss": faiss.__version__, "niter": pq.cp.niter,
+                      "maxPointsPerCentroid": pq.cp.max_points_per_centroid}))
+
+
+def run_faiss(data, threads, repeat):
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--faiss-worker", str(threads), "--data", data,
+                          "--repeat", str(repeat)], check=True, capture_output=True, text=True, env=env)
+    return json.loads(out.stdout)
+
+
+def run_cli(cli, data, method, params, threads, recall=1000, repeat=1, timeout=None):
+    """Best fit time of `repeat` runs of `vqscope-cli quantize`; None when it exceeded the timeout."""
+    cmd = [cli, "quantize", data, "--method", method, "--recall-queries", str(recall)]
+    if threads:
+        cmd += ["--threads", str(threads)]
+    for k, v in params.items():
+        cmd += ["--param", f"{k}={json.dumps(v) if isinstance(v, bool) else v}"]
+    best = None
+    for _ in range(repeat):
+        try:
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        r = json.loads(out.stdout)
+        rec = r["metrics"].get("neighbourRecall", {})
+        row = {"method": method, "params": params, "bitsPerParam": r["bitsPerParam"],
+               "relMse": r["metrics"]["reconstruction"]["relMse"], "recall10": rec.get("mean"),
+               "seconds": r["timings"]["fitSeconds"], "threads": threads or os.cpu_count(),
+               "warnings": [w for w in r.get("warnings", []) if "logit fidelity" not in w]}
+        if best is None or row["seconds"] < best["seconds"]:
+            best = row
+    return best
+
+
+def label(run):
+    p = ", ".join(f"{k} {'true' if v is True else v}" for k, v in run["params"].items())
+    return f"`{run['method']}` {p}".rstrip()
+
+
+def print_targets(faiss1, faissN, runs, rtn4, ours1, oursN):
+    ref = faiss1["relMse"]
+    print(f"\nFAISS {faiss1['faiss']} ProductQuantizer(100, 20, 8): relMSE {ref:.5f} at "
+          f"{faiss1['bitsPerParam']:.3f} bits/param (fp32 codebooks counted)")
+    print(f"\n{'method':48s} {'bits':>7s} {'relMSE':>8s} {'/FAISS':>7s} {'fit s':>7s}")
+    for r in runs:
+        print(f"{label(r):48s} {r['bitsPerParam']:7.3f} {r['relMse']:8.5f} {r['relMse'] / ref:7.3f} {r['seconds']:7.2f}")
+    best2 = min((r for r in runs if r["bitsPerParam"] <= 2.05), key=lambda r: r["relMse"])
+    best45 = min((r for r in runs if r["bitsPerParam"] <= 4.5), key=lambda r: r["relMse"])
+    ok_a = best2["relMse"] / ref <= 0.75
+    print(f"\n(a) best at <= 2.05 bits: {label(best2)} at {best2['bitsPerParam']:.3f} bits, relMSE "
+          f"{best2['relMse']:.5f} / FAISS {ref:.5f} = {best2['relMse'] / ref:.3f} (target <= 0.75: "
+          f"{'met' if ok_a else 'MISSED'})")
+    print(f"(b) best at <= 4.5 bits: {label(best45)} at {best45['bitsPerParam']:.3f} bits, relMSE "
+          f"{best45['relMse']:.5f}; RTN int4 group 100 at {rtn4['bitsPerParam']:.3f} bits: {rtn4['relMse']:.5f}; "
+          f"ratio {best45['relMse'] / rtn4['relMse']:.3f} (target < 1: "
+          f"{'met' if best45['relMse'] < rtn4['relMse'] else 'MISSED'})")
+    for f, o in ((faiss1, ours1), (faissN, oursN)):
+        print(f"(c) pq with FAISS's settings, {f['threads']} thread(s): relMSE {o['relMse']:.5f} / {f['relMse']:.5f} = "
+              f"{o['relMse'] / f['relMse']:.4f} (target <= 1.02); fit time {o['seconds']:.3f} s / {f['seconds']:.3f} s = "
+              f"{o['seconds'] / f['seconds']:.3f} (target <= 0.5)")
+
+
+def print_table(rows, faiss1):
+    print("\n| method | columns | bits/param | relMSE | recall@10 | fit time (s) | threads |")
+    print("|---|---|---|---|---|---|---|")
+    print(f"| FAISS `ProductQuantizer(100, 20, 8)` (reference) | 100 | {faiss1['bitsPerParam']:.3f} | "
+          f"{faiss1['relMse']:.4g} | | {faiss1['seconds']:.1f} | {faiss1['threads']} |")
+    for cols, r, note in rows:
+        if r is None:
+            print(f"| {note} | {cols} | | | | | |")
+            continue
+        rec = f"{r['recall10']:.3f}" if r["recall10"] is not None else ""
+        warn = " (warns: codebooks over-fit)" if any("over-fit" in w for w in r["warnings"]) else ""
+        print(f"| {label(r)}{warn} | {cols} | {r['bitsPerParam']:.3f} | {r['relMse']:.4g} | {rec} | "
+              f"{r['seconds']:.1f} | {r['threads']} |")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("build", nargs="?", default=os.path.join(ROOT, "build", "release"),
+                    help="build directory holding app/vqscope-cli (default build/release)")
+    ap.add_argument("--data", default=DEFAULT_DATA)
+    ap.add_argument("--repeat", type=int, default=3, help="runs of the timed FAISS comparison (best time)")
+    ap.add_argument("--table", action="store_true", help="also run every method and print a Markdown table")
+    ap.add_argument("--timeout", type=float, default=900, help="seconds per table run before it is skipped")
+    ap.add_argument("--faiss-worker", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.faiss_worker:
+        faiss_worker(args.data, args.faiss_worker, args.repeat)
+        return 0
+
+    sys.stdout.reconfigure(line_buffering=True)  # results show up as they come, also when piped
+    cli = os.path.join(args.build, "app", "vqscope-cli")
+    threads = os.cpu_count()
+    start = time.strftime("%Y-%m-%d %H:%M")
+    # (c) first, FAISS and vqscope back to back at each thread count, so both see the same machine load.
+    faiss1 = run_faiss(args.data, 1, args.repeat)
+    ours1 = run_cli(cli, args.data, "pq", FAISS_SETTINGS, 1, recall=0, repeat=args.repeat)
+    faissN = run_faiss(args.data, threads, args.repeat)
+    oursN = run_cli(cli, args.data, "pq", FAISS_SETTINGS, threads, recall=0, repeat=args.repeat)
+
+    runs = [run_cli(cli, args.data, m, p, threads, recall=0) for m, p in TARGET_RUNS]
+    rtn4 = next(r for r in runs if r["method"] == "rtn")
+    print(f"{start}, {threads} cores, table {args.data}")
+    print_targets(faiss1, faissN, runs, rtn4, ours1, oursN)
+
+    if args.table:
+        rows = []
+        with tempfile.TemporaryDirectory() as tmp:
+            narrow = os.path.join(tmp, "glove-20k-96.npy")
+            import numpy as np
+            np.save(narrow, np.ascontiguousarray(np.load(args.data)[:, :96]))
+            for m, p, cols in TABLE_RUNS:
+                r = run_cli(cli, args.data if cols == 100 else narrow, m, p, threads, timeout=args.timeout)
+                note = f"{label({'method': m, 'params': p})}: not finished in {args.timeout:.0f} s"
+                rows.append((cols, r, note))
+                print(json.dumps(r), file=sys.stderr, flush=True)
+        print_table(rows, faiss1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
