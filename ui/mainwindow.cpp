@@ -3,10 +3,12 @@
 #include "appcontext.h"
 #include "dialogs/tensorpickerdialog.h"
 #include "displaytext.h"
+#include "panels/runspanel.h"
 #include "panels/summarypanel.h"
 #include "recentfiles.h"
 #include "widgets/emptystatepage.h"
 #include "widgets/loadstatuswidget.h"
+#include "widgets/runqueuewidget.h"
 
 #include "vq/version.h"
 
@@ -74,6 +76,8 @@ MainWindow::MainWindow(QWidget* parent)
 
     m_loadStatus = new LoadStatusWidget(m_runner, this);
     statusBar()->addPermanentWidget(m_loadStatus);
+    m_runQueueStatus = new RunQueueWidget(m_runQueue, this);
+    statusBar()->addPermanentWidget(m_runQueueStatus);
 
     connect(m_context, &AppContext::tableChanged, this, &MainWindow::updateCentralPage);
     connect(m_runner, &LoadRunner::tensorChoiceNeeded, this, &MainWindow::onTensorChoiceNeeded);
@@ -94,6 +98,7 @@ void MainWindow::createPanels()
 {
     m_summary = new SummaryPanel(m_context);
     addPanel(m_summary);
+    addDockPanel(new RunsPanel(m_context, m_runQueue), Qt::BottomDockWidgetArea);
 }
 
 void MainWindow::createActions()

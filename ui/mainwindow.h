@@ -19,6 +19,7 @@ class AppContext;
 class EmptyStatePage;
 class LoadStatusWidget;
 class Panel;
+class RunQueueWidget;
 class SummaryPanel;
 
 // The application window: File menu (Open…, Open Sample, Recent Files, Quit), drag and drop, a status
@@ -52,6 +53,7 @@ public:
     QTabWidget* tabs() const { return m_tabs; }
     SummaryPanel* summaryPanel() const { return m_summary; }
     LoadStatusWidget* loadStatus() const { return m_loadStatus; }
+    RunQueueWidget* runQueueStatus() const { return m_runQueueStatus; }
 
 signals:
     // A load ended without a new table: failed (message names the file) or cancelled (message empty).
@@ -84,6 +86,7 @@ private:
     QTabWidget* m_tabs = nullptr;
     SummaryPanel* m_summary = nullptr;
     LoadStatusWidget* m_loadStatus = nullptr;
+    RunQueueWidget* m_runQueueStatus = nullptr;
     QAction* m_openAction = nullptr;
     QAction* m_openSampleAction = nullptr;
     QAction* m_quitAction = nullptr;
