@@ -10,6 +10,17 @@
 //                  [--idle-seconds 2]
 //
 // --threads is the RunQueue's OpenMP thread count per run (0: all cores).
+//
+// Measured on 2 cores shared with other builds, CARVQ defaults, threads 0:
+//   128256 x 2048, load 12-16: worst stall 517 ms (stage "adaptor"), p99 30 ms, p50 2 ms, 2 ticks over
+//     100 ms and 96 over 50 ms of 99361; run 1399 s wall (fit 1362 s, metrics 37 s; 20% of the CPU).
+//     The idle loop under the same load: worst 46 ms, p99 5.5 ms.
+//   128256 x 2048, load 5-8: worst 134 ms near the end of stage "adaptor" (a second run).
+//   32000 x 2048, load 5: worst 45 ms (neighbour recall), p99 8 ms, none over 50 ms; run 107 s.
+// The long stalls come at stage ends, where the worker frees GiB-sized matrices: munmap of 1 GiB takes
+// 0.4-0.7 s here, and a GUI-thread allocation that needs the address-space lock meanwhile (mmap of a
+// large block, arena growth) waits for it (a two-thread test reproduces a 760 ms stall that way).
+// Scheduling is not the cause: the GUI thread sleeps between events and wins the CPU on wake-up.
 #include "io/embeddingtable.h"
 #include "mainwindow.h"
 #include "stats/tablestats.h"
@@ -55,6 +66,7 @@ public:
         m_key = key;
         m_stalls.clear();
         m_stages.clear();
+        m_times.clear();
         m_clock.start();
         m_last = 0;
         m_timer.start();
@@ -83,6 +95,7 @@ public:
             { "ticksOver100Ms", std::count_if(m_stalls.begin(), m_stalls.end(), [](double s) { return s > 100; }) },
             { "worstStage", worst == m_stalls.end() ? std::string() : m_stages[size_t(worst - m_stalls.begin())] },
             { "worstMsPerStage", worstPerStage },
+            { "worstAtSeconds", worst == m_stalls.end() ? 0.0 : m_times[size_t(worst - m_stalls.begin())] / 1e3 },
         };
     }
 
@@ -91,6 +104,7 @@ private:
     {
         const double now = double(m_clock.nsecsElapsed()) / 1e6;
         m_stalls.push_back(std::max(0.0, now - m_last - kTickMs));
+        m_times.push_back(now);
         m_last = now;
         const vq::RunEntry* entry = m_window->context()->run(m_key);
         m_stages.push_back(entry && !entry->stage.isEmpty() ? entry->stage.toStdString() : std::string("-"));
@@ -103,6 +117,7 @@ private:
     vq::RunKey m_key = 0;
     std::vector<double> m_stalls;
     std::vector<std::string> m_stages;
+    std::vector<double> m_times; // ms since start()
 };
 
 } // namespace
