@@ -17,10 +17,11 @@
 //     The idle loop under the same load: worst 46 ms, p99 5.5 ms.
 //   128256 x 2048, load 5-8: worst 134 ms near the end of stage "adaptor" (a second run).
 //   32000 x 2048, load 5: worst 45 ms (neighbour recall), p99 8 ms, none over 50 ms; run 107 s.
-// The long stalls come at stage ends, where the worker frees GiB-sized matrices: munmap of 1 GiB takes
+// The likely cause of the long stalls (they come near stage ends, where the worker frees GiB-sized
+// matrices; not yet proven by a trace): munmap of 1 GiB takes
 // 0.4-0.7 s here, and a GUI-thread allocation that needs the address-space lock meanwhile (mmap of a
 // large block, arena growth) waits for it (a two-thread test reproduces a 760 ms stall that way).
-// Scheduling is not the cause: the GUI thread sleeps between events and wins the CPU on wake-up.
+// Scheduling alone is unlikely: with the same thread count the 32000-row run never passed 45 ms.
 #include "io/embeddingtable.h"
 #include "mainwindow.h"
 #include "stats/tablestats.h"
