@@ -15,13 +15,14 @@
 //   128256 x 2048, load 12-16: worst stall 517 ms (stage "adaptor"), p99 30 ms, p50 2 ms, 2 ticks over
 //     100 ms and 96 over 50 ms of 99361; run 1399 s wall (fit 1362 s, metrics 37 s; 20% of the CPU).
 //     The idle loop under the same load: worst 46 ms, p99 5.5 ms.
-//   128256 x 2048, load 5-8: worst 134 ms near the end of stage "adaptor" (a second run).
+//   128256 x 2048, load 5-8: worst 134 ms at 153 s, mid-way through stage "adaptor", p99 14 ms, p50
+//     0.15 ms, 1 tick over 100 ms and 3 over 50 ms; run 631 s wall (fit 598 s, metrics 33 s).
 //   32000 x 2048, load 5: worst 45 ms (neighbour recall), p99 8 ms, none over 50 ms; run 107 s.
-// The likely cause of the long stalls (they come near stage ends, where the worker frees GiB-sized
-// matrices; not yet proven by a trace): munmap of 1 GiB takes
-// 0.4-0.7 s here, and a GUI-thread allocation that needs the address-space lock meanwhile (mmap of a
-// large block, arena growth) waits for it (a two-thread test reproduces a 760 ms stall that way).
-// Scheduling alone is unlikely: with the same thread count the 32000-row run never passed 45 ms.
+// Why the few long stalls happen is not established. Candidates: the GUI thread waiting for the CPU
+// under the machine's other load (the idle loop alone reached 46 ms at load 12), and the address-space
+// lock: munmap of 1 GiB takes 0.4-0.7 s here, and a thread that needs the lock meanwhile (mmap of a
+// large block) waits for all of it (a two-thread test reproduces a 760 ms stall that way). Telling
+// them apart needs the GUI thread's run-queue delay (/proc/thread-self/schedstat) at each tick.
 #include "io/embeddingtable.h"
 #include "mainwindow.h"
 #include "stats/tablestats.h"
