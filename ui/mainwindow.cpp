@@ -7,12 +7,14 @@
 #include "displaytext.h"
 #include "panels/methodpanel.h"
 #include "panels/codebookusagepanel.h"
+#include "panels/runspanel.h"
 #include "panels/summarypanel.h"
 #include "panels/tradeoffpanel.h"
 #include "recentfiles.h"
 #include "sessioncontroller.h"
 #include "widgets/emptystatepage.h"
 #include "widgets/loadstatuswidget.h"
+#include "widgets/runqueuewidget.h"
 
 #include "vq/version.h"
 
@@ -81,6 +83,8 @@ MainWindow::MainWindow(QWidget* parent)
 
     m_loadStatus = new LoadStatusWidget(m_runner, this);
     statusBar()->addPermanentWidget(m_loadStatus);
+    m_runQueueStatus = new RunQueueWidget(m_runQueue, this);
+    statusBar()->addPermanentWidget(m_runQueueStatus);
 
     connect(m_context, &AppContext::tableChanged, this, &MainWindow::updateCentralPage);
     connect(m_context, &AppContext::selectionChanged, this, &MainWindow::updateExportAction);
@@ -106,6 +110,7 @@ void MainWindow::createPanels()
 {
     m_summary = new SummaryPanel(m_context);
     addPanel(m_summary);
+    addDockPanel(new RunsPanel(m_context, m_runQueue), Qt::BottomDockWidgetArea);
     addDockPanel(new MethodPanel(m_context, m_runQueue), Qt::LeftDockWidgetArea);
     addPanel(new CodebookUsagePanel(m_context));
     addPanel(new TradeoffPanel(m_context, m_runQueue));

@@ -20,6 +20,7 @@ class AppContext;
 class EmptyStatePage;
 class LoadStatusWidget;
 class Panel;
+class RunQueueWidget;
 class SessionController;
 class SummaryPanel;
 
@@ -64,6 +65,7 @@ public:
     SummaryPanel* summaryPanel() const { return m_summary; }
     QAction* exportRunAction() const { return m_exportRunAction; }
     LoadStatusWidget* loadStatus() const { return m_loadStatus; }
+    RunQueueWidget* runQueueStatus() const { return m_runQueueStatus; }
 
 signals:
     // A load ended without a new table: failed (message names the file) or cancelled (message empty).
@@ -98,6 +100,7 @@ private:
     QTabWidget* m_tabs = nullptr;
     SummaryPanel* m_summary = nullptr;
     LoadStatusWidget* m_loadStatus = nullptr;
+    RunQueueWidget* m_runQueueStatus = nullptr;
     QAction* m_openAction = nullptr;
     QAction* m_openSampleAction = nullptr;
     QAction* m_quitAction = nullptr;

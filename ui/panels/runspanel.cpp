@@ -1,0 +1,315 @@
+#include "runspanel.h"
+
+#include "common/error.h"
+#include "models/runsmodel.h"
+#include "models/runsproxymodel.h"
+#include "runners/runqueue.h"
+#include "widgets/runprogressdelegate.h"
+#include "widgets/tableexport.h"
+
+#include <QAction>
+#include <QComboBox>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMessageBox>
+#include <QSaveFile>
+#include <QTableView>
+#include <QToolBar>
+#include <QVBoxLayout>
+#include <algorithm>
+
+namespace vq {
+
+namespace {
+
+bool isActive(RunStatus status)
+{
+    return status == RunStatus::Queued || status == RunStatus::Running;
+}
+
+} // namespace
+
+RunsPanel::RunsPanel(AppContext* context, RunQueue* queue, QWidget* parent)
+    : Panel(context, parent)
+    , m_queue(queue)
+    , m_model(new RunsModel(context, this))
+    , m_proxy(new RunsProxyModel(this))
+{
+    Q_ASSERT(queue && queue->context() == context);
+    setObjectName(QStringLiteral("runsPanel"));
+    m_model->setRunQueue(queue);
+    m_proxy->setSourceModel(m_model);
+
+    m_view = new QTableView(this);
+    m_view->setObjectName(QStringLiteral("runsTable"));
+    m_view->setModel(m_proxy);
+    m_view->setSortingEnabled(true);
+    m_view->sortByColumn(-1, Qt::AscendingOrder); // order of creation until the user picks a column
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_view->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
+    m_view->setItemDelegateForColumn(RunsModel::Status, new RunProgressDelegate(m_view));
+    m_view->verticalHeader()->hide();
+    m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 8);
+    m_view->horizontalHeader()->setStretchLastSection(true);
+    m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    m_view->setColumnWidth(RunsModel::Name, 200);
+    m_view->setColumnWidth(RunsModel::Params, 180);
+    m_view->setColumnWidth(RunsModel::Status, 240);
+    m_view->setAlternatingRowColors(true);
+    // The dock shares the window's height with the tabs: a couple of rows is enough when space is short.
+    m_view->setMinimumHeight(m_view->verticalHeader()->defaultSectionSize() * 2);
+    m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_view, &QWidget::customContextMenuRequested, this, &RunsPanel::showContextMenu);
+
+    m_filter = new QLineEdit(this);
+    m_filter->setObjectName(QStringLiteral("runsFilter"));
+    m_filter->setPlaceholderText(tr("Filter by name, method or parameter"));
+    m_filter->setClearButtonEnabled(true);
+    connect(m_filter, &QLineEdit::textChanged, m_proxy, &RunsProxyModel::setFilterText);
+
+    m_statusFilter = new QComboBox(this);
+    m_statusFilter->setObjectName(QStringLiteral("runsStatusFilter"));
+    m_statusFilter->addItem(tr("All runs"), int(RunsProxyModel::StatusFilter::All));
+    m_statusFilter->addItem(tr("Queued or running"), int(RunsProxyModel::StatusFilter::Active));
+    m_statusFilter->addItem(tr("Done"), int(RunsProxyModel::StatusFilter::Done));
+    m_statusFilter->addItem(tr("Failed"), int(RunsProxyModel::StatusFilter::Failed));
+    m_statusFilter->addItem(tr("Cancelled"), int(RunsProxyModel::StatusFilter::Cancelled));
+    connect(m_statusFilter, &QComboBox::currentIndexChanged, this,
+        [this] { m_proxy->setStatusFilter(RunsProxyModel::StatusFilter(m_statusFilter->currentData().toInt())); });
+
+    createActions();
+
+    auto* top = new QHBoxLayout;
+    top->setContentsMargins(0, 0, 0, 0);
+    top->addWidget(m_toolBar);
+    top->addStretch();
+    top->addWidget(m_filter, 1);
+    top->addWidget(m_statusFilter);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 0, 4, 2);
+    layout->setSpacing(2);
+    layout->addLayout(top);
+    layout->addWidget(m_view);
+
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &RunsPanel::onViewSelectionChanged);
+    connect(context, &AppContext::selectionChanged, this, &RunsPanel::onContextSelectionChanged);
+    connect(context, &AppContext::runAdded, this, &RunsPanel::updateActions);
+    connect(context, &AppContext::runChanged, this, &RunsPanel::updateActions);
+    connect(context, &AppContext::runsReset, this, &RunsPanel::updateActions);
+    connect(context, &AppContext::runRemoved, this, &RunsPanel::updateActions);
+    connect(queue, &RunQueue::busyChanged, this, &RunsPanel::updateActions);
+    onContextSelectionChanged();
+    updateActions();
+}
+
+void RunsPanel::createActions()
+{
+    m_toolBar = new QToolBar(this);
+    m_toolBar->setObjectName(QStringLiteral("runsToolBar"));
+    m_toolBar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+
+    auto add = [this](const QString& text, const QString& tip, void (RunsPanel::*slot)()) {
+        auto* action = new QAction(text, this);
+        action->setToolTip(tip);
+        action->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        connect(action, &QAction::triggered, this, slot);
+        addAction(action);
+        return action;
+    };
+    m_cancel = add(tr("Cancel"), tr("Cancel the selected queued or running runs"), &RunsPanel::cancelSelected);
+    m_cancelAll = new QAction(tr("Cancel All"), this);
+    m_cancelAll->setToolTip(tr("Cancel the running run and every queued one"));
+    connect(m_cancelAll, &QAction::triggered, m_queue, &RunQueue::cancelAll);
+    m_rename = add(tr("Rename"), tr("Give the selected run a name"), &RunsPanel::renameCurrent);
+    m_rename->setShortcut(Qt::Key_F2);
+    m_delete
+        = add(tr("Delete"), tr("Remove the selected runs (running ones are cancelled)"), &RunsPanel::deleteSelected);
+    m_delete->setShortcut(QKeySequence::Delete);
+    m_editSpec = add(tr("Re-run with Edits…"), tr("Load the selected run's method and parameters into the method form"),
+        &RunsPanel::editSpec);
+    m_runAgain = add(tr("Run Again"), tr("Queue the selected runs again with the same specs"), &RunsPanel::runAgain);
+    m_saveSpec = add(tr("Save Spec…"), tr("Save the selected run's spec as JSON for vqscope-cli quantize --config"),
+        &RunsPanel::saveSpec);
+    m_exportCsv = new QAction(tr("Export as CSV…"), this);
+    connect(m_exportCsv, &QAction::triggered, this,
+        [this] { exportTableInteractively(this, *m_proxy, QStringLiteral("runs.csv")); });
+
+    for (QAction* a : { m_cancel, m_cancelAll, m_rename, m_delete, m_editSpec, m_runAgain, m_saveSpec, m_exportCsv })
+        m_toolBar->addAction(a);
+}
+
+void RunsPanel::showContextMenu(const QPoint& pos)
+{
+    QMenu menu(this);
+    menu.addAction(m_cancel);
+    menu.addAction(m_cancelAll);
+    menu.addSeparator();
+    menu.addAction(m_rename);
+    menu.addAction(m_delete);
+    menu.addSeparator();
+    menu.addAction(m_editSpec);
+    menu.addAction(m_runAgain);
+    menu.addAction(m_saveSpec);
+    menu.addSeparator();
+    menu.addAction(m_exportCsv);
+    menu.exec(m_view->viewport()->mapToGlobal(pos));
+}
+
+QList<RunKey> RunsPanel::selectedKeys() const
+{
+    QModelIndexList rows = m_view->selectionModel()->selectedRows(RunsModel::Name);
+    std::sort(rows.begin(), rows.end(), [](const QModelIndex& a, const QModelIndex& b) { return a.row() < b.row(); });
+    QList<RunKey> keys;
+    keys.reserve(rows.size());
+    for (const QModelIndex& index : rows)
+        keys.append(index.data(RunsModel::KeyRole).value<RunKey>());
+    return keys;
+}
+
+const RunEntry* RunsPanel::firstSelected() const
+{
+    const QList<RunKey> keys = selectedKeys();
+    return keys.isEmpty() ? nullptr : context()->run(keys.first());
+}
+
+void RunsPanel::onViewSelectionChanged()
+{
+    if (!m_syncing)
+        context()->setSelectedRuns(selectedKeys());
+    updateActions();
+}
+
+void RunsPanel::onContextSelectionChanged()
+{
+    const QList<RunKey>& keys = context()->selectedRuns();
+    if (keys == selectedKeys())
+        return;
+    QItemSelection selection;
+    QModelIndex first;
+    for (RunKey key : keys) {
+        const QModelIndex index = m_proxy->mapFromSource(m_model->index(context()->rowOf(key), 0));
+        if (!index.isValid())
+            continue; // filtered out
+        selection.select(index, index);
+        if (!first.isValid())
+            first = index;
+    }
+    m_syncing = true;
+    m_view->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    if (first.isValid()) {
+        m_view->selectionModel()->setCurrentIndex(first, QItemSelectionModel::NoUpdate);
+        m_view->scrollTo(first);
+    }
+    m_syncing = false;
+    updateActions();
+}
+
+void RunsPanel::updateActions()
+{
+    const QList<RunKey> keys = selectedKeys();
+    bool anyActive = false;
+    for (RunKey key : keys)
+        if (const RunEntry* e = context()->run(key); e && isActive(e->record->status))
+            anyActive = true;
+    const bool one = keys.size() == 1;
+    m_cancel->setEnabled(anyActive);
+    m_cancelAll->setEnabled(m_queue->isBusy());
+    m_rename->setEnabled(one);
+    m_delete->setEnabled(!keys.isEmpty());
+    m_editSpec->setEnabled(one);
+    m_runAgain->setEnabled(!keys.isEmpty() && context()->hasTable());
+    m_saveSpec->setEnabled(one);
+    m_exportCsv->setEnabled(m_proxy->rowCount() > 0);
+}
+
+void RunsPanel::cancelSelected()
+{
+    for (RunKey key : selectedKeys())
+        m_queue->cancel(key);
+}
+
+void RunsPanel::deleteSelected()
+{
+    const QList<RunKey> keys = selectedKeys();
+    for (RunKey key : keys) {
+        const RunEntry* entry = context()->run(key);
+        if (!entry)
+            continue;
+        // The queue keeps running a run it was not told to stop; its late result is then dropped, since
+        // the context no longer knows the key.
+        if (isActive(entry->record->status))
+            m_queue->cancel(key);
+        context()->removeRun(key);
+    }
+}
+
+void RunsPanel::renameCurrent()
+{
+    const QList<RunKey> keys = selectedKeys();
+    if (keys.size() != 1)
+        return;
+    const QModelIndex index = m_proxy->mapFromSource(m_model->index(context()->rowOf(keys.first()), RunsModel::Name));
+    if (index.isValid()) {
+        m_view->setCurrentIndex(index);
+        m_view->edit(index);
+    }
+}
+
+void RunsPanel::editSpec()
+{
+    if (const RunEntry* entry = firstSelected())
+        context()->requestEditSpec(entry->record->spec);
+}
+
+void RunsPanel::runAgain()
+{
+    // Copy the specs first: enqueue adds runs, which may reallocate the context's entries.
+    std::vector<QuantSpec> specs;
+    for (RunKey key : selectedKeys())
+        if (const RunEntry* entry = context()->run(key))
+            specs.push_back(entry->record->spec);
+    for (const QuantSpec& spec : specs) {
+        try {
+            m_queue->enqueue(spec);
+        } catch (const std::exception& e) {
+            QMessageBox::warning(this, tr("Run Again"), QString::fromUtf8(e.what()));
+            return;
+        }
+    }
+}
+
+QString RunsPanel::writeSpecFile(const QuantSpec& spec, const QString& path)
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return tr("%1: cannot write: %2").arg(path, file.errorString());
+    const QByteArray bytes = QByteArray::fromStdString(spec.toJson().dump(2) + '\n');
+    if (file.write(bytes) != bytes.size() || !file.commit())
+        return tr("%1: cannot write: %2").arg(path, file.errorString());
+    return {};
+}
+
+void RunsPanel::saveSpec()
+{
+    const RunEntry* entry = firstSelected();
+    if (!entry)
+        return;
+    const QuantSpec spec = entry->record->spec;
+    const std::string base = entry->record->name.empty() ? spec.method : entry->record->name;
+    QString path = QFileDialog::getSaveFileName(this, tr("Save Spec"), QString::fromStdString(base) + u".json",
+        tr("Spec for vqscope-cli quantize --config (*.json)"));
+    if (path.isEmpty())
+        return;
+    if (!path.endsWith(QStringLiteral(".json"), Qt::CaseInsensitive))
+        path += QStringLiteral(".json");
+    const QString error = writeSpecFile(spec, path);
+    if (!error.isEmpty())
+        QMessageBox::warning(this, tr("Save Spec"), error);
+}
+
+} // namespace vq
