@@ -340,12 +340,16 @@ private slots:
             MainWindow window;
             window.show();
             QVERIFY(QTest::qWaitForWindowExposed(&window));
-            window.resize(1100, 700);
-            QTRY_COMPARE(window.size(), QSize(1100, 700));
+            // Every panel and dock together must still fit a 1280 x 720 screen.
+            const QSize minimum = window.minimumSizeHint().expandedTo(window.minimumSize());
+            QVERIFY2(minimum.width() <= 1280 && minimum.height() <= 720,
+                qPrintable(QStringLiteral("%1x%2").arg(minimum.width()).arg(minimum.height())));
+            window.resize(1240, 710);
+            QTRY_COMPARE(window.size(), QSize(1240, 710));
             window.close();
         }
         MainWindow again;
-        QCOMPARE(again.size(), QSize(1100, 700));
+        QCOMPARE(again.size(), QSize(1240, 710));
     }
 };
 

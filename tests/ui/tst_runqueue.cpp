@@ -3,12 +3,17 @@
 #include "appcontext.h"
 #include "common/error.h"
 #include "runners/runqueue.h"
+#include "runners/workerpriority.h"
 
 #include "quantchecks.h"
 #include "testutil.h"
 
 #include <QSignalSpy>
 #include <QTest>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <thread>
+#include <unistd.h>
 
 using namespace vq;
 
@@ -176,6 +181,25 @@ private slots:
         QCOMPARE(context.run(b)->record->status, RunStatus::Cancelled);
         QVERIFY(!queue.isBusy());
         QCOMPARE(busy.last().at(0).toBool(), false);
+    }
+
+    void workersRunBelowTheGuiThread()
+    {
+        const auto niceOfThisThread = [] { return getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid))); };
+        const int guiNice = niceOfThisThread();
+        int workerNice = -100, childNice = -100;
+        std::thread worker([&] {
+            lowerCurrentThreadPriority();
+            lowerCurrentThreadPriority(); // idempotent
+            workerNice = niceOfThisThread();
+            // OpenMP's team is created by the worker, so it inherits the worker's priority.
+            std::thread child([&] { childNice = niceOfThisThread(); });
+            child.join();
+        });
+        worker.join();
+        QCOMPARE(workerNice, std::max(guiNice, 10));
+        QCOMPARE(childNice, workerNice);
+        QCOMPARE(niceOfThisThread(), guiNice);
     }
 
     void destroyingTheQueueStopsTheRun()

@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "metrics/rowsample.h"
 #include "quant/registry.h"
+#include "runners/workerpriority.h"
 
 #include <algorithm>
 #include <atomic>
@@ -129,6 +130,7 @@ quint64 PreviewRunner::request(const QuantSpec& spec, const RunOptions& options,
     });
     const int64_t sampleCount = m_sampleRows;
     m_pool.start([this, job, table, sampleCount] {
+        lowerCurrentThreadPriority();
         std::shared_ptr<RunRecord> record;
         QString error;
         try {

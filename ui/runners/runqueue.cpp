@@ -1,6 +1,7 @@
 #include "runqueue.h"
 
 #include "common/error.h"
+#include "runners/workerpriority.h"
 
 #include <chrono>
 #include <mutex>
@@ -143,6 +144,7 @@ void RunQueue::startNext()
             Qt::QueuedConnection);
     });
     m_pool.start([this, job, table] {
+        lowerCurrentThreadPriority();
         std::shared_ptr<RunRecord> record;
         QString failure;
         bool cancelled = false;
