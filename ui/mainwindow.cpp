@@ -3,7 +3,9 @@
 #include "appcontext.h"
 #include "dialogs/tensorpickerdialog.h"
 #include "displaytext.h"
+#include "panels/comparepanel.h"
 #include "panels/summarypanel.h"
+#include "panels/tokenerrorpanel.h"
 #include "recentfiles.h"
 #include "widgets/emptystatepage.h"
 #include "widgets/loadstatuswidget.h"
@@ -94,6 +96,8 @@ void MainWindow::createPanels()
 {
     m_summary = new SummaryPanel(m_context);
     addPanel(m_summary);
+    addPanel(new TokenErrorPanel(m_context));
+    addPanel(new ComparePanel(m_context));
 }
 
 void MainWindow::createActions()
