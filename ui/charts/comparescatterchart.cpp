@@ -69,12 +69,14 @@ CompareScatterChart::CompareScatterChart(QWidget* parent)
 void CompareScatterChart::setData(std::span<const float> a, std::span<const float> b, const std::vector<int64_t>& rows,
     const std::vector<int64_t>& highlighted)
 {
+    std::vector<int64_t> hotRows = highlighted;
+    std::sort(hotRows.begin(), hotRows.end());
     m_points.clear();
     m_points.reserve(rows.size());
     for (int64_t row : rows) {
         if (row < 0 || size_t(row) >= a.size() || size_t(row) >= b.size())
             continue;
-        const bool hot = std::find(highlighted.begin(), highlighted.end(), row) != highlighted.end();
+        const bool hot = std::binary_search(hotRows.begin(), hotRows.end(), row);
         m_points.push_back({ row, a[size_t(row)], b[size_t(row)], hot });
     }
     rebuild();
@@ -163,9 +165,11 @@ void CompareScatterChart::rebuild()
         lo = std::min({ lo, double(p.a), double(p.b) });
         hi = std::max({ hi, double(p.a), double(p.b) });
     }
-    useAxes(m_logLog);
+    // New points first, then the axes: a log axis must never see the old linear points (0 included).
+    m_diagonal->clear();
     m_sample->replace(sample);
     m_highlight->replace(hot);
+    useAxes(m_logLog);
     if (!(lo <= hi)) {
         lo = m_logLog ? 1 : 0;
         hi = m_logLog ? 10 : 1;

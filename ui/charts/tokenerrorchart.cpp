@@ -147,9 +147,10 @@ void TokenErrorChart::replot()
         lo = std::min(lo, double(p.value));
         hi = std::max(hi, double(p.value));
     }
-    useYAxis(m_logY ? static_cast<QAbstractAxis*>(m_logYAxis) : m_linearY);
+    // New points first, then the axis: a log axis must never see the old linear points (0 included).
     m_series->replace(points);
     setMarkedRow(m_markedRow);
+    useYAxis(m_logY ? static_cast<QAbstractAxis*>(m_logYAxis) : m_linearY);
 
     m_axisX->setRange(0, std::max<double>(1.0, double(m_values.size()) - 1));
     if (m_logY) {
