@@ -52,7 +52,7 @@ CompareScatterChart::CompareScatterChart(QWidget* parent)
     m_logY = new QLogValueAxis(this);
     for (QLogValueAxis* axis : { m_logX, m_logY }) {
         axis->setBase(10);
-        axis->setLabelFormat(QStringLiteral("%.0e"));
+        axis->setLabelFormat(QStringLiteral("%g"));
     }
     chart->addAxis(m_linearX, Qt::AlignBottom);
     chart->addAxis(m_linearY, Qt::AlignLeft);
@@ -178,8 +178,9 @@ void CompareScatterChart::rebuild()
     if (m_logLog) {
         lo = std::pow(10.0, std::floor(std::log10(lo)));
         hi = std::pow(10.0, std::ceil(std::log10(hi) + 1e-9));
-        m_logX->setRange(lo, hi);
-        m_logY->setRange(lo, hi);
+        // Qt puts the first label at ceil(log10(min)): nudge min below the power of ten so it is labelled.
+        m_logX->setRange(lo * (1 - 1e-9), hi);
+        m_logY->setRange(lo * (1 - 1e-9), hi);
     } else {
         lo = std::min(0.0, lo);
         hi = hi > lo ? hi * 1.05 : lo + 1;

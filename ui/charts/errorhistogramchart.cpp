@@ -38,7 +38,7 @@ ErrorHistogramChart::ErrorHistogramChart(QWidget* parent)
     m_linearX->setLabelFormat(QStringLiteral("%.3g"));
     m_logX = new QLogValueAxis(chart);
     m_logX->setBase(10);
-    m_logX->setLabelFormat(QStringLiteral("%.0e"));
+    m_logX->setLabelFormat(QStringLiteral("%g"));
     m_axisY = new QValueAxis(chart);
     m_axisY->setLabelFormat(QStringLiteral("%d"));
     chart->addAxis(m_axisY, Qt::AlignLeft);
@@ -111,17 +111,25 @@ void ErrorHistogramChart::rebuild()
             lo = 1;
             hi = 10;
         }
-        m_logX->setRange(lo, hi);
-        // About one label per decade, at most 8.
-        const double decades = std::log10(hi / lo);
-        m_logX->setMinorTickCount(decades < 3 ? 8 : 0);
+        // Whole decades: a log axis labels powers of ten only, and a range inside one decade has none.
+        const double from = std::pow(10.0, std::floor(std::log10(lo) + 1e-9));
+        const double to = std::pow(10.0, std::ceil(std::log10(hi) - 1e-9));
+        // Qt puts the first label at ceil(log10(min)): nudge min below the power of ten so it is labelled.
+        m_logX->setRange(from * (1 - 1e-9), to > from ? to : from * 10);
+        m_logX->setMinorTickCount(std::log10(to / from) < 4 ? 8 : 0);
     } else {
         if (!(hi > lo)) {
             lo -= 0.5;
             hi += 0.5;
         }
         m_linearX->setRange(lo, hi);
-        m_linearX->setTickCount(6);
+        // Round tick values (1, 2 or 5 times a power of ten) while the axis spans exactly [lo, hi].
+        const double rough = (hi - lo) / 6.0;
+        const double magnitude = std::pow(10.0, std::floor(std::log10(rough)));
+        const double scaled = rough / magnitude;
+        m_linearX->setTickType(QValueAxis::TicksDynamic);
+        m_linearX->setTickAnchor(0.0);
+        m_linearX->setTickInterval((scaled <= 1 ? 1 : scaled <= 2 ? 2 : scaled <= 5 ? 5 : 10) * magnitude);
     }
     const int64_t top = bins > 0 ? *std::max_element(counts.begin(), counts.end()) : 0;
     m_axisY->setRange(0, std::max<double>(1.0, double(top) * 1.05));

@@ -45,7 +45,7 @@ TokenErrorChart::TokenErrorChart(QWidget* parent)
     m_linearY->setLabelFormat(QStringLiteral("%.3g"));
     m_logYAxis = new QLogValueAxis(chart);
     m_logYAxis->setBase(10);
-    m_logYAxis->setLabelFormat(QStringLiteral("%.0e"));
+    m_logYAxis->setLabelFormat(QStringLiteral("%g"));
     chart->addAxis(m_axisX, Qt::AlignBottom);
     chart->addAxis(m_linearY, Qt::AlignLeft);
     for (QScatterSeries* s : { m_series, m_marked }) {
@@ -153,14 +153,23 @@ void TokenErrorChart::replot()
     useYAxis(m_logY ? static_cast<QAbstractAxis*>(m_logYAxis) : m_linearY);
 
     m_axisX->setRange(0, std::max<double>(1.0, double(m_values.size()) - 1));
+    // Round row numbers as ticks (1, 2 or 5 times a power of ten).
+    const double rough = std::max(1.0, double(m_values.size()) / 5.0);
+    const double magnitude = std::pow(10.0, std::floor(std::log10(rough)));
+    const double scaled = rough / magnitude;
+    m_axisX->setTickType(QValueAxis::TicksDynamic);
+    m_axisX->setTickAnchor(0);
+    m_axisX->setTickInterval((scaled <= 2 ? 2 : scaled <= 5 ? 5 : 10) * magnitude);
     if (m_logY) {
         if (!(lo <= hi)) {
             lo = 1;
             hi = 10;
         }
         // Whole decades around the data.
+        m_logYAxis->setMinorTickCount(8);
+        // Qt puts the first label at ceil(log10(min)): nudge min below the power of ten so it is labelled.
         m_logYAxis->setRange(
-            std::pow(10.0, std::floor(std::log10(lo))), std::pow(10.0, std::ceil(std::log10(hi) + 1e-9)));
+            std::pow(10.0, std::floor(std::log10(lo))) * (1 - 1e-9), std::pow(10.0, std::ceil(std::log10(hi) + 1e-9)));
     } else {
         if (!(lo <= hi)) {
             lo = 0;

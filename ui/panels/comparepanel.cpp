@@ -140,6 +140,7 @@ ComparePanel::ComparePanel(AppContext* context, QWidget* parent)
     split->addWidget(m_scatter);
     split->addWidget(tableBox);
     split->setChildrenCollapsible(false);
+    split->setSizes({ 560, 560 });
 
     auto* pageLayout = new QVBoxLayout(page);
     pageLayout->addLayout(bar);
@@ -300,7 +301,7 @@ void ComparePanel::refresh()
     m_scatter->setSubtitle(int64_t(drawn.size()) >= rows
             ? tr("all %1 tokens; red: the %2 that differ most")
                   .arg(display::count(rows), display::count(int64_t(highlighted.size())))
-            : tr("%1 of %2 tokens drawn: a seeded sample of %3 plus the %4 that differ most (red)")
+            : tr("%1 of %2 tokens: a seeded sample of %3 + the %4 that differ most (red)")
                   .arg(display::count(int64_t(drawn.size())), display::count(rows), display::count(kScatterSample),
                       display::count(int64_t(highlighted.size()))));
     m_scatter->setAxisTitles(tr("A: %1").arg(name), tr("B: %1").arg(name));

@@ -41,6 +41,10 @@ QString runLabel(const RunRecord& record)
     for (const auto& [key, value] : record.spec.params.items())
         label += u' ' + display::text(key) + u'='
             + display::text(value.is_string() ? value.get<std::string>() : value.dump());
+    // Resolved specs list every parameter: keep the label short enough for a combo box or a header.
+    constexpr int kMaxLength = 44;
+    if (label.size() > kMaxLength)
+        label = label.left(kMaxLength - 1) + u'…';
     return label;
 }
 
@@ -123,6 +127,7 @@ TokenErrorPanel::TokenErrorPanel(AppContext* context, QWidget* parent)
     vertical->addWidget(tableBox);
     vertical->setStretchFactor(0, 3);
     vertical->setStretchFactor(1, 2);
+    vertical->setSizes({ 460, 300 });
     vertical->setChildrenCollapsible(false);
 
     auto* pageLayout = new QVBoxLayout(page);
@@ -258,7 +263,7 @@ void TokenErrorPanel::updatePlots()
 
     m_rowChart->setLogY(m_logScale);
     m_rowChart->setSeries(m_series);
-    m_rowChart->setTitle(tr("Per-token %1 by row (min/max per pixel column)").arg(name));
+    m_rowChart->setTitle(tr("Per-token %1 by row (lowest and highest token of each pixel column)").arg(name));
     m_rowChart->setAxisTitles(tr("token row"), name);
 
     const TokenPercentiles& p = tokenErrorPercentiles(metrics, m_metric);
