@@ -4,9 +4,11 @@
 #include "dialogs/tensorpickerdialog.h"
 #include "displaytext.h"
 #include "panels/comparepanel.h"
+#include "panels/methodpanel.h"
 #include "panels/summarypanel.h"
 #include "panels/tokenerrorpanel.h"
 #include "recentfiles.h"
+#include "sessioncontroller.h"
 #include "widgets/emptystatepage.h"
 #include "widgets/loadstatuswidget.h"
 
@@ -59,6 +61,7 @@ MainWindow::MainWindow(QWidget* parent)
     setObjectName(QStringLiteral("MainWindow"));
     setWindowTitle(QStringLiteral("vqscope"));
     setAcceptDrops(true);
+    m_session = new SessionController(this);
 
     createActions();
     createMenus();
@@ -98,6 +101,7 @@ void MainWindow::createPanels()
     addPanel(m_summary);
     addPanel(new TokenErrorPanel(m_context));
     addPanel(new ComparePanel(m_context));
+    addDockPanel(new MethodPanel(m_context, m_runQueue), Qt::LeftDockWidgetArea);
 }
 
 void MainWindow::createActions()
@@ -124,6 +128,8 @@ void MainWindow::createMenus()
     file->addAction(m_openAction);
     file->addAction(m_openSampleAction);
     m_recentMenu = file->addMenu(tr("Recent &Files"));
+    file->addSeparator();
+    m_session->addActions(file);
     m_recentMenu->setObjectName(QStringLiteral("recentFilesMenu"));
     connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::updateRecentFilesMenu);
     updateRecentFilesMenu();
@@ -186,10 +192,12 @@ QDockWidget* MainWindow::addDockPanel(Panel* panel, Qt::DockWidgetArea area)
 
 void MainWindow::openFile(const QString& path)
 {
-    if (path.isEmpty())
+    if (path.isEmpty() || m_session->openIfSessionFile(path))
         return;
-    statusBar()->clearMessage();
-    m_runner->open(path);
+    m_session->confirmReplaceTable([this, path] {
+        statusBar()->clearMessage();
+        m_runner->open(path);
+    });
 }
 
 void MainWindow::openInteractively()
@@ -265,6 +273,10 @@ void MainWindow::saveSettings()
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
+    if (!m_session->confirmClose()) {
+        event->ignore();
+        return;
+    }
     saveSettings();
     m_runner->cancel();
     QMainWindow::closeEvent(event);

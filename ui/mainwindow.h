@@ -19,6 +19,7 @@ class AppContext;
 class EmptyStatePage;
 class LoadStatusWidget;
 class Panel;
+class SessionController;
 class SummaryPanel;
 
 // The application window: File menu (Open…, Open Sample, Recent Files, Quit), drag and drop, a status
@@ -36,7 +37,9 @@ public:
     QString samplePath() const { return m_samplePath; }
 
     // Starts loading path in the background; a load in progress is replaced. Errors are shown in a
-    // message box naming the file, and the current table stays.
+    // message box naming the file, and the current table stays. Session files (.vqproj) are opened as
+    // sessions and CLI results (.vq.h5, .jsonl) imported as runs (see SessionController); before another
+    // table replaces unsaved runs the user is asked.
     void openFile(const QString& path);
 
     // Adds panel as a tab after the existing ones; the window takes ownership.
@@ -49,6 +52,7 @@ public:
     AppContext* context() const { return m_context; }
     LoadRunner* loadRunner() const { return m_runner; }
     RunQueue* runQueue() const { return m_runQueue; }
+    SessionController* sessionController() const { return m_session; }
     QTabWidget* tabs() const { return m_tabs; }
     SummaryPanel* summaryPanel() const { return m_summary; }
     LoadStatusWidget* loadStatus() const { return m_loadStatus; }
@@ -79,6 +83,7 @@ private:
     AppContext* m_context = nullptr;
     LoadRunner* m_runner = nullptr;
     RunQueue* m_runQueue = nullptr;
+    SessionController* m_session = nullptr;
     QStackedWidget* m_stack = nullptr;
     EmptyStatePage* m_emptyPage = nullptr;
     QTabWidget* m_tabs = nullptr;

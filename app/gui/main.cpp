@@ -1,15 +1,25 @@
 // vqscope: the desktop application. Opens the file given on the command line, or shows an empty
 // window offering Open… and Open Sample.
 #include "appcontext.h"
+#include "common/error.h"
 #include "mainwindow.h"
+#include "quant/quantspec.h"
+#include "runners/runqueue.h"
+#include "screenshottour.h"
+#include "sessioncontroller.h"
 #include "vq/version.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFile>
 #include <QFileInfo>
 #include <QTimer>
 
 #include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <vector>
 
 namespace {
 
@@ -47,6 +57,45 @@ void scheduleScreenshot(vq::MainWindow& window, const QString& file, bool waitFo
     });
 }
 
+// --run SPEC.json: the specs (as `vqscope-cli quantize --config` reads them) to queue once the table is
+// loaded. Exits with a message naming the file when one cannot be read.
+std::vector<vq::QuantSpec> readSpecs(const QStringList& files)
+{
+    std::vector<vq::QuantSpec> specs;
+    for (const QString& file : files) {
+        QFile in(file);
+        if (!in.open(QIODevice::ReadOnly)) {
+            std::fprintf(stderr, "vqscope: %s: cannot read: %s\n", qPrintable(file), qPrintable(in.errorString()));
+            std::exit(2);
+        }
+        try {
+            specs.push_back(vq::QuantSpec::fromJson(nlohmann::json::parse(in.readAll().toStdString())));
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "vqscope: %s: not a run spec: %s\n", qPrintable(file), e.what());
+            std::exit(2);
+        }
+    }
+    return specs;
+}
+
+void queueOnLoad(vq::MainWindow& window, std::vector<vq::QuantSpec> specs)
+{
+    if (specs.empty())
+        return;
+    auto* context = window.context();
+    auto connection = std::make_shared<QMetaObject::Connection>();
+    *connection = QObject::connect(context, &vq::AppContext::tableChanged, &window, [&window, specs, connection] {
+        QObject::disconnect(*connection);
+        for (const vq::QuantSpec& spec : specs) {
+            try {
+                window.runQueue()->enqueue(spec);
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "vqscope: run %s refused: %s\n", spec.method.c_str(), e.what());
+            }
+        }
+    });
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -68,20 +117,44 @@ int main(int argc, char** argv)
         QStringLiteral("Save a PNG of the window once the file is loaded, then quit."), QStringLiteral("png"));
     screenshotOption.setFlags(QCommandLineOption::HiddenFromHelp);
     parser.addOption(screenshotOption);
+    QCommandLineOption runOption(QStringLiteral("run"),
+        QStringLiteral("Queue a run of this spec (JSON, as vqscope-cli quantize --config reads) once the file is "
+                       "loaded. Repeatable."),
+        QStringLiteral("spec.json"));
+    parser.addOption(runOption);
+    QCommandLineOption tourOption(QStringLiteral("screenshot-tabs"),
+        QStringLiteral("Once the file is loaded and the queued runs are done, save a PNG of every tab into this "
+                       "folder, then quit."),
+        QStringLiteral("dir"));
+    tourOption.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOption(tourOption);
     parser.process(app);
 
     vq::MainWindow window;
     window.setSamplePath(findSample());
     const QStringList files = parser.positionalArguments();
     const QString file = files.isEmpty() ? QString() : files.first();
+    queueOnLoad(window, readSpecs(parser.values(runOption)));
 
     if (parser.isSet(screenshotOption)) {
         // A fixed size, whatever the saved geometry, so screenshots compare across runs.
         window.resize(1280, 800);
         scheduleScreenshot(window, parser.value(screenshotOption), !file.isEmpty());
     }
+    if (parser.isSet(tourOption)) {
+        window.resize(1280, 800);
+        auto* tour = new vq::ScreenshotTour(&window, parser.value(tourOption), &window);
+        QObject::connect(tour, &vq::ScreenshotTour::finished, &app, [tour](bool ok) {
+            for (const QString& written : tour->writtenFiles())
+                std::printf("%s\n", qPrintable(written));
+            QCoreApplication::exit(ok ? 0 : 1);
+        });
+        tour->start();
+    }
     window.show();
     if (!file.isEmpty())
         window.openFile(file);
+    else if (!parser.isSet(screenshotOption) && !parser.isSet(tourOption))
+        window.sessionController()->offerRestore();
     return app.exec();
 }

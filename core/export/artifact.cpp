@@ -1,4 +1,5 @@
 #include "export/artifact.h"
+#include "export/artifactgroup.h"
 
 #include "common/error.h"
 #include "common/halffloat.h"
@@ -180,9 +181,25 @@ void writeProvenanceAttributes(hid_t group, const nlohmann::json& provenance, co
     }
 }
 
-// Writes the whole artifact with HDF5 into filePath (the temporary file of an AtomicFile; errors name
-// path, the target). The file is closed when this returns.
-void buildFile(const std::string& filePath, const std::string& path, const ArtifactContents& c, RunControl& control)
+} // namespace
+
+void writeMetricsGroup(
+    hid_t parent, const char* name, const nlohmann::json& metrics, int64_t rows, const std::string& path)
+{
+    nlohmann::json rest = metrics;
+    const std::vector<MetricsArray> perToken = extractMetricsArrays(rest, rows);
+    Hdf5Group group = createGroup(parent, name, path);
+    attr::writeString(group.id(), "json", dumpJson(rest, path, "metrics"), path);
+    for (const MetricsArray& m : perToken) {
+        const hsize_t n = m.values.size();
+        Hdf5Dataspace space(
+            hdf5Check(H5Screate_simple(1, &n, nullptr), ErrorKind::WriteFailed, path, "cannot write " + m.pointer));
+        writeDataset(
+            group.id(), m.pointer.substr(1), H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, space, m.values.data(), false, path);
+    }
+}
+
+void writeArtifactGroup(hid_t root, const ArtifactContents& c, const std::string& path, RunControl& control)
 {
     const QuantizedTable& t = c.table;
     nlohmann::json provenance = c.provenance;
@@ -190,29 +207,17 @@ void buildFile(const std::string& filePath, const std::string& path, const Artif
         provenance["appVersion"] = kVersion;
     if (!provenance.contains("created"))
         provenance["created"] = utcNow();
-    nlohmann::json metrics = c.metrics;
-    const std::vector<MetricsArray> perToken = extractMetricsArrays(metrics, t.rows);
 
-    const Hdf5Lock lock;
-    const std::string what = "cannot create the HDF5 file " + filePath;
-    Hdf5PropertyList fapl(hdf5Check(H5Pcreate(H5P_FILE_ACCESS), ErrorKind::WriteFailed, path, what));
-    // The 1.8 file format: large attributes (long JSON) go to dense storage instead of failing, and every
-    // HDF5 from 1.8 on (h5py, HDFView, MATLAB) reads the file.
-    hdf5Check(H5Pset_libver_bounds(fapl.id(), H5F_LIBVER_V18, H5F_LIBVER_V18), ErrorKind::WriteFailed, path, what);
-    Hdf5File file(hdf5Check(
-        H5Fcreate(filePath.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.id()), ErrorKind::WriteFailed, path, what));
+    attr::writeString(root, "format", kArtifactFormat, path);
+    attr::writeInt64(root, "version", kArtifactVersion, path);
+    attr::writeString(root, "app_version", kVersion, path);
+    attr::writeString(root, "method", t.spec.method, path);
+    attr::writeString(root, "spec", dumpJson(t.spec.toJson(), path, "spec"), path);
+    attr::writeInt64(root, "rows", t.rows, path);
+    attr::writeInt64(root, "dim", t.dim, path);
+    attr::writeString(root, "info", dumpJson(t.info, path, "method info"), path);
 
-    Hdf5Group root(hdf5Check(H5Gopen2(file.id(), "/", H5P_DEFAULT), ErrorKind::WriteFailed, path, what));
-    attr::writeString(root.id(), "format", kArtifactFormat, path);
-    attr::writeInt64(root.id(), "version", kArtifactVersion, path);
-    attr::writeString(root.id(), "app_version", kVersion, path);
-    attr::writeString(root.id(), "method", t.spec.method, path);
-    attr::writeString(root.id(), "spec", dumpJson(t.spec.toJson(), path, "spec"), path);
-    attr::writeInt64(root.id(), "rows", t.rows, path);
-    attr::writeInt64(root.id(), "dim", t.dim, path);
-    attr::writeString(root.id(), "info", dumpJson(t.info, path, "method info"), path);
-
-    Hdf5Group arrays = createGroup(file.id(), "arrays", path);
+    Hdf5Group arrays = createGroup(root, "arrays", path);
     nlohmann::json names = nlohmann::json::array();
     for (const StoredArray& a : t.arrays)
         names.push_back(a.name);
@@ -223,23 +228,36 @@ void buildFile(const std::string& filePath, const std::string& path, const Artif
         control.report("export", 0.9 * static_cast<double>(i + 1) / static_cast<double>(t.arrays.size()));
     }
 
-    Hdf5Group metricsGroup = createGroup(file.id(), "metrics", path);
-    attr::writeString(metricsGroup.id(), "json", dumpJson(metrics, path, "metrics"), path);
-    for (const MetricsArray& m : perToken) {
-        const hsize_t n = m.values.size();
-        Hdf5Dataspace space(hdf5Check(H5Screate_simple(1, &n, nullptr), ErrorKind::WriteFailed, path, what));
-        writeDataset(metricsGroup.id(), m.pointer.substr(1), H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, space, m.values.data(),
-            false, path);
-    }
+    writeMetricsGroup(root, "metrics", c.metrics, t.rows, path);
 
-    Hdf5Group provenanceGroup = createGroup(file.id(), "provenance", path);
+    Hdf5Group provenanceGroup = createGroup(root, "provenance", path);
     attr::writeString(provenanceGroup.id(), "json", dumpJson(provenance, path, "provenance"), path);
     writeProvenanceAttributes(provenanceGroup.id(), provenance, path);
+}
 
-    metricsGroup.reset();
-    provenanceGroup.reset();
-    arrays.reset();
-    root.reset();
+Hdf5File createHdf5File(const std::string& filePath, const std::string& path)
+{
+    const std::string what = "cannot create the HDF5 file " + filePath;
+    Hdf5PropertyList fapl(hdf5Check(H5Pcreate(H5P_FILE_ACCESS), ErrorKind::WriteFailed, path, what));
+    // The 1.8 file format: large attributes (long JSON) go to dense storage instead of failing, and every
+    // HDF5 from 1.8 on (h5py, HDFView, MATLAB) reads the file.
+    hdf5Check(H5Pset_libver_bounds(fapl.id(), H5F_LIBVER_V18, H5F_LIBVER_V18), ErrorKind::WriteFailed, path, what);
+    return Hdf5File(hdf5Check(
+        H5Fcreate(filePath.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.id()), ErrorKind::WriteFailed, path, what));
+}
+
+namespace {
+
+// Writes the whole artifact with HDF5 into filePath (the temporary file of an AtomicFile; errors name
+// path, the target). The file is closed when this returns.
+void buildFile(const std::string& filePath, const std::string& path, const ArtifactContents& c, RunControl& control)
+{
+    const Hdf5Lock lock;
+    Hdf5File file = createHdf5File(filePath, path);
+    {
+        Hdf5Group root(hdf5Check(H5Gopen2(file.id(), "/", H5P_DEFAULT), ErrorKind::WriteFailed, path, "cannot open /"));
+        writeArtifactGroup(root.id(), c, path, control);
+    }
     hdf5Check(H5Fclose(file.release()), ErrorKind::WriteFailed, path, "cannot close " + filePath);
 }
 
@@ -470,7 +488,7 @@ void writeArtifact(const std::string& path, const ArtifactContents& contents, Ru
     control.report("export", 1.0);
 }
 
-ArtifactContents readArtifact(const std::string& path)
+Hdf5File openHdf5ForReading(const std::string& path)
 {
     MappedFile { path }; // missing, directory, no permission and empty files give the usual errors
 
@@ -486,15 +504,34 @@ ArtifactContents readArtifact(const std::string& path)
         throw Error(truncated ? ErrorKind::Truncated : ErrorKind::Malformed, path,
             "HDF5 cannot open the file" + (detail.empty() ? std::string() : ": " + detail));
     }
-    const Hdf5File file(id);
-    Hdf5Group root(hdf5Check(H5Gopen2(file.id(), "/", H5P_DEFAULT), ErrorKind::Malformed, path, "cannot open /"));
+    return Hdf5File(id);
+}
 
-    if (!attr::exists(root.id(), "format"))
+nlohmann::json readMetricsGroup(hid_t parent, const char* name, const std::string& path)
+{
+    const Hdf5Group metrics = openGroup(parent, name, path);
+    const std::string where = std::string("/") + name;
+    nlohmann::json json = readJsonObject(metrics.id(), "json", path, where);
+    for (const std::string& dataset : datasetsUnder(metrics.id(), path, where)) {
+        const MetricsArray m = readMetricsArray(metrics.id(), dataset, path);
+        try {
+            restoreMetricsArray(json, m);
+        } catch (const nlohmann::json::exception& e) {
+            throw Error(ErrorKind::Malformed, path,
+                "dataset " + where + "/" + dataset + " has no place in the metrics JSON: " + e.what());
+        }
+    }
+    return json;
+}
+
+ArtifactContents readArtifactGroup(hid_t root, const std::string& path)
+{
+    if (!attr::exists(root, "format"))
         throw Error(ErrorKind::Unsupported, path, "not a vqscope artifact (no 'format' attribute)");
-    const std::string format = attr::readString(root.id(), "format", path, "/");
+    const std::string format = attr::readString(root, "format", path, "/");
     if (format != kArtifactFormat)
         throw Error(ErrorKind::Unsupported, path, "not a vqscope artifact (format '" + format + "')");
-    const int64_t version = attr::readInt64(root.id(), "version", path, "/");
+    const int64_t version = attr::readInt64(root, "version", path, "/");
     if (version != kArtifactVersion)
         throw Error(ErrorKind::Unsupported, path,
             "artifact version " + std::to_string(version) + "; this build reads version "
@@ -503,24 +540,24 @@ ArtifactContents readArtifact(const std::string& path)
     ArtifactContents c;
     QuantizedTable& t = c.table;
     try {
-        t.spec = QuantSpec::fromJson(parseJson(attr::readString(root.id(), "spec", path, "/"), path, "spec"));
+        t.spec = QuantSpec::fromJson(parseJson(attr::readString(root, "spec", path, "/"), path, "spec"));
     } catch (const Error& e) {
         if (!e.path().empty())
             throw;
         throw Error(ErrorKind::Malformed, path, "spec: " + e.message());
     }
-    const std::string method = attr::readString(root.id(), "method", path, "/");
+    const std::string method = attr::readString(root, "method", path, "/");
     if (method != t.spec.method)
         throw Error(ErrorKind::Malformed, path,
             "the method attribute '" + method + "' differs from the spec's '" + t.spec.method + "'");
-    t.rows = attr::readInt64(root.id(), "rows", path, "/");
-    t.dim = attr::readInt64(root.id(), "dim", path, "/");
+    t.rows = attr::readInt64(root, "rows", path, "/");
+    t.dim = attr::readInt64(root, "dim", path, "/");
     if (t.rows <= 0 || t.dim <= 0)
         throw Error(ErrorKind::Malformed, path,
             "impossible table shape " + std::to_string(t.rows) + " x " + std::to_string(t.dim));
-    t.info = readJsonObject(root.id(), "info", path, "/");
+    t.info = readJsonObject(root, "info", path, "/");
 
-    const Hdf5Group arrays = openGroup(file.id(), "arrays", path);
+    const Hdf5Group arrays = openGroup(root, "arrays", path);
     const nlohmann::json names
         = parseJson(attr::readString(arrays.id(), "names", path, "/arrays"), path, "/arrays attribute names");
     if (!names.is_array())
@@ -538,21 +575,19 @@ ArtifactContents readArtifact(const std::string& path)
             throw Error(ErrorKind::Malformed, path, "dataset /arrays/" + name + " is not listed in /arrays names");
     checkTable(path, t);
 
-    const Hdf5Group metrics = openGroup(file.id(), "metrics", path);
-    c.metrics = readJsonObject(metrics.id(), "json", path, "/metrics");
-    for (const std::string& name : datasetsUnder(metrics.id(), path, "/metrics")) {
-        const MetricsArray m = readMetricsArray(metrics.id(), name, path);
-        try {
-            restoreMetricsArray(c.metrics, m);
-        } catch (const nlohmann::json::exception& e) {
-            throw Error(ErrorKind::Malformed, path,
-                "dataset /metrics/" + name + " has no place in the metrics JSON: " + e.what());
-        }
-    }
+    c.metrics = readMetricsGroup(root, "metrics", path);
 
-    const Hdf5Group provenance = openGroup(file.id(), "provenance", path);
+    const Hdf5Group provenance = openGroup(root, "provenance", path);
     c.provenance = readJsonObject(provenance.id(), "json", path, "/provenance");
     return c;
+}
+
+ArtifactContents readArtifact(const std::string& path)
+{
+    const Hdf5File file = openHdf5ForReading(path);
+    const Hdf5Lock lock;
+    Hdf5Group root(hdf5Check(H5Gopen2(file.id(), "/", H5P_DEFAULT), ErrorKind::Malformed, path, "cannot open /"));
+    return readArtifactGroup(root.id(), path);
 }
 
 } // namespace vq

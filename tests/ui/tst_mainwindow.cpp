@@ -343,12 +343,12 @@ private slots:
             MainWindow window;
             window.show();
             QVERIFY(QTest::qWaitForWindowExposed(&window));
-            window.resize(900, 640);
-            QTRY_COMPARE(window.size(), QSize(900, 640));
+            window.resize(1100, 700);
+            QTRY_COMPARE(window.size(), QSize(1100, 700));
             window.close();
         }
         MainWindow again;
-        QCOMPARE(again.size(), QSize(900, 640));
+        QCOMPARE(again.size(), QSize(1100, 700));
     }
 };
 

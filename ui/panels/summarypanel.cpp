@@ -62,6 +62,7 @@ SummaryPanel::SummaryPanel(AppContext* context, QWidget* parent)
     , m_percentiles(new PercentileModel(tr("Row norm"), this))
     , m_outliers(new OutlierDimsModel(this))
 {
+    setObjectName(QStringLiteral("summaryPanel"));
     auto* sourceBox = new QGroupBox(tr("Source"), this);
     auto* sourceForm = new QFormLayout(sourceBox);
     addField(sourceForm, QStringLiteral("file"), tr("File"));

@@ -1,0 +1,74 @@
+#pragma once
+
+#include "export/artifact.h"
+#include "io/embeddingtable.h"
+#include "run/runrecord.h"
+#include "run/session.h"
+
+#include <QObject>
+#include <QString>
+#include <QStringList>
+#include <QThreadPool>
+#include <memory>
+#include <vector>
+
+namespace vq {
+
+using RunList = std::vector<std::shared_ptr<const RunRecord>>;
+
+// Saves and opens session files and reads CLI results (artifacts, sweep JSON lines) off the GUI thread,
+// one job at a time in the order asked (HDF5 serialises them anyway).
+//
+// All functions and signals belong to the GUI thread; every job ends with exactly one result signal
+// (saved/saveFailed, opened/imported/failed). progress() is emitted per run saved or read. Destroying the
+// runner waits for the running job (a save is never cut short: the old file stays valid either way).
+class SessionRunner : public QObject {
+    Q_OBJECT
+public:
+    explicit SessionRunner(QObject* parent = nullptr);
+    ~SessionRunner() override;
+
+    // Writes session to path atomically (see writeSession). tag comes back with the result.
+    void save(const QString& path, std::shared_ptr<const Session> session, quint64 tag);
+    // Reads and validates a session file (see readSession).
+    void open(const QString& path);
+    // Reads runs from a CLI result: a .vq.h5 artifact (one run) or a JSON-lines sweep file (any number).
+    // An artifact made from table (same checksum) is measured again against it (measureQuantized) so the
+    // run gets its per-token vectors and codebook usage; otherwise (table null or different) the run has
+    // its metrics JSON only and a warning says why. Sweep runs never have arrays.
+    void importRuns(const QString& path, std::shared_ptr<const EmbeddingTable> table);
+
+    bool isBusy() const { return m_jobs > 0; }
+    // Blocks until the running and queued jobs are done (their results are still delivered later, queued).
+    // For shutdown only.
+    void waitForIdle() { m_pool.waitForDone(); }
+
+signals:
+    void busyChanged(bool busy);
+    // stage: "save session", "open session", "import"; fraction in [0, 1].
+    void progress(const QString& stage, double fraction);
+    void saved(const QString& path, quint64 tag);
+    void saveFailed(const QString& path, const QString& message, quint64 tag);
+    void opened(const QString& path, std::shared_ptr<const vq::Session> session);
+    void imported(const QString& path, std::shared_ptr<const vq::RunList> runs, const QStringList& warnings);
+    // An open or import failed; message is vq::Error::what() ("<file>: <problem>").
+    void failed(const QString& path, const QString& message);
+
+private:
+    template <typename Work> void start(Work work);
+    void finishJob();
+
+    QThreadPool m_pool;
+    int m_jobs = 0;
+};
+
+// The run an artifact describes, for importing CLI results. With measured metrics (non-null) the record
+// keeps the arrays and the per-token vectors; without, only the metrics JSON of the artifact (per-token
+// arrays dropped) and no arrays. Exposed for tests.
+RunRecord runFromArtifact(
+    const std::string& path, ArtifactContents artifact, std::shared_ptr<const RunMetrics> measured);
+
+} // namespace vq
+
+Q_DECLARE_METATYPE(std::shared_ptr<const vq::Session>)
+Q_DECLARE_METATYPE(std::shared_ptr<const vq::RunList>)

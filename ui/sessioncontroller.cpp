@@ -1,0 +1,501 @@
+#include "sessioncontroller.h"
+
+#include "appcontext.h"
+#include "mainwindow.h"
+
+#include <QAction>
+#include <QDir>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QMenu>
+#include <QMessageBox>
+#include <QStandardPaths>
+#include <QStatusBar>
+
+namespace vq {
+
+namespace {
+
+constexpr int kAutosaveDelayMs = 30000;
+constexpr int kStatusMessageMs = 5000;
+const QString kSessionSuffix = QStringLiteral(".vqproj");
+
+bool isPreviewOrEmpty(const AppContext& context)
+{
+    for (const RunEntry& e : context.runs())
+        if (!e.preview)
+            return false;
+    return true;
+}
+
+} // namespace
+
+struct SessionController::Opening {
+    QString path;
+    std::shared_ptr<const Session> session;
+    bool waitingForTable = false;
+    QMetaObject::Connection aborted;
+};
+
+SessionController::SessionController(MainWindow* window)
+    : QObject(window)
+    , m_window(window)
+    , m_context(window->context())
+    , m_runner(new SessionRunner(this))
+{
+    setObjectName(QStringLiteral("sessionController"));
+    m_autosaveTimer.setSingleShot(true);
+    m_autosaveTimer.setInterval(kAutosaveDelayMs);
+    connect(&m_autosaveTimer, &QTimer::timeout, this, [this] {
+        if (m_context->isModified())
+            startSave(autosavePath(), true);
+    });
+
+    connect(m_context, &AppContext::runAdded, this, &SessionController::onChanged);
+    connect(m_context, &AppContext::runChanged, this, &SessionController::onChanged);
+    connect(m_context, &AppContext::runRemoved, this, &SessionController::onChanged);
+    connect(m_context, &AppContext::runsReset, this, &SessionController::onChanged);
+    connect(m_context, &AppContext::modifiedChanged, this, &SessionController::updateTitle);
+    connect(m_context, &AppContext::sessionPathChanged, this, &SessionController::updateTitle);
+    connect(m_context, &AppContext::tableChanged, this, &SessionController::onTableChanged);
+    // A finished run is saved at once: a crash loses at most the run in progress.
+    connect(window->runQueue(), &RunQueue::runFinished, this, [this] {
+        if (m_context->isModified())
+            startSave(autosavePath(), true);
+    });
+
+    connect(m_runner, &SessionRunner::saved, this, &SessionController::onSaved);
+    connect(m_runner, &SessionRunner::saveFailed, this, &SessionController::onSaveFailed);
+    connect(m_runner, &SessionRunner::opened, this, &SessionController::onOpened);
+    connect(m_runner, &SessionRunner::imported, this, &SessionController::onImported);
+    connect(m_runner, &SessionRunner::failed, this, [this](const QString& path, const QString& message) {
+        if (m_opening && m_opening->path == path)
+            m_opening.reset();
+        m_restoring = false;
+        showError(tr("Could not open %1").arg(QFileInfo(path).fileName()), message);
+        emit failed(path, message);
+    });
+    connect(m_runner, &SessionRunner::progress, this, [this](const QString& stage, double fraction) {
+        if (m_saveTag != 0 || m_opening)
+            status(tr("%1… %2%").arg(stage).arg(int(fraction * 100)));
+    });
+    updateTitle();
+}
+
+SessionController::~SessionController() = default;
+
+void SessionController::addActions(QMenu* menu)
+{
+    auto add = [this, menu](const QString& text, const char* name, auto slot) {
+        QAction* a = menu->addAction(text, this, slot);
+        a->setObjectName(QLatin1String(name));
+        return a;
+    };
+    add(tr("&New Session"), "newSessionAction", [this] { newSession(); });
+    add(tr("Open Sess&ion…"), "openSessionAction", [this] {
+        const QString path = QFileDialog::getOpenFileName(
+            m_window, tr("Open Session"), QString(), tr("vqscope sessions (*.vqproj);;All files (*)"));
+        if (!path.isEmpty())
+            openSession(path);
+    });
+    add(tr("&Save Session"), "saveSessionAction", [this] { save(); })->setShortcut(QKeySequence::Save);
+    add(tr("Save Session &As…"), "saveSessionAsAction", [this] {
+        const QString path = QFileDialog::getSaveFileName(
+            m_window, tr("Save Session As"), m_context->sessionPath(), tr("vqscope sessions (*.vqproj)"));
+        if (!path.isEmpty())
+            saveAs(path.endsWith(kSessionSuffix) ? path : path + kSessionSuffix);
+    })->setShortcut(QKeySequence::SaveAs);
+    add(tr("&Import Runs…"), "importRunsAction", [this] {
+        const QString path = QFileDialog::getOpenFileName(
+            m_window, tr("Import Runs"), QString(), tr("vqscope-cli results (*.vq.h5 *.jsonl);;All files (*)"));
+        if (!path.isEmpty())
+            importRuns(path);
+    });
+    menu->addSeparator();
+}
+
+QString SessionController::autosavePath() const
+{
+    const QString folder = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation);
+    return QDir(folder).filePath(QStringLiteral("autosave") + kSessionSuffix);
+}
+
+void SessionController::removeAutosave()
+{
+    QFile::remove(autosavePath());
+}
+
+void SessionController::updateTitle()
+{
+    QString name = QFileInfo(m_context->sessionPath()).completeBaseName();
+    if (name.isEmpty() && m_context->hasTable())
+        name = QFileInfo(QString::fromStdString(m_context->table()->source.file)).fileName();
+    if (name.isEmpty())
+        name = tr("Untitled");
+    m_window->setWindowTitle(tr("%1[*] — vqscope").arg(name));
+    m_window->setWindowModified(m_context->isModified());
+}
+
+void SessionController::onChanged()
+{
+    ++m_changes;
+    if (m_context->isModified())
+        m_autosaveTimer.start();
+}
+
+bool SessionController::hasUnsavedRuns() const
+{
+    return m_context->isModified() && !isPreviewOrEmpty(*m_context);
+}
+
+void SessionController::status(const QString& text)
+{
+    m_window->statusBar()->showMessage(text, kStatusMessageMs);
+}
+
+void SessionController::showError(const QString& title, const QString& message)
+{
+    auto* box = new QMessageBox(QMessageBox::Warning, title, title, QMessageBox::Ok, m_window);
+    box->setObjectName(QStringLiteral("sessionErrorBox"));
+    box->setInformativeText(message);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open(); // not exec(): no nested event loop
+    status(title);
+}
+
+bool SessionController::askThen(const QString& why, std::function<void()> proceed)
+{
+    if (!hasUnsavedRuns()) {
+        proceed();
+        return true;
+    }
+    Decision d = Decision::Cancel;
+    if (m_askDiscard) {
+        d = m_askDiscard(why);
+    } else {
+        const auto answer = QMessageBox::question(m_window, tr("Unsaved runs"),
+            tr("The session has unsaved runs. Save them before you %1?").arg(why),
+            QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+        d = answer == QMessageBox::Save      ? Decision::Save
+            : answer == QMessageBox::Discard ? Decision::Discard
+                                             : Decision::Cancel;
+    }
+    if (d == Decision::Discard) {
+        proceed();
+        return true;
+    }
+    if (d == Decision::Save) {
+        m_afterSave = std::move(proceed);
+        if (!save())
+            m_afterSave = nullptr;
+    }
+    return false;
+}
+
+void SessionController::newSession()
+{
+    askThen(tr("start a new session"), [this] {
+        m_window->runQueue()->cancelAll();
+        m_context->clearRuns();
+        m_context->setSessionPath(QString());
+        m_context->setModified(false);
+        removeAutosave();
+    });
+}
+
+void SessionController::openSession(const QString& path)
+{
+    askThen(tr("open another session"), [this, path] {
+        m_opening = std::make_unique<Opening>();
+        m_opening->path = path;
+        status(tr("Opening %1…").arg(QFileInfo(path).fileName()));
+        m_runner->open(path);
+    });
+}
+
+bool SessionController::openIfSessionFile(const QString& path)
+{
+    if (path.endsWith(kSessionSuffix, Qt::CaseInsensitive)) {
+        openSession(path);
+        return true;
+    }
+    if (path.endsWith(QLatin1String(".vq.h5"), Qt::CaseInsensitive)
+        || path.endsWith(QLatin1String(".jsonl"), Qt::CaseInsensitive)) {
+        importRuns(path);
+        return true;
+    }
+    return false;
+}
+
+void SessionController::onOpened(const QString& path, std::shared_ptr<const Session> session)
+{
+    if (!m_opening || m_opening->path != path)
+        return;
+    m_opening->session = std::move(session);
+    const SessionTable& t = m_opening->session->table;
+    const bool sameTable = m_context->hasTable() && m_context->table()->source.checksum == t.checksum;
+    if (t.file.empty() || sameTable) {
+        continueOpening();
+        return;
+    }
+    m_opening->waitingForTable = true;
+    m_opening->aborted = connect(m_window, &MainWindow::loadAborted, this,
+        [this](const QString&, const QString& message) { abandonOpening(message); });
+    m_window->loadRunner()->load(
+        QString::fromStdString(t.file), QString::fromStdString(t.tensor), tr("recorded in the session"));
+}
+
+void SessionController::onTableChanged()
+{
+    updateTitle();
+    if (m_opening && m_opening->waitingForTable) {
+        continueOpening();
+        return;
+    }
+    if (m_opening || !m_context->hasTable())
+        return;
+    // Another table: the runs made on the previous one no longer apply (the user was asked).
+    const std::string& checksum = m_context->table()->source.checksum;
+    for (const RunEntry& e : m_context->runs()) {
+        if (!e.preview && e.record->provenance.checksum != checksum) {
+            m_window->runQueue()->cancelAll();
+            m_context->clearRuns();
+            m_context->setSessionPath(QString());
+            m_context->setModified(false);
+            return;
+        }
+    }
+}
+
+void SessionController::continueOpening()
+{
+    m_opening->waitingForTable = false;
+    disconnect(m_opening->aborted);
+    const SessionTable& t = m_opening->session->table;
+    if (!t.file.empty() && m_context->hasTable() && m_context->table()->source.checksum != t.checksum) {
+        const QString text
+            = tr("The table %1 is not the one the session's runs were made on (checksum %2, "
+                 "recorded %3). Open the runs anyway?")
+                  .arg(QString::fromStdString(t.file), QString::fromStdString(m_context->table()->source.checksum),
+                      QString::fromStdString(t.checksum));
+        const bool go = m_askChecksum
+            ? m_askChecksum(text)
+            : QMessageBox::question(m_window, tr("Different table"), text) == QMessageBox::Yes;
+        if (!go) {
+            abandonOpening(QString());
+            return;
+        }
+    }
+    finishOpening();
+}
+
+void SessionController::finishOpening()
+{
+    const std::unique_ptr<Opening> opening = std::move(m_opening);
+    m_window->runQueue()->cancelAll();
+    m_context->clearRuns();
+    for (const RunRecord& r : opening->session->runs)
+        m_context->addRun(std::make_shared<const RunRecord>(r));
+    if (m_restoring) {
+        // Restored work is not saved anywhere yet.
+        m_restoring = false;
+        m_context->setSessionPath(QString());
+        m_context->setModified(true);
+    } else {
+        m_context->setSessionPath(opening->path);
+        m_context->setModified(false);
+        m_autosaveTimer.stop();
+        removeAutosave();
+    }
+    if (m_context->runCount() > 0)
+        m_context->setCurrentRun(m_context->runAt(0).key);
+    status(tr("Opened %1: %n run(s)", nullptr, int(opening->session->runs.size()))
+               .arg(QFileInfo(opening->path).fileName()));
+    emit opened(opening->path);
+}
+
+void SessionController::abandonOpening(const QString& message)
+{
+    if (!m_opening)
+        return;
+    const QString path = m_opening->path;
+    disconnect(m_opening->aborted);
+    m_opening.reset();
+    m_restoring = false;
+    status(tr("Did not open %1").arg(QFileInfo(path).fileName()));
+    emit failed(path, message);
+}
+
+void SessionController::confirmReplaceTable(std::function<void()> load)
+{
+    askThen(tr("open another table"), std::move(load));
+}
+
+bool SessionController::save()
+{
+    QString path = m_context->sessionPath();
+    if (path.isEmpty()) {
+        path = m_askSavePath
+            ? m_askSavePath()
+            : QFileDialog::getSaveFileName(m_window, tr("Save Session"), QString(), tr("vqscope sessions (*.vqproj)"));
+        if (path.isEmpty())
+            return false;
+        if (!path.endsWith(kSessionSuffix))
+            path += kSessionSuffix;
+    }
+    saveAs(path);
+    return true;
+}
+
+void SessionController::saveAs(const QString& path)
+{
+    startSave(path, false);
+}
+
+std::shared_ptr<const Session> SessionController::snapshot() const
+{
+    auto s = std::make_shared<Session>();
+    if (m_context->hasTable())
+        s->table = SessionTable::of(*m_context->table());
+    for (const RunEntry& e : m_context->runs()) {
+        if (e.preview)
+            continue;
+        RunRecord r = *e.record; // arrays are shared, not copied
+        if (r.status == RunStatus::Queued || r.status == RunStatus::Running) {
+            r.status = RunStatus::Cancelled;
+            r.error = "not finished when the session was saved";
+        }
+        s->runs.push_back(std::move(r));
+    }
+    return s;
+}
+
+void SessionController::startSave(const QString& path, bool autosave)
+{
+    const quint64 tag = ++m_lastTag;
+    if (autosave) {
+        QDir().mkpath(QFileInfo(path).absolutePath());
+    } else {
+        m_saveTag = tag;
+        m_saveChanges = m_changes;
+        status(tr("Saving %1…").arg(QFileInfo(path).fileName()));
+    }
+    m_runner->save(path, snapshot(), tag);
+}
+
+void SessionController::onSaved(const QString& path, quint64 tag)
+{
+    if (tag != m_saveTag) {
+        // An autosave; a session saved or discarded meanwhile needs none.
+        if (!m_context->isModified())
+            removeAutosave();
+        else
+            emit autosaved(path);
+        return;
+    }
+    m_saveTag = 0;
+    m_context->setSessionPath(path);
+    if (m_changes == m_saveChanges) {
+        m_context->setModified(false);
+        m_autosaveTimer.stop();
+        removeAutosave();
+    }
+    status(tr("Saved %1").arg(QFileInfo(path).fileName()));
+    emit saved(path);
+    if (auto after = std::exchange(m_afterSave, nullptr))
+        after();
+}
+
+void SessionController::onSaveFailed(const QString& path, const QString& message, quint64 tag)
+{
+    if (tag != m_saveTag) {
+        status(tr("Autosave failed: %1").arg(message));
+        return;
+    }
+    m_saveTag = 0;
+    m_afterSave = nullptr;
+    showError(tr("Could not save %1").arg(QFileInfo(path).fileName()), message);
+    emit saveFailed(path, message);
+}
+
+bool SessionController::confirmClose()
+{
+    bool close = !hasUnsavedRuns();
+    if (!close) {
+        Decision d = Decision::Cancel;
+        if (m_askDiscard) {
+            d = m_askDiscard(tr("close the window"));
+        } else {
+            const auto answer = QMessageBox::question(m_window, tr("Unsaved runs"),
+                tr("The session has unsaved runs. Save them before closing?"),
+                QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+            d = answer == QMessageBox::Save      ? Decision::Save
+                : answer == QMessageBox::Discard ? Decision::Discard
+                                                 : Decision::Cancel;
+        }
+        if (d == Decision::Save) {
+            m_afterSave = [this] { m_window->close(); };
+            if (!save())
+                m_afterSave = nullptr;
+            return false;
+        }
+        close = d == Decision::Discard;
+    }
+    if (close) {
+        // A clean shutdown leaves no autosave behind (one being written is waited for first).
+        m_autosaveTimer.stop();
+        m_runner->waitForIdle();
+        removeAutosave();
+    }
+    return close;
+}
+
+void SessionController::offerRestore()
+{
+    const QString path = autosavePath();
+    if (!QFileInfo::exists(path))
+        return;
+    const QString text = tr("vqscope did not shut down cleanly. Restore the unsaved runs of the last session?");
+    const bool restore = m_askRestore
+        ? m_askRestore(text)
+        : QMessageBox::question(m_window, tr("Restore unsaved runs"), text) == QMessageBox::Yes;
+    if (!restore) {
+        removeAutosave();
+        return;
+    }
+    m_restoring = true;
+    m_opening = std::make_unique<Opening>();
+    m_opening->path = path;
+    m_runner->open(path);
+}
+
+void SessionController::importRuns(const QString& path)
+{
+    status(tr("Importing %1…").arg(QFileInfo(path).fileName()));
+    m_runner->importRuns(path, m_context->table());
+}
+
+void SessionController::onImported(
+    const QString& path, std::shared_ptr<const RunList> runs, const QStringList& warnings)
+{
+    RunKey first = 0;
+    for (const auto& r : *runs) {
+        const RunKey key = m_context->addRun(r);
+        if (!first)
+            first = key;
+    }
+    if (first)
+        m_context->setCurrentRun(first);
+    if (!warnings.isEmpty()) {
+        auto* box = new QMessageBox(QMessageBox::Information, tr("Imported %1").arg(QFileInfo(path).fileName()),
+            warnings.join(QLatin1Char('\n')), QMessageBox::Ok, m_window);
+        box->setObjectName(QStringLiteral("importWarningBox"));
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+    }
+    status(tr("Imported %n run(s) from %1", nullptr, int(runs->size())).arg(QFileInfo(path).fileName()));
+    emit imported(path, int(runs->size()));
+}
+
+} // namespace vq
