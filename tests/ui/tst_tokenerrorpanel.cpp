@@ -252,6 +252,25 @@ private slots:
         QCOMPARE(panel.shownKey(), m_keys[1]);
     }
 
+    void showsARunWhenItFinishes()
+    {
+        TokenErrorPanel panel(&m_context);
+        QSignalSpy finished(m_queue.get(), &RunQueue::runFinished);
+        const RunKey key = m_queue->enqueue(vqtest::rtnSpec(8));
+        m_context.setCurrentRun(key);
+        QVERIFY(panel.isShowingEmptyState());
+        QVERIFY(panel.emptyStateText().contains(QStringLiteral("not finished")));
+        QVERIFY(finished.wait(120000));
+        QVERIFY(!panel.isShowingEmptyState());
+        QCOMPARE(panel.shownKey(), key);
+        const auto& rel = m_context.run(key)->record->fullMetrics->reconstruction.tokenRelError;
+        QCOMPARE(
+            panel.tokenProxy()->index(0, TokenErrorModel::RelErrorColumn).data(TokenErrorModel::SortRole).toDouble(),
+            double(*std::max_element(rel.begin(), rel.end())));
+        m_context.removeRun(key);
+        QVERIFY(panel.isShowingEmptyState());
+    }
+
 private:
     AppContext m_context;
     std::unique_ptr<RunQueue> m_queue;

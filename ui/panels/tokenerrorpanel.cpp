@@ -167,6 +167,11 @@ bool TokenErrorPanel::isShowingEmptyState() const
     return m_stack->currentWidget() == m_emptyLabel;
 }
 
+QString TokenErrorPanel::emptyStateText() const
+{
+    return m_emptyLabel->text();
+}
+
 std::shared_ptr<const std::vector<float>> TokenErrorPanel::normsFor(const std::shared_ptr<const EmbeddingTable>& table)
 {
     if (!table)
@@ -190,9 +195,24 @@ void TokenErrorPanel::refresh()
         m_rowChart->clear();
         m_histogram->clear();
         m_model->clear();
-        m_emptyLabel->setText(entry
-                ? tr("The selected run has not finished: its per-token errors appear when it is done.")
-                : tr("Select a finished run to see which tokens it reconstructs badly."));
+        QString text = tr("Select a finished run to see which tokens it reconstructs badly.");
+        if (entry && entry->record) {
+            switch (entry->record->status) {
+            case RunStatus::Queued:
+            case RunStatus::Running:
+                text = tr("The selected run has not finished: its per-token errors appear when it is done.");
+                break;
+            case RunStatus::Failed:
+            case RunStatus::Cancelled:
+                text = tr("The selected run did not finish, so it has no per-token errors. Select a finished run.");
+                break;
+            case RunStatus::Done:
+                text = tr(
+                    "The selected run has no per-token errors (it was read from a file): run it again to see them.");
+                break;
+            }
+        }
+        m_emptyLabel->setText(text);
         m_stack->setCurrentWidget(m_emptyLabel);
         return;
     }

@@ -42,6 +42,8 @@ public:
     const RunRecord* shownRun() const { return m_record.get(); }
     RunKey shownKey() const { return m_key; }
     bool isShowingEmptyState() const;
+    // What the empty state says (why nothing is shown).
+    QString emptyStateText() const;
 
     // Selects the table's row of a token (clearing a search that hides it) and marks it in the row chart.
     void selectToken(int64_t row);
