@@ -2,7 +2,9 @@
 
 #include "tokentablemodel.h"
 
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 
 namespace vq {
 
@@ -16,7 +18,13 @@ TokenErrorProxyModel::TokenErrorProxyModel(QObject* parent)
 void TokenErrorProxyModel::setSourceModel(QAbstractItemModel* model)
 {
     Q_ASSERT(!model || qobject_cast<TokenTableModel*>(model));
+    if (sourceModel())
+        disconnect(sourceModel(), nullptr, this, nullptr);
+    m_rankColumn = -1;
     QSortFilterProxyModel::setSourceModel(model);
+    // Before the proxy re-sorts the new rows: the ranks are of the old data.
+    if (model)
+        connect(model, &QAbstractItemModel::modelAboutToBeReset, this, [this] { m_rankColumn = -1; });
 }
 
 const TokenTableModel* TokenErrorProxyModel::tokens() const
@@ -39,24 +47,43 @@ void TokenErrorProxyModel::setSearchText(const QString& text)
     invalidateRowsFilter();
 }
 
-bool TokenErrorProxyModel::lessThan(const QModelIndex& left, const QModelIndex& right) const
+bool TokenErrorProxyModel::sourceLess(int left, int right, int column) const
 {
     const TokenTableModel* model = tokens();
-    if (model->isTextColumn(left.column())) {
-        const std::string* a = model->token(left.row());
-        const std::string* b = model->token(right.row());
+    if (model->isTextColumn(column)) {
+        const std::string* a = model->token(left);
+        const std::string* b = model->token(right);
         if (a && b && *a != *b)
             return *a < *b;
-        return model->tableRow(left.row()) < model->tableRow(right.row());
+        return model->tableRow(left) < model->tableRow(right);
     }
-    const double a = model->sortValue(left.row(), left.column());
-    const double b = model->sortValue(right.row(), right.column());
+    const double a = model->sortValue(left, column);
+    const double b = model->sortValue(right, column);
     // NaN after every number in ascending order; equal keys by row, so the order is deterministic.
     if (std::isnan(a) != std::isnan(b))
         return std::isnan(b);
     if (a != b && !std::isnan(a))
         return a < b;
-    return model->tableRow(left.row()) < model->tableRow(right.row());
+    return model->tableRow(left) < model->tableRow(right);
+}
+
+void TokenErrorProxyModel::rankRows(int column) const
+{
+    const int rows = sourceModel()->rowCount();
+    std::vector<int> order(static_cast<size_t>(rows));
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](int a, int b) { return sourceLess(a, b, column); });
+    m_rank.assign(size_t(rows), 0);
+    for (int i = 0; i < rows; ++i)
+        m_rank[size_t(order[size_t(i)])] = i;
+    m_rankColumn = column;
+}
+
+bool TokenErrorProxyModel::lessThan(const QModelIndex& left, const QModelIndex& right) const
+{
+    if (m_rankColumn != left.column() || int(m_rank.size()) != sourceModel()->rowCount())
+        rankRows(left.column());
+    return m_rank[size_t(left.row())] < m_rank[size_t(right.row())];
 }
 
 bool TokenErrorProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex&) const

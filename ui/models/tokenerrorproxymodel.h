@@ -2,6 +2,7 @@
 
 #include <QSortFilterProxyModel>
 #include <QString>
+#include <vector>
 
 namespace vq {
 
@@ -28,9 +29,16 @@ protected:
 
 private:
     const TokenTableModel* tokens() const;
+    // The typed comparison of two source rows (NaN last, ties by table row).
+    bool sourceLess(int left, int right, int column) const;
+    void rankRows(int column) const;
 
     QString m_search;
     qint64 m_searchRow = -1; // the search text read as a row number, -1 when it is not one
+    // Rank of every source row in the sort column, computed once per sort (a plain std::sort over the
+    // typed values) so that the proxy's own sort compares two integers; cleared when the source resets.
+    mutable std::vector<int> m_rank;
+    mutable int m_rankColumn = -1;
 };
 
 } // namespace vq
