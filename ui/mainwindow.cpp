@@ -5,10 +5,12 @@
 #include "dialogs/exportdialog.h"
 #include "dialogs/tensorpickerdialog.h"
 #include "displaytext.h"
-#include "panels/methodpanel.h"
 #include "panels/codebookusagepanel.h"
+#include "panels/comparepanel.h"
+#include "panels/methodpanel.h"
 #include "panels/runspanel.h"
 #include "panels/summarypanel.h"
+#include "panels/tokenerrorpanel.h"
 #include "panels/tradeoffpanel.h"
 #include "recentfiles.h"
 #include "sessioncontroller.h"
@@ -110,10 +112,12 @@ void MainWindow::createPanels()
 {
     m_summary = new SummaryPanel(m_context);
     addPanel(m_summary);
-    addDockPanel(new RunsPanel(m_context, m_runQueue), Qt::BottomDockWidgetArea);
-    addDockPanel(new MethodPanel(m_context, m_runQueue), Qt::LeftDockWidgetArea);
+    addPanel(new TokenErrorPanel(m_context));
     addPanel(new CodebookUsagePanel(m_context));
     addPanel(new TradeoffPanel(m_context, m_runQueue));
+    addPanel(new ComparePanel(m_context));
+    addDockPanel(new MethodPanel(m_context, m_runQueue), Qt::LeftDockWidgetArea);
+    addDockPanel(new RunsPanel(m_context, m_runQueue), Qt::BottomDockWidgetArea);
 }
 
 void MainWindow::createActions()
