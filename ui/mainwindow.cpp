@@ -298,8 +298,9 @@ void MainWindow::updateExportAction()
 QList<QPair<QString, QImage>> MainWindow::reportChartImages() const
 {
     QList<QPair<QString, QImage>> charts;
-    if (m_context->hasTable())
-        charts.append({ tr("Row L2 norms of the table"), m_summary->rowNormChart()->grab().toImage() });
+    for (int i = 0; i < m_tabs->count(); ++i)
+        if (const auto* panel = qobject_cast<const Panel*>(m_tabs->widget(i)))
+            charts.append(panel->reportImages());
     return charts;
 }
 

@@ -220,8 +220,16 @@ private slots:
         auto* dialog = window.findChild<ExportDialog*>();
         QVERIFY(dialog);
         QVERIFY(dialog->isVisible());
-        // The dialog's histogram, then the window's row-norm chart.
-        QCOMPARE(dialog->reportCharts().size(), 2);
+        // The dialog's histogram, then every view's charts of the run: summary (1), token errors (2),
+        // codebook usage (3, a PQ run has codebooks), trade-off (1); compare shows nothing for one run.
+        const auto charts = dialog->reportCharts();
+        QCOMPARE(charts.size(), 8);
+        QCOMPARE(charts.at(1).first, QStringLiteral("Row L2 norms of the table"));
+        QCOMPARE(charts.at(2).first, QStringLiteral("Distribution of the per-token error"));
+        QCOMPARE(charts.at(4).first, QStringLiteral("Code counts per group (heat map)"));
+        QCOMPARE(charts.at(7).first, QStringLiteral("Bits per parameter against accuracy, every run"));
+        for (const auto& chart : charts)
+            QVERIFY2(!chart.second.isNull() && chart.second.width() > 50, qPrintable(chart.first));
         dialog->close();
 
         window.context()->setCurrentRun(0);

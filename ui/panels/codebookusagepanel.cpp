@@ -351,4 +351,13 @@ void CodebookUsagePanel::updateCodebook()
         u.layout.stages > 1 ? tr("Entropy per group, stage %1").arg(m_stage + 1) : tr("Entropy per group"));
 }
 
+QList<QPair<QString, QImage>> CodebookUsagePanel::reportImages() const
+{
+    if (!m_usages || m_usages->empty() || !currentUsage())
+        return {};
+    return { { tr("Code counts per group (heat map)"), m_heatmap->grab().toImage() },
+        { tr("Usage of one codebook, sorted"), m_barChart->grab().toImage() },
+        { tr("Entropy against the allotted bits"), m_entropyChart->grab().toImage() } };
+}
+
 } // namespace vq

@@ -31,6 +31,7 @@ public:
     explicit CodebookUsagePanel(AppContext* context, QWidget* parent = nullptr);
 
     QString title() const override;
+    QList<QPair<QString, QImage>> reportImages() const override;
 
     // Picks what the count charts show: code array, stage (0-based), group (-1: pooled). Out-of-range
     // values are clamped to what the run has.

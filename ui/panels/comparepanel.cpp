@@ -349,4 +349,11 @@ QString ComparePanel::pointText(int64_t row) const
     return text;
 }
 
+QList<QPair<QString, QImage>> ComparePanel::reportImages() const
+{
+    if (isShowingEmptyState())
+        return {};
+    return { { tr("Per-token error, run A against run B"), m_scatter->grab().toImage() } };
+}
+
 } // namespace vq

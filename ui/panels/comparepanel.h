@@ -39,6 +39,7 @@ public:
     explicit ComparePanel(AppContext* context, QWidget* parent = nullptr);
 
     QString title() const override { return tr("Compare"); }
+    QList<QPair<QString, QImage>> reportImages() const override;
 
     RunKey runA() const { return m_keyA; }
     RunKey runB() const { return m_keyB; }

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <QImage>
+#include <QList>
+#include <QPair>
 #include <QString>
 #include <QWidget>
 
@@ -15,6 +18,9 @@ public:
     explicit Panel(AppContext* context, QWidget* parent = nullptr);
 
     virtual QString title() const = 0;
+    // The charts this panel shows for the current run, titled, as drawn now: what a report of the run
+    // embeds. Empty when the panel shows nothing for it (the default).
+    virtual QList<QPair<QString, QImage>> reportImages() const { return {}; }
     AppContext* context() const { return m_context; }
 
 private:

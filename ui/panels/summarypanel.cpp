@@ -251,4 +251,11 @@ void SummaryPanel::updateFromContext()
     m_histogram->setTitle(tr("Row L2 norms of %n rows", nullptr, int(table->rows())));
 }
 
+QList<QPair<QString, QImage>> SummaryPanel::reportImages() const
+{
+    if (!context()->hasTable())
+        return {};
+    return { { tr("Row L2 norms of the table"), m_histogram->grab().toImage() } };
+}
+
 } // namespace vq

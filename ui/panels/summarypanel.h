@@ -22,6 +22,7 @@ public:
     explicit SummaryPanel(AppContext* context, QWidget* parent = nullptr);
 
     QString title() const override;
+    QList<QPair<QString, QImage>> reportImages() const override;
 
     // Text of a field by key ("shape", "dtype", "file", "folder", "format", "tensor", "reason",
     // "checksum", "tiedHead", "tokenSource", "tokenCount", "firstTokens", "nan", "inf", "mean", "std",

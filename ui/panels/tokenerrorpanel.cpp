@@ -320,4 +320,12 @@ void TokenErrorPanel::selectToken(int64_t row)
     m_rowChart->setMarkedRow(row);
 }
 
+QList<QPair<QString, QImage>> TokenErrorPanel::reportImages() const
+{
+    if (isShowingEmptyState())
+        return {};
+    return { { tr("Distribution of the per-token error"), m_histogram->grab().toImage() },
+        { tr("Per-token error by row"), m_rowChart->grab().toImage() } };
+}
+
 } // namespace vq

@@ -31,6 +31,7 @@ public:
     explicit TokenErrorPanel(AppContext* context, QWidget* parent = nullptr);
 
     QString title() const override { return tr("Token Errors"); }
+    QList<QPair<QString, QImage>> reportImages() const override;
 
     TokenErrorMetric metric() const { return m_metric; }
     void setMetric(TokenErrorMetric metric);

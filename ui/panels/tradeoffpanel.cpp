@@ -241,4 +241,9 @@ void TradeoffPanel::selectRun(quint64 key, Qt::KeyboardModifiers modifiers)
     }
 }
 
+QList<QPair<QString, QImage>> TradeoffPanel::reportImages() const
+{
+    return { { tr("Bits per parameter against accuracy, every run"), m_chart->grab().toImage() } };
+}
+
 } // namespace vq

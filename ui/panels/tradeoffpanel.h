@@ -30,6 +30,7 @@ public:
     TradeoffPanel(AppContext* context, RunQueue* queue, QWidget* parent = nullptr);
 
     QString title() const override;
+    QList<QPair<QString, QImage>> reportImages() const override;
 
     void setMetric(TradeoffMetric metric);
     TradeoffMetric metric() const { return m_metric; }
