@@ -1,7 +1,8 @@
 #pragma once
 
 // Checks every quantization method must pass, shared by the method tests: reproducibility (same seed and
-// thread count give bit-identical arrays) and exact bit accounting (estimate() equals fit().bits()).
+// thread count give bit-identical arrays), exact bit accounting (estimate() equals fit().bits()),
+// token weights that pull the fit towards heavy rows, and cancellation.
 // They use QtTest macros: call them directly from a test slot, then `if (QTest::currentTestFailed()) return;`.
 #include "common/error.h"
 #include "common/matrix.h"
@@ -16,6 +17,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace vqtest {
 
@@ -122,6 +124,40 @@ inline void checkRefusedBeforeWork(const vq::Quantizer& q, const vq::Matrix& tab
     control.setProgressCallback([&](std::string_view, double) { ++reports; });
     QVERIFY_THROWS_EXCEPTION(vq::Error, q.fit({ table, {} }, spec, control));
     QCOMPARE(reports, 0);
+}
+
+// Squared error on the first heavyRows rows of e, fitted (seed 1) without token weights and with weight
+// heavyWeight on those rows (1 on the others).
+struct HeavyRowErrors {
+    double uniform = 0;
+    double weighted = 0;
+};
+inline HeavyRowErrors heavyRowErrors(const vq::Quantizer& q, const vq::Matrix& e, const vq::QuantSpec& spec,
+    int64_t heavyRows, float heavyWeight = 30.0f)
+{
+    std::vector<float> w(static_cast<size_t>(e.rows), 1.0f);
+    std::fill(w.begin(), w.begin() + heavyRows, heavyWeight);
+    const vq::Matrix plain = fitWith(q, e, spec, 1, 0).decodeAll();
+    const vq::Matrix weighted = fitWith(q, e, spec, 1, 0, w).decodeAll();
+    const auto headError = [&](const vq::Matrix& d) {
+        double s = 0;
+        for (int64_t i = 0; i < heavyRows * e.cols; ++i)
+            s += double(e.values[size_t(i)] - d.values[size_t(i)]) * (e.values[size_t(i)] - d.values[size_t(i)]);
+        return s;
+    };
+    return { headError(plain), headError(weighted) };
+}
+
+// Cancels fit() at its cancelAt-th progress report and expects vq::Cancelled.
+inline void checkCancelsAtReport(const vq::Quantizer& q, const vq::Matrix& e, const vq::QuantSpec& spec, int cancelAt)
+{
+    vq::RunControl control;
+    int reports = 0;
+    control.setProgressCallback([&](std::string_view, double) {
+        if (++reports == cancelAt)
+            control.cancel();
+    });
+    QVERIFY_THROWS_EXCEPTION(vq::Cancelled, q.fit({ e, {} }, spec, control));
 }
 
 } // namespace vqtest

@@ -1,21 +1,27 @@
 #pragma once
 
 // Helpers shared by the format readers' tests (GGUF, HDF5): raw file bytes, bit-exact comparison,
-// lookups in a reader's listing, and the checks every reader must pass on a path that is not a file.
+// lookups in a reader's listing, the checks every reader must pass on a path that is not a file or on
+// bad bytes (a data-driven table), read errors and cancellation.
 #include "common/error.h"
+#include "common/runcontrol.h"
 #include "io/tensorreader.h"
 #include "testutil.h"
 
 #include <QByteArray>
+#include <QMetaType>
 #include <QString>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <atomic>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <string>
 #include <vector>
+
+Q_DECLARE_METATYPE(vq::ErrorKind)
 
 namespace vqtest {
 
@@ -90,6 +96,59 @@ void checkRefusesBytes(const QString& fileName, const QByteArray& bytes, vq::Err
         QVERIFY2(e.kind() == kind, e.what());
         QVERIFY2(e.message().find(mentions.toStdString()) != std::string::npos, e.what());
     }
+}
+
+// The columns of a bad-input table for checkRefusesBytesRow(): bytes, kind and mentions (a piece of
+// the message). Call from a _data() slot.
+inline void addBadInputColumns()
+{
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<vq::ErrorKind>("kind");
+    QTest::addColumn<QString>("mentions");
+}
+
+// One row of that table.
+inline void addBadInputRow(const std::string& name, const std::string& bytes, vq::ErrorKind kind, const char* mentions)
+{
+    QTest::newRow(name.c_str()) << QByteArray(bytes.data(), qsizetype(bytes.size())) << kind
+                                << QString::fromLatin1(mentions);
+}
+
+// checkRefusesBytes<Reader>(fileName, ...) on the current row of that table. Call from the test slot.
+template <class Reader> void checkRefusesBytesRow(const QString& fileName)
+{
+    QFETCH(QByteArray, bytes);
+    QFETCH(vq::ErrorKind, kind);
+    QFETCH(QString, mentions);
+    checkRefusesBytes<Reader>(fileName, bytes, kind, mentions);
+}
+
+// The kind of the vq::Error that reading tensor `tensor` throws; Cancelled when the read does not throw.
+inline vq::ErrorKind readErrorKind(const vq::TensorReader& r, const std::string& tensor)
+{
+    try {
+        r.readMatrix(tensor, vq::nullRunControl());
+    } catch (const vq::Error& e) {
+        return e.kind();
+    }
+    return vq::ErrorKind::Cancelled; // "did not throw"
+}
+
+// Reads `tensor` on `threads` threads (0: OpenMP's default), cancelling at the first progress report
+// above 0: expects vq::Cancelled after exactly two reports, the start and the first chunk (the other
+// chunks skipped). Uses QtTest macros: call it from a test slot.
+inline void checkCancelsAfterFirstChunk(const vq::TensorReader& r, const std::string& tensor, int threads = 0)
+{
+    vq::RunControl cancelling;
+    cancelling.threads = threads;
+    std::atomic<int> reports { 0 };
+    cancelling.setProgressCallback([&](std::string_view, double f) {
+        ++reports;
+        if (f > 0.0)
+            cancelling.cancel();
+    });
+    QVERIFY_THROWS_EXCEPTION(vq::Cancelled, r.readMatrix(tensor, cancelling));
+    QCOMPARE(reports.load(), 2);
 }
 
 // Opening a missing file (fileName in an empty folder) throws NotFound; opening a folder, Unreadable.

@@ -1,38 +1,11 @@
-#include "testutil.h"
+#include "clichecks.h"
 
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
-
-namespace {
-
-struct Result {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-Result run(const QStringList& args)
-{
-    QProcess p;
-    p.start(QStringLiteral(VQ_CLI_PATH), args);
-    if (!p.waitForFinished(60000))
-        return {};
-    if (p.exitStatus() != QProcess::NormalExit)
-        return {};
-    return { p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError() };
-}
-
-QString sample()
-{
-    return QString::fromStdString(vqtest::sourcePath("resources/sample/glove-20k.npy"));
-}
-
-} // namespace
 
 class TestCliInspect : public QObject {
     Q_OBJECT
@@ -41,7 +14,7 @@ class TestCliInspect : public QObject {
 private slots:
     void jsonOnTheSample()
     {
-        const Result r = run({ QStringLiteral("inspect"), sample(), QStringLiteral("--json") });
+        const auto r = vqtest::runCli({ QStringLiteral("inspect"), vqtest::cliSample(), QStringLiteral("--json") });
         QCOMPARE(r.exitCode, 0);
         QVERIFY(r.err.isEmpty()); // stderr is not a terminal here: no progress
         QJsonParseError error;
@@ -79,8 +52,8 @@ private slots:
 
     void jsonOnAShardedCheckpoint()
     {
-        const Result r = run({ QStringLiteral("inspect"), QString::fromStdString(vqtest::dataPath("hf-sharded")),
-            QStringLiteral("--json") });
+        const auto r = vqtest::runCli({ QStringLiteral("inspect"),
+            QString::fromStdString(vqtest::dataPath("hf-sharded")), QStringLiteral("--json") });
         QCOMPARE(r.exitCode, 0);
         const QJsonObject o = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(o[QStringLiteral("format")].toString(), QStringLiteral("safetensors (sharded)"));
@@ -96,7 +69,7 @@ private slots:
 
     void textOnTheSample()
     {
-        const Result r = run({ QStringLiteral("inspect"), sample() });
+        const auto r = vqtest::runCli({ QStringLiteral("inspect"), vqtest::cliSample() });
         QCOMPARE(r.exitCode, 0);
         const QString text = QString::fromUtf8(r.out);
         QVERIFY(text.contains(QStringLiteral("glove-20k: 20000 x 100, stored as <f2")));
@@ -111,8 +84,8 @@ private slots:
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write("alpha\nbeta\n");
         f.close();
-        const Result r = run({ QStringLiteral("inspect"), QStringLiteral("--tensor=glove-20k"), sample(),
-            QStringLiteral("--vocab"), vocab, QStringLiteral("--json") });
+        const auto r = vqtest::runCli({ QStringLiteral("inspect"), QStringLiteral("--tensor=glove-20k"),
+            vqtest::cliSample(), QStringLiteral("--vocab"), vocab, QStringLiteral("--json") });
         QCOMPARE(r.exitCode, 0);
         const QJsonObject o = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(
@@ -138,18 +111,20 @@ private slots:
                                       << QStringLiteral("vqscope-cli: ") + text
                 + QStringLiteral(": not a recognised checkpoint format");
         QTest::newRow("wrong tensor") << QStringList {
-            QStringLiteral("inspect"), sample(), QStringLiteral("--tensor"), QStringLiteral("wte")
-        } << 1 << QStringLiteral("vqscope-cli: ") + sample() + QStringLiteral(": no tensor named 'wte'");
+            QStringLiteral("inspect"), vqtest::cliSample(), QStringLiteral("--tensor"), QStringLiteral("wte")
+        } << 1 << QStringLiteral("vqscope-cli: ") + vqtest::cliSample() + QStringLiteral(": no tensor named 'wte'");
         QTest::newRow("no file") << QStringList { QStringLiteral("inspect") } << 2
                                  << QStringLiteral("vqscope-cli inspect: missing FILE");
-        QTest::newRow("two files") << QStringList { QStringLiteral("inspect"), sample(), sample() } << 2
+        QTest::newRow("two files") << QStringList { QStringLiteral("inspect"), vqtest::cliSample(),
+            vqtest::cliSample() } << 2
                                    << QStringLiteral("vqscope-cli inspect: unexpected argument");
-        QTest::newRow("unknown option") << QStringList { QStringLiteral("inspect"), sample(), QStringLiteral("--fast") }
-                                        << 2 << QStringLiteral("vqscope-cli inspect: unknown option '--fast'");
-        QTest::newRow("value missing") << QStringList { QStringLiteral("inspect"), sample(),
+        QTest::newRow("unknown option") << QStringList { QStringLiteral("inspect"), vqtest::cliSample(),
+            QStringLiteral("--fast") } << 2
+                                        << QStringLiteral("vqscope-cli inspect: unknown option '--fast'");
+        QTest::newRow("value missing") << QStringList { QStringLiteral("inspect"), vqtest::cliSample(),
             QStringLiteral("--tensor") }
                                        << 2 << QStringLiteral("vqscope-cli inspect: option '--tensor' needs a value");
-        QTest::newRow("flag with value") << QStringList { QStringLiteral("inspect"), sample(),
+        QTest::newRow("flag with value") << QStringList { QStringLiteral("inspect"), vqtest::cliSample(),
             QStringLiteral("--json=1") } << 2
                                          << QStringLiteral("vqscope-cli inspect: option '--json' takes no value");
         QTest::newRow("unknown command") << QStringList { QStringLiteral("squash") } << 2
@@ -169,7 +144,7 @@ private slots:
         QVERIFY(text.open(QIODevice::WriteOnly));
         text.write("just some notes\n");
         text.close();
-        const Result r = run(args);
+        const auto r = vqtest::runCli(args);
         QCOMPARE(r.exitCode, exitCode);
         QVERIFY(r.out.isEmpty());
         const QString err = QString::fromUtf8(r.err);
@@ -179,16 +154,16 @@ private slots:
 
     void helpAndVersion()
     {
-        const Result help = run({ QStringLiteral("inspect"), QStringLiteral("--help") });
+        const auto help = vqtest::runCli({ QStringLiteral("inspect"), QStringLiteral("--help") });
         QCOMPARE(help.exitCode, 0);
         const QString text = QString::fromUtf8(help.out);
         QVERIFY(
             text.startsWith(QStringLiteral("Usage: vqscope-cli inspect FILE [--tensor NAME] [--vocab FILE] [--json]")));
         QVERIFY(text.contains(QStringLiteral("130  cancelled by SIGINT")));
-        const Result global = run({ QStringLiteral("--help") });
+        const auto global = vqtest::runCli({ QStringLiteral("--help") });
         QCOMPARE(global.exitCode, 0);
         QVERIFY(QString::fromUtf8(global.out).contains(QStringLiteral("  inspect ")));
-        const Result version = run({ QStringLiteral("--version") });
+        const auto version = vqtest::runCli({ QStringLiteral("--version") });
         QCOMPARE(version.exitCode, 0);
         QVERIFY(version.out.startsWith("vqscope-cli 0."));
     }

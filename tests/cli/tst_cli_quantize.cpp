@@ -1,4 +1,4 @@
-#include "testutil.h"
+#include "clichecks.h"
 
 #include "io/embeddingloader.h"
 #include "io/npyreader.h"
@@ -19,28 +19,6 @@
 #include <set>
 
 namespace {
-
-struct Result {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-Result run(const QStringList& args)
-{
-    QProcess p;
-    p.start(QStringLiteral(VQ_CLI_PATH), args);
-    if (!p.waitForFinished(120000))
-        return {};
-    if (p.exitStatus() != QProcess::NormalExit)
-        return {};
-    return { p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError() };
-}
-
-QString sample()
-{
-    return QString::fromStdString(vqtest::sourcePath("resources/sample/glove-20k.npy"));
-}
 
 QJsonObject object(const QByteArray& json)
 {
@@ -79,7 +57,7 @@ class TestCliQuantize : public QObject {
 private slots:
     void methodsListsEveryMethod()
     {
-        const Result r = run({ QStringLiteral("methods"), QStringLiteral("--json") });
+        const auto r = vqtest::runCli({ QStringLiteral("methods"), QStringLiteral("--json") });
         QCOMPARE(r.exitCode, 0);
         const QJsonArray methods = object(r.out)[QStringLiteral("methods")].toArray();
         QCOMPARE(methods.size(), qsizetype(vq::allQuantizers().size()));
@@ -94,7 +72,7 @@ private slots:
             QCOMPARE(m[QStringLiteral("presets")].toArray().size(), qsizetype(q.presets().size()));
             QVERIFY(!m[QStringLiteral("description")].toString().isEmpty());
         }
-        const Result text = run({ QStringLiteral("methods") });
+        const auto text = vqtest::runCli({ QStringLiteral("methods") });
         QCOMPARE(text.exitCode, 0);
         QVERIFY(text.out.contains("kappa"));
     }
@@ -102,9 +80,9 @@ private slots:
     void rtnMatchesTheCore()
     {
         const QString out = m_dir.filePath(QStringLiteral("rtn.json"));
-        const Result r = run({ QStringLiteral("quantize"), sample(), QStringLiteral("--method"), QStringLiteral("rtn"),
-            QStringLiteral("--param"), QStringLiteral("bits=4"), QStringLiteral("--param=group=25"), kRows, kNoRecall,
-            QStringLiteral("--out"), out });
+        const auto r = vqtest::runCli({ QStringLiteral("quantize"), vqtest::cliSample(), QStringLiteral("--method"),
+            QStringLiteral("rtn"), QStringLiteral("--param"), QStringLiteral("bits=4"),
+            QStringLiteral("--param=group=25"), kRows, kNoRecall, QStringLiteral("--out"), out });
         QCOMPARE(r.exitCode, 0);
         QVERIFY(r.out.isEmpty());
         QFile f(out);
@@ -115,7 +93,7 @@ private slots:
             QStringLiteral("sym"));
         QCOMPARE(o[QStringLiteral("provenance")][QStringLiteral("rows")].toInt(), 2000);
 
-        vq::EmbeddingTable t = vq::loadEmbedding(sample().toStdString(), {}, vq::nullRunControl());
+        vq::EmbeddingTable t = vq::loadEmbedding(vqtest::cliSample().toStdString(), {}, vq::nullRunControl());
         t.values.rows = 2000;
         t.values.values.resize(2000 * 100);
         const vq::QuantSpec spec { "rtn", { { "bits", 4 }, { "group", 25 } } };
@@ -131,7 +109,8 @@ private slots:
         QCOMPARE(o[QStringLiteral("bits")][QStringLiteral("totalBits")].toDouble(), double(q.bits().totalBits()));
 
         // eval reproduces the run from the result JSON.
-        const Result e = run({ QStringLiteral("eval"), sample(), QStringLiteral("--result"), out, kNoRecall });
+        const auto e = vqtest::runCli(
+            { QStringLiteral("eval"), vqtest::cliSample(), QStringLiteral("--result"), out, kNoRecall });
         QCOMPARE(e.exitCode, 0);
         const QJsonObject report = object(e.out);
         QVERIFY(report[QStringLiteral("sameTable")].toBool());
@@ -158,7 +137,7 @@ private slots:
     {
         QFETCH(QStringList, params);
         QFETCH(QString, method);
-        QStringList args { QStringLiteral("quantize"), sample(), QStringLiteral("--dry-run"),
+        QStringList args { QStringLiteral("quantize"), vqtest::cliSample(), QStringLiteral("--dry-run"),
             QStringLiteral("--method"), method };
         vq::QuantSpec spec { method.toStdString(), nlohmann::json::object() };
         for (const QString& p : params) {
@@ -169,10 +148,10 @@ private slots:
                 : nlohmann::json::parse(kv[1].toStdString());
         }
         if (method == QStringLiteral("q4_0")) { // block formats need a multiple of 32 columns: not 100
-            QCOMPARE(run(args).exitCode, 2);
+            QCOMPARE(vqtest::runCli(args).exitCode, 2);
             return;
         }
-        const Result r = run(args);
+        const auto r = vqtest::runCli(args);
         QCOMPARE(r.exitCode, 0);
         const QJsonObject o = object(r.out);
         const vq::BitBudget b = vq::quantizer(spec.method).estimate(spec, 20000, 100);
@@ -189,7 +168,7 @@ private slots:
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("named");
         const auto q = [](std::initializer_list<const char*> extra) {
-            QStringList a { QStringLiteral("quantize"), sample() };
+            QStringList a { QStringLiteral("quantize"), vqtest::cliSample() };
             for (const char* e : extra)
                 a << QString::fromUtf8(e);
             return a;
@@ -210,7 +189,7 @@ private slots:
         QFETCH(QStringList, args);
         QFETCH(QString, named);
         const QString out = m_dir.filePath(QStringLiteral("bad.json"));
-        const Result r = run(args << QStringLiteral("--out") << out);
+        const auto r = vqtest::runCli(args << QStringLiteral("--out") << out);
         QCOMPARE(r.exitCode, 2);
         QVERIFY2(QString::fromUtf8(r.err).contains(named), r.err.constData());
         QVERIFY(!QFile::exists(out));
@@ -223,15 +202,15 @@ private slots:
         QVERIFY(g.open(QIODevice::WriteOnly));
         g.write(R"({"method": "rtn", "params": {"mode": "asym"}, "grid": {"bits": [2, 3, 4], "group": [25, 50]}})");
         g.close();
-        const QStringList common { QStringLiteral("sweep"), sample(), QStringLiteral("--grid"), grid, kRows,
+        const QStringList common { QStringLiteral("sweep"), vqtest::cliSample(), QStringLiteral("--grid"), grid, kRows,
             kNoRecall };
-        const Result whole = run(common);
+        const auto whole = vqtest::runCli(common);
         QCOMPARE(whole.exitCode, 0);
         const QString shards = m_dir.filePath(QStringLiteral("shards.jsonl"));
-        const Result s0
-            = run(QStringList(common) << QStringLiteral("--shard=0/2") << QStringLiteral("--out") << shards);
-        const Result s1
-            = run(QStringList(common) << QStringLiteral("--shard=1/2") << QStringLiteral("--out") << shards);
+        const vqtest::CliResult s0
+            = vqtest::runCli(QStringList(common) << QStringLiteral("--shard=0/2") << QStringLiteral("--out") << shards);
+        const vqtest::CliResult s1
+            = vqtest::runCli(QStringList(common) << QStringLiteral("--shard=1/2") << QStringLiteral("--out") << shards);
         QCOMPARE(s0.exitCode, 0);
         QCOMPARE(s1.exitCode, 0);
         QFile f(shards);
@@ -251,7 +230,7 @@ private slots:
         QVERIFY(w.open(QIODevice::WriteOnly));
         w.write(whole.out);
         w.close();
-        const Result m = run({ QStringLiteral("merge"), shards, wholeFile });
+        const auto m = vqtest::runCli({ QStringLiteral("merge"), shards, wholeFile });
         QCOMPARE(m.exitCode, 0);
         QCOMPARE(m.out.count('\n'), 6);
         QCOMPARE(relMseBySpec(m.out), a);
@@ -264,7 +243,8 @@ private slots:
         QVERIFY(g.open(QIODevice::WriteOnly));
         g.write(R"({"method": "pq", "params": {"bits": 4, "iterations": 3}, "grid": {"d": [3, 5]}})");
         g.close();
-        const Result r = run({ QStringLiteral("sweep"), sample(), QStringLiteral("--grid"), grid, kRows, kNoRecall });
+        const auto r = vqtest::runCli(
+            { QStringLiteral("sweep"), vqtest::cliSample(), QStringLiteral("--grid"), grid, kRows, kNoRecall });
         QCOMPARE(r.exitCode, 1);
         const QList<QByteArray> lines = r.out.trimmed().split('\n');
         QCOMPARE(lines.size(), 2);
@@ -275,7 +255,8 @@ private slots:
         QVERIFY(g.open(QIODevice::WriteOnly | QIODevice::Truncate));
         g.write(R"({"method": "pq", "grid": {"dd": [3, 5]}})");
         g.close();
-        const Result typo = run({ QStringLiteral("sweep"), sample(), QStringLiteral("--grid"), grid });
+        const auto typo
+            = vqtest::runCli({ QStringLiteral("sweep"), vqtest::cliSample(), QStringLiteral("--grid"), grid });
         QCOMPARE(typo.exitCode, 2);
         QVERIFY(typo.err.contains("'dd'"));
     }
@@ -286,7 +267,7 @@ private slots:
         const QString source = QString::fromStdString(vqtest::dataPath("table-bf16.safetensors"));
         const QString artifact = m_dir.filePath(QStringLiteral("fixture.vq.h5"));
         const QString result = m_dir.filePath(QStringLiteral("fixture.json"));
-        const Result q = run({ QStringLiteral("quantize"), source, QStringLiteral("--method=pq"),
+        const auto q = vqtest::runCli({ QStringLiteral("quantize"), source, QStringLiteral("--method=pq"),
             QStringLiteral("--param=bits=5"), QStringLiteral("--param=iterations=5"), kNoRecall,
             QStringLiteral("--artifact"), artifact, QStringLiteral("--out"), result });
         QCOMPARE(q.exitCode, 0);
@@ -298,7 +279,8 @@ private slots:
         // Measured on the fixture: pq d4 5-bit, relMSE 0.103.
         QVERIFY2(relMse > 0.08 && relMse < 0.13, QByteArray::number(relMse).constData());
 
-        const Result e = run({ QStringLiteral("eval"), source, QStringLiteral("--artifact"), artifact, kNoRecall });
+        const auto e
+            = vqtest::runCli({ QStringLiteral("eval"), source, QStringLiteral("--artifact"), artifact, kNoRecall });
         QCOMPARE(e.exitCode, 0);
         const QJsonObject report = object(e.out);
         QVERIFY(report[QStringLiteral("sameTable")].toBool());
@@ -309,7 +291,7 @@ private slots:
         QCOMPARE(report[QStringLiteral("metrics")][QStringLiteral("codebookUsage")].toArray().size(), 1);
 
         const QString npy = m_dir.filePath(QStringLiteral("decoded.npy"));
-        QCOMPARE(run({ QStringLiteral("export"), artifact, QStringLiteral("--out"), npy }).exitCode, 0);
+        QCOMPARE(vqtest::runCli({ QStringLiteral("export"), artifact, QStringLiteral("--out"), npy }).exitCode, 0);
         const vq::EmbeddingTable e0 = vq::loadEmbedding(source.toStdString(), {}, vq::nullRunControl());
         const vq::NpyReader reader(npy.toStdString());
         const vq::Matrix decoded = reader.readMatrix(reader.tensors().front().name, vq::nullRunControl());
@@ -317,7 +299,7 @@ private slots:
         QCOMPARE(vq::computeReconstructionMetrics(e0.values, decoded, {}, vq::nullRunControl()).relMse, relMse);
 
         const QString patched = m_dir.filePath(QStringLiteral("patched.safetensors"));
-        const Result p = run({ QStringLiteral("export"), artifact, QStringLiteral("--checkpoint"), source,
+        const auto p = vqtest::runCli({ QStringLiteral("export"), artifact, QStringLiteral("--checkpoint"), source,
             QStringLiteral("--out"), patched });
         QCOMPARE(p.exitCode, 0);
         const vq::EmbeddingTable back = vq::loadEmbedding(patched.toStdString(), {}, vq::nullRunControl());
@@ -327,7 +309,7 @@ private slots:
         for (size_t i = 0; i < decoded.values.size(); ++i)
             QVERIFY(std::fabs(back.values.values[i] - decoded.values[i]) <= std::fabs(decoded.values[i]) / 256.0f);
 
-        const Result bad = run(
+        const auto bad = vqtest::runCli(
             { QStringLiteral("export"), artifact, QStringLiteral("--out"), m_dir.filePath(QStringLiteral("x.txt")) });
         QCOMPARE(bad.exitCode, 2);
     }
@@ -345,7 +327,7 @@ private slots:
         const QString out = dir.filePath(QStringLiteral("runs.jsonl"));
         QProcess p;
         p.start(QStringLiteral(VQ_CLI_PATH),
-            { QStringLiteral("sweep"), sample(), QStringLiteral("--grid"), grid, kRows, kNoRecall,
+            { QStringLiteral("sweep"), vqtest::cliSample(), QStringLiteral("--grid"), grid, kRows, kNoRecall,
                 QStringLiteral("--out"), out });
         QVERIFY(p.waitForStarted());
         const auto firstLineWritten = [&] {
@@ -375,10 +357,10 @@ private slots:
         QProcess p;
         // About a minute of k-means: interrupted long before it ends.
         p.start(QStringLiteral(VQ_CLI_PATH),
-            { QStringLiteral("quantize"), sample(), QStringLiteral("--method=pq"), QStringLiteral("--param=d=2"),
-                QStringLiteral("--param=bits=12"), QStringLiteral("--param=iterations=1000"),
-                QStringLiteral("--param=tolerance=0"), QStringLiteral("--param=sampleCap=0"), QStringLiteral("--out"),
-                out });
+            { QStringLiteral("quantize"), vqtest::cliSample(), QStringLiteral("--method=pq"),
+                QStringLiteral("--param=d=2"), QStringLiteral("--param=bits=12"),
+                QStringLiteral("--param=iterations=1000"), QStringLiteral("--param=tolerance=0"),
+                QStringLiteral("--param=sampleCap=0"), QStringLiteral("--out"), out });
         QVERIFY(p.waitForStarted());
         QTest::qWait(2000);
         QCOMPARE(p.state(), QProcess::Running);

@@ -18,8 +18,6 @@
 #include <string>
 #include <vector>
 
-Q_DECLARE_METATYPE(vq::ErrorKind)
-
 namespace {
 
 using vqtest::findKey;
@@ -89,7 +87,7 @@ struct GgufSpec {
 std::string writeFile(const QTemporaryDir& dir, const std::string& name, const std::string& bytes)
 {
     const std::string path = dir.filePath(QString::fromStdString(name)).toStdString();
-    std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    vqtest::writeBytes(path, bytes);
     return path;
 }
 
@@ -218,16 +216,8 @@ private slots:
     void readErrors()
     {
         const vq::GgufReader r(vqtest::dataPath("table-f32.gguf"));
-        auto kindOf = [&](const std::string& name) {
-            try {
-                r.readMatrix(name, vq::nullRunControl());
-            } catch (const vq::Error& e) {
-                return e.kind();
-            }
-            return vq::ErrorKind::Cancelled; // "did not throw"
-        };
-        QCOMPARE(name(kindOf("no.such.tensor")), name(vq::ErrorKind::NotFound));
-        QCOMPARE(name(kindOf("output_norm.weight")), name(vq::ErrorKind::InvalidArgument));
+        QCOMPARE(name(vqtest::readErrorKind(r, "no.such.tensor")), name(vq::ErrorKind::NotFound));
+        QCOMPARE(name(vqtest::readErrorKind(r, "output_norm.weight")), name(vq::ErrorKind::InvalidArgument));
     }
 
     void progressAndCancel()
@@ -283,16 +273,7 @@ private slots:
         std::sort(fractions.begin(), fractions.end());
         QCOMPARE(fractions, (std::vector<double> { 0.0, 0.25, 0.5, 0.75, 1.0 }));
 
-        vq::RunControl cancelling;
-        cancelling.threads = 1;
-        std::atomic<int> reports { 0 };
-        cancelling.setProgressCallback([&](std::string_view, double f) {
-            ++reports;
-            if (f > 0.0)
-                cancelling.cancel();
-        });
-        QVERIFY_THROWS_EXCEPTION(vq::Cancelled, r.readMatrix("big", cancelling));
-        QCOMPARE(reports.load(), 2); // the start and the first chunk; the other three were skipped
+        vqtest::checkCancelsAfterFirstChunk(r, "big", 1);
     }
 
     // A hand-made file exercising every value type, v2, a custom alignment and a type we only list.
@@ -381,14 +362,8 @@ private slots:
 
     void badInput_data()
     {
-        QTest::addColumn<QByteArray>("bytes");
-        QTest::addColumn<vq::ErrorKind>("kind");
-        QTest::addColumn<QString>("mentions"); // a piece of the message
-
-        auto row = [](const char* name, const std::string& bytes, vq::ErrorKind kind, const char* mentions) {
-            QTest::newRow(name) << QByteArray(bytes.data(), qsizetype(bytes.size())) << kind
-                                << QString::fromLatin1(mentions);
-        };
+        vqtest::addBadInputColumns();
+        const auto row = vqtest::addBadInputRow;
         using K = vq::ErrorKind;
         const std::string valid = GgufSpec().bytes();
         row("empty", "", K::Empty, "empty");
@@ -496,13 +471,7 @@ private slots:
             row("tensor info cut", s.bytes().substr(0, infoStart + 40), K::Truncated, "tensor 't'");
         }
     }
-    void badInput()
-    {
-        QFETCH(QByteArray, bytes);
-        QFETCH(vq::ErrorKind, kind);
-        QFETCH(QString, mentions);
-        vqtest::checkRefusesBytes<vq::GgufReader>(QStringLiteral("bad.gguf"), bytes, kind, mentions);
-    }
+    void badInput() { vqtest::checkRefusesBytesRow<vq::GgufReader>(QStringLiteral("bad.gguf")); }
 
     // Every 5th header byte of a real file set to 0xff: each either opens (and then reads) or throws
     // vq::Error; under the asan preset this also proves no read leaves the file.
@@ -512,7 +481,7 @@ private slots:
         const uint64_t headerEnd = vq::GgufReader(vqtest::dataPath("table-q8_0.gguf")).dataOffset();
         QTemporaryDir dir;
         const std::string path = dir.filePath(QStringLiteral("corrupt.gguf")).toStdString();
-        std::ofstream(path, std::ios::binary).write(real.data(), static_cast<std::streamsize>(real.size()));
+        vqtest::writeBytes(path, real);
         // Patch one byte in place (rewriting whole files is what takes time here).
         std::fstream file(path, std::ios::binary | std::ios::in | std::ios::out);
         auto poke = [&](uint64_t pos, char c) {

@@ -11,11 +11,8 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
 #include <string>
 #include <vector>
-
-Q_DECLARE_METATYPE(vq::ErrorKind)
 
 namespace {
 
@@ -249,16 +246,8 @@ private slots:
         QVERIFY(sameBits(r.readMatrix("/g/half", vq::nullRunControl()).values, half));
         QVERIFY(sameBits(r.readMatrix("/g/be", vq::nullRunControl()).values, be));
 
-        auto kindOf = [&](const char* ds) {
-            try {
-                r.readMatrix(ds, vq::nullRunControl());
-            } catch (const vq::Error& e) {
-                return e.kind();
-            }
-            return vq::ErrorKind::Cancelled; // "did not throw"
-        };
-        QCOMPARE(name(kindOf("/ints")), name(vq::ErrorKind::Unsupported));
-        QCOMPARE(name(kindOf("/cube")), name(vq::ErrorKind::InvalidArgument));
+        QCOMPARE(name(vqtest::readErrorKind(r, "/ints")), name(vq::ErrorKind::Unsupported));
+        QCOMPARE(name(vqtest::readErrorKind(r, "/cube")), name(vq::ErrorKind::InvalidArgument));
 
         std::string source;
         QCOMPARE(r.embeddedTokens(&source), (std::vector<std::string> { "ab", "c", "" }));
@@ -307,27 +296,14 @@ private slots:
         QVERIFY(sameBits(m.values, values));
         QCOMPARE(fractions, (std::vector<double> { 0.0, 512.0 / 1300, 1024.0 / 1300, 1.0 }));
 
-        vq::RunControl cancelling;
-        int reports = 0;
-        cancelling.setProgressCallback([&](std::string_view, double f) {
-            ++reports;
-            if (f > 0.0)
-                cancelling.cancel();
-        });
-        QVERIFY_THROWS_EXCEPTION(vq::Cancelled, r.readMatrix("/big", cancelling));
-        QCOMPARE(reports, 2);
+        vqtest::checkCancelsAfterFirstChunk(r, "/big");
     }
 
     void badInput_data()
     {
-        QTest::addColumn<QByteArray>("bytes");
-        QTest::addColumn<vq::ErrorKind>("kind");
-        QTest::addColumn<QString>("mentions");
+        vqtest::addBadInputColumns();
         const std::string real = readAll(vqtest::dataPath("table.h5"));
-        auto row = [](const std::string& name, const std::string& bytes, vq::ErrorKind kind, const char* mentions) {
-            QTest::newRow(name.c_str()) << QByteArray(bytes.data(), qsizetype(bytes.size())) << kind
-                                        << QString::fromLatin1(mentions);
-        };
+        const auto row = vqtest::addBadInputRow;
         row("empty", "", vq::ErrorKind::Empty, "empty");
         row("text", "just some text, not HDF5\n", vq::ErrorKind::Malformed, "not an HDF5 file");
         row("gguf", readAll(vqtest::dataPath("table-q4_0.gguf")), vq::ErrorKind::Malformed, "not an HDF5 file");
@@ -339,13 +315,7 @@ private slots:
                 cut < 8 ? vq::ErrorKind::Malformed : vq::ErrorKind::Truncated,
                 cut < 8 ? "not an HDF5 file" : "truncated");
     }
-    void badInput()
-    {
-        QFETCH(QByteArray, bytes);
-        QFETCH(vq::ErrorKind, kind);
-        QFETCH(QString, mentions);
-        vqtest::checkRefusesBytes<vq::Hdf5Reader>(QStringLiteral("bad.h5"), bytes, kind, mentions);
-    }
+    void badInput() { vqtest::checkRefusesBytesRow<vq::Hdf5Reader>(QStringLiteral("bad.h5")); }
 
     // Compressed chunks overwritten with garbage: the file opens, the read fails with a typed error.
     void corruptChunkData()

@@ -3,28 +3,18 @@
 #include "quant/kmeans.h"
 #include "quant/nearestcentroids.h"
 
+#include "randomtables.h"
 #include "testutil.h"
 
 #include <QTest>
 
 #include <cmath>
 #include <cstring>
-#include <random>
 #include <vector>
 
 Q_DECLARE_METATYPE(vq::KMeansOptions::Init)
 
 namespace {
-
-vq::Matrix randomMatrix(int64_t rows, int64_t cols, uint64_t seed)
-{
-    std::mt19937_64 rng(seed);
-    std::normal_distribution<float> nd(0.0f, 1.0f);
-    vq::Matrix m(rows, cols);
-    for (float& v : m.values)
-        v = nd(rng);
-    return m;
-}
 
 const vq::Matrix& glove()
 {
@@ -76,9 +66,9 @@ private slots:
         QFETCH(int, k);
         QFETCH(int, d);
         QFETCH(int, stride);
-        const vq::Matrix storage = randomMatrix(n, stride, 11);
+        const vq::Matrix storage = vqtest::randomMatrix(n, stride, 11);
         const vq::MatrixView points(storage.values.data() + (stride - d), n, d, stride);
-        const vq::Matrix centroids = randomMatrix(k, d, 12);
+        const vq::Matrix centroids = vqtest::randomMatrix(k, d, 12);
         std::vector<int32_t> labels(static_cast<size_t>(n));
         std::vector<float> dist(static_cast<size_t>(n));
         vq::assignNearest(points, centroids, labels.data(), dist.data(), 2);
@@ -106,8 +96,8 @@ private slots:
     }
     void assignNearestThreadCountInvariant()
     {
-        const vq::Matrix x = randomMatrix(3000, 16, 3);
-        const vq::Matrix c = randomMatrix(700, 16, 4);
+        const vq::Matrix x = vqtest::randomMatrix(3000, 16, 3);
+        const vq::Matrix c = vqtest::randomMatrix(700, 16, 4);
         std::vector<int32_t> l1(3000), l2(3000);
         std::vector<float> d1(3000), d2(3000);
         vq::assignNearest(x, c, l1.data(), d1.data(), 1);
@@ -117,8 +107,8 @@ private slots:
     }
     void assignNearestRefusesDimensionMismatch()
     {
-        const vq::Matrix x = randomMatrix(10, 4, 1);
-        const vq::Matrix c = randomMatrix(3, 5, 2);
+        const vq::Matrix x = vqtest::randomMatrix(10, 4, 1);
+        const vq::Matrix c = vqtest::randomMatrix(3, 5, 2);
         std::vector<int32_t> l(10);
         QVERIFY_THROWS_EXCEPTION(vq::Error, vq::assignNearest(x, c, l.data(), nullptr));
     }
@@ -290,7 +280,7 @@ private slots:
 
     void refusesBadArguments()
     {
-        const vq::Matrix x = randomMatrix(50, 3, 5);
+        const vq::Matrix x = vqtest::randomMatrix(50, 3, 5);
         vq::KMeansOptions o;
         o.k = 51;
         QVERIFY_THROWS_EXCEPTION(vq::Error, vq::kmeans(x, {}, o, vq::nullRunControl()));

@@ -1,6 +1,7 @@
 #include "common/error.h"
 #include "metrics/logitfidelity.h"
 #include "npyglove_metrics.h"
+#include "randomtables.h"
 #include "testutil.h"
 
 #include <QtTest>
@@ -12,16 +13,6 @@
 using namespace vq;
 
 namespace {
-
-Matrix randomMatrix(int64_t rows, int64_t cols, uint64_t seed)
-{
-    Matrix m(rows, cols);
-    std::mt19937_64 rng(seed);
-    std::normal_distribution<float> normal(0.f, 1.f);
-    for (float& v : m.values)
-        v = normal(rng);
-    return m;
-}
 
 // Small integers: every float dot product of these is exact, so the float GEMM and a double
 // reference see identical logits and may be compared to 1e-9.
@@ -103,8 +94,8 @@ private slots:
     void identicalTables()
     {
         QFETCH(bool, hidden);
-        const Matrix e = randomMatrix(400, 20, 1);
-        const Matrix h = randomMatrix(30, 20, 2);
+        const Matrix e = vqtest::randomMatrix(400, 20, 1);
+        const Matrix h = vqtest::randomMatrix(30, 20, 2);
         LogitFidelityOptions options;
         options.queries = 50;
         if (hidden)
@@ -171,9 +162,9 @@ private slots:
     // the logit scale. Powers of two keep both comparisons exact.
     void scaling()
     {
-        const Matrix e = randomMatrix(300, 12, 6);
-        const Matrix r = randomMatrix(300, 12, 7);
-        const Matrix h = randomMatrix(10, 12, 8);
+        const Matrix e = vqtest::randomMatrix(300, 12, 6);
+        const Matrix r = vqtest::randomMatrix(300, 12, 7);
+        const Matrix h = vqtest::randomMatrix(10, 12, 8);
         Matrix h4 = h;
         for (float& v : h4.values)
             v *= 4;
@@ -214,10 +205,11 @@ private slots:
 
     void rejectsBadInput()
     {
-        const Matrix e = randomMatrix(10, 4, 9);
-        const Matrix h = randomMatrix(3, 5, 10);
+        const Matrix e = vqtest::randomMatrix(10, 4, 9);
+        const Matrix h = vqtest::randomMatrix(3, 5, 10);
         LogitFidelityOptions options;
-        QVERIFY_THROWS_EXCEPTION(Error, computeLogitFidelity(e, randomMatrix(10, 5, 1), options, nullRunControl()));
+        QVERIFY_THROWS_EXCEPTION(
+            Error, computeLogitFidelity(e, vqtest::randomMatrix(10, 5, 1), options, nullRunControl()));
         options.hiddenStates = &h;
         QVERIFY_THROWS_EXCEPTION(Error, computeLogitFidelity(e, e, options, nullRunControl()));
         options.hiddenStates = nullptr;
@@ -245,11 +237,7 @@ private slots:
         double previousTop1 = 1;
         const double sigmas[] = { 0.05, 0.1, 0.2, 0.4 };
         for (double sigma : sigmas) {
-            Matrix r = e;
-            std::mt19937_64 rng(12);
-            std::normal_distribution<double> normal(0, sigma);
-            for (float& v : r.values)
-                v = static_cast<float>(v + normal(rng));
+            const Matrix r = vqtest::withNoise(e, sigma, 12);
             const LogitFidelity f = computeLogitFidelity(e, r, options, nullRunControl());
             qInfo("sigma %.2f: KL %.5f nats (max %.4f), top-1 %.4f, top-5 %.4f, H(p) %.3f nats, scale %.4f", sigma,
                 f.meanKl, f.maxKl, f.top1Agreement, f.topKOverlap, f.meanRefEntropy, f.logitScale);

@@ -1,6 +1,7 @@
 #include "common/error.h"
 #include "metrics/neighbourrecall.h"
 #include "npyglove_metrics.h"
+#include "randomtables.h"
 #include "testutil.h"
 
 #include <QtTest>
@@ -8,31 +9,10 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
-#include <random>
 
 using namespace vq;
 
 namespace {
-
-Matrix randomMatrix(int64_t rows, int64_t cols, uint64_t seed)
-{
-    Matrix m(rows, cols);
-    std::mt19937_64 rng(seed);
-    std::normal_distribution<float> normal(0.f, 1.f);
-    for (float& v : m.values)
-        v = normal(rng);
-    return m;
-}
-
-Matrix withNoise(const Matrix& m, double sigma, uint64_t seed)
-{
-    Matrix out = m;
-    std::mt19937_64 rng(seed);
-    std::normal_distribution<double> normal(0, sigma);
-    for (float& v : out.values)
-        v = static_cast<float>(v + normal(rng));
-    return out;
-}
 
 // Brute force in double: all cosines of row q, sorted by (cosine desc, row asc), self and zero rows out.
 std::vector<int64_t> referenceNearest(const Matrix& m, int64_t q, int k)
@@ -79,7 +59,7 @@ private slots:
     void scaleInvariant()
     {
         QFETCH(float, scale);
-        const Matrix e = randomMatrix(500, 12, 1);
+        const Matrix e = vqtest::randomMatrix(500, 12, 1);
         Matrix r = e;
         for (float& v : r.values)
             v *= scale;
@@ -111,8 +91,8 @@ private slots:
     {
         QFETCH(int, k);
         QFETCH(qint64, blockRows);
-        const Matrix e = randomMatrix(300, 16, 2);
-        const Matrix r = withNoise(e, 0.4, 3);
+        const Matrix e = vqtest::randomMatrix(300, 16, 2);
+        const Matrix r = vqtest::withNoise(e, 0.4, 3);
         NeighbourRecallOptions options;
         options.k = k;
         options.queries = 60;
@@ -142,7 +122,7 @@ private slots:
 
     void seededSample()
     {
-        const Matrix e = randomMatrix(400, 4, 4);
+        const Matrix e = vqtest::randomMatrix(400, 4, 4);
         NeighbourRecallOptions options;
         options.queries = 50;
         RunControl a;
@@ -161,7 +141,7 @@ private slots:
     // Zero rows are never neighbours nor queries; a row that collapses to zero in Ê has recall 0.
     void zeroRows()
     {
-        Matrix e = randomMatrix(30, 3, 5);
+        Matrix e = vqtest::randomMatrix(30, 3, 5);
         std::fill(e.row(4), e.row(4) + 3, 0.f);
         Matrix r = e;
         std::fill(r.row(7), r.row(7) + 3, 0.f);
@@ -182,8 +162,8 @@ private slots:
     // The E-side reference kept across fits gives the same result as the one-shot call.
     void keptReference()
     {
-        const Matrix e = randomMatrix(300, 8, 11);
-        const Matrix r = withNoise(e, 0.3, 12);
+        const Matrix e = vqtest::randomMatrix(300, 8, 11);
+        const Matrix r = vqtest::withNoise(e, 0.3, 12);
         NeighbourRecallOptions options;
         options.queries = 70;
         options.k = 7;
@@ -197,19 +177,20 @@ private slots:
         QCOMPARE(a.mean, b.mean);
         QVERIFY(a.mean < 1.0);
         QVERIFY_THROWS_EXCEPTION(
-            Error, computeNeighbourRecall(ref, randomMatrix(300, 9, 1), options, nullRunControl()));
+            Error, computeNeighbourRecall(ref, vqtest::randomMatrix(300, 9, 1), options, nullRunControl()));
     }
 
     void rejectsBadInput()
     {
-        const Matrix e = randomMatrix(10, 3, 6);
+        const Matrix e = vqtest::randomMatrix(10, 3, 6);
         NeighbourRecallOptions options;
         options.k = 10; // only 9 other rows
         QVERIFY_THROWS_EXCEPTION(Error, computeNeighbourRecall(e, e, options, nullRunControl()));
         options.k = 0;
         QVERIFY_THROWS_EXCEPTION(Error, computeNeighbourRecall(e, e, options, nullRunControl()));
         options.k = 3;
-        QVERIFY_THROWS_EXCEPTION(Error, computeNeighbourRecall(e, randomMatrix(9, 3, 7), options, nullRunControl()));
+        QVERIFY_THROWS_EXCEPTION(
+            Error, computeNeighbourRecall(e, vqtest::randomMatrix(9, 3, 7), options, nullRunControl()));
         RunControl control;
         control.cancel();
         QVERIFY_THROWS_EXCEPTION(Cancelled, computeNeighbourRecall(e, e, options, control));
@@ -226,7 +207,8 @@ private slots:
         QCOMPARE(previous, 1.0);
         const double sigmas[] = { 0.05, 0.1, 0.2, 0.4 };
         for (double sigma : sigmas) {
-            const NeighbourRecall n = computeNeighbourRecall(e, withNoise(e, sigma, 8), options, nullRunControl());
+            const NeighbourRecall n
+                = computeNeighbourRecall(e, vqtest::withNoise(e, sigma, 8), options, nullRunControl());
             qInfo("sigma %.2f: recall@10 %.4f (worst query %.1f)", sigma, n.mean, n.min);
             QVERIFY(n.mean < previous);
             previous = n.mean;

@@ -3,27 +3,17 @@
 #include "metrics/percentiles.h"
 #include "metrics/reconstructionmetrics.h"
 #include "npyglove_metrics.h"
+#include "randomtables.h"
 #include "testutil.h"
 
 #include <QtTest>
 
 #include <cmath>
 #include <limits>
-#include <random>
 
 using namespace vq;
 
 namespace {
-
-Matrix randomMatrix(int64_t rows, int64_t cols, uint64_t seed)
-{
-    Matrix m(rows, cols);
-    std::mt19937_64 rng(seed);
-    std::normal_distribution<float> normal(0.f, 1.f);
-    for (float& v : m.values)
-        v = normal(rng);
-    return m;
-}
 
 Matrix scaled(const Matrix& m, float s)
 {
@@ -55,7 +45,7 @@ private slots:
     {
         QFETCH(float, scale);
         QFETCH(double, relMse);
-        const Matrix e = randomMatrix(300, 24, 1);
+        const Matrix e = vqtest::randomMatrix(300, 24, 1);
         const Matrix r = scaled(e, scale);
         const ReconstructionMetrics m = computeReconstructionMetrics(e, r, {}, nullRunControl());
         QCOMPARE(m.relMse, relMse); // fuzzy compare: 1e-12 relative
@@ -77,7 +67,7 @@ private slots:
 
     void identicalIsPerfect()
     {
-        const Matrix e = randomMatrix(50, 7, 2);
+        const Matrix e = vqtest::randomMatrix(50, 7, 2);
         const ReconstructionMetrics m = computeReconstructionMetrics(e, e, {}, nullRunControl());
         QCOMPARE(m.relMse, 0.0);
         QCOMPARE(m.mse, 0.0);
@@ -131,8 +121,8 @@ private slots:
 
     void weights()
     {
-        const Matrix e = randomMatrix(40, 6, 3);
-        Matrix r = randomMatrix(40, 6, 4);
+        const Matrix e = vqtest::randomMatrix(40, 6, 3);
+        Matrix r = vqtest::randomMatrix(40, 6, 4);
         for (size_t i = 0; i < r.values.size(); ++i)
             r.values[i] = e.values[i] + 0.1f * r.values[i];
         const ReconstructionMetrics plain = computeReconstructionMetrics(e, r, {}, nullRunControl());
@@ -180,8 +170,8 @@ private slots:
         QFETCH(int, rows);
         QFETCH(int, reconRows);
         QFETCH(std::vector<float>, weights);
-        const Matrix e = randomMatrix(rows, 5, 5);
-        const Matrix r = randomMatrix(reconRows, 5, 6);
+        const Matrix e = vqtest::randomMatrix(rows, 5, 5);
+        const Matrix r = vqtest::randomMatrix(reconRows, 5, 6);
         try {
             computeReconstructionMetrics(e, r, weights, nullRunControl());
             QFAIL("no error");
@@ -192,7 +182,7 @@ private slots:
 
     void cancelAndProgress()
     {
-        const Matrix e = randomMatrix(3000, 8, 7);
+        const Matrix e = vqtest::randomMatrix(3000, 8, 7);
         const Matrix r = scaled(e, 0.5f);
         RunControl control;
         double last = -1;
@@ -210,8 +200,8 @@ private slots:
 
     void independentOfThreads()
     {
-        const Matrix e = randomMatrix(5000, 33, 8);
-        const Matrix r = randomMatrix(5000, 33, 9);
+        const Matrix e = vqtest::randomMatrix(5000, 33, 8);
+        const Matrix r = vqtest::randomMatrix(5000, 33, 9);
         RunControl one;
         one.threads = 1;
         RunControl two;
@@ -259,11 +249,7 @@ private slots:
         QFETCH(double, sigma);
         const Matrix e = vqtest::readNpyF32(vqtest::sharedPath("glove-20k.npy"));
         QCOMPARE(e.rows, int64_t(20000));
-        Matrix r = e;
-        std::mt19937_64 rng(11);
-        std::normal_distribution<double> normal(0, sigma);
-        for (float& v : r.values)
-            v = static_cast<float>(v + normal(rng));
+        const Matrix r = vqtest::withNoise(e, sigma, 11);
         const ReconstructionMetrics m = computeReconstructionMetrics(e, r, {}, nullRunControl());
         const double expected = double(e.rows) * double(e.cols) * sigma * sigma / m.sumSquaredRef;
         qInfo("sigma %g: relMSE %.6g expected %.6g ratio %.6f", sigma, m.relMse, expected, m.relMse / expected);

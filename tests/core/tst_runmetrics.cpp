@@ -1,25 +1,10 @@
 #include "common/error.h"
 #include "metrics/runmetrics.h"
+#include "randomtables.h"
 
 #include <QtTest>
 
-#include <random>
-
 using namespace vq;
-
-namespace {
-
-Matrix randomMatrix(int64_t rows, int64_t cols, uint64_t seed)
-{
-    Matrix m(rows, cols);
-    std::mt19937_64 rng(seed);
-    std::normal_distribution<float> normal(0.f, 1.f);
-    for (float& v : m.values)
-        v = normal(rng);
-    return m;
-}
-
-} // namespace
 
 class TestRunMetrics : public QObject {
     Q_OBJECT
@@ -27,7 +12,7 @@ class TestRunMetrics : public QObject {
 private slots:
     void allMetrics()
     {
-        const Matrix e = randomMatrix(500, 16, 1);
+        const Matrix e = vqtest::randomMatrix(500, 16, 1);
         Matrix r = e;
         for (float& v : r.values)
             v *= 0.5f;
@@ -65,7 +50,7 @@ private slots:
 
     void optionalMetricsAndSmallTables()
     {
-        const Matrix e = randomMatrix(4, 3, 2);
+        const Matrix e = vqtest::randomMatrix(4, 3, 2);
         MetricsOptions options;
         options.logitFidelity = false;
         const RunMetrics m = computeRunMetrics(e, e, {}, options, nullRunControl());
@@ -83,7 +68,7 @@ private slots:
     // are written as strings.
     void nonFiniteNumbers()
     {
-        Matrix e = randomMatrix(6, 3, 3);
+        Matrix e = vqtest::randomMatrix(6, 3, 3);
         Matrix r = e;
         MetricsOptions options;
         options.neighbourRecall = false;
@@ -124,7 +109,7 @@ private slots:
 
     void cancel()
     {
-        const Matrix e = randomMatrix(50, 4, 4);
+        const Matrix e = vqtest::randomMatrix(50, 4, 4);
         RunControl control;
         control.cancel();
         QVERIFY_THROWS_EXCEPTION(Cancelled, computeRunMetrics(e, e, {}, {}, control));

@@ -4,6 +4,7 @@
 #include "common/halffloat.h"
 #include "quant/additivebeamsearch.h"
 #include "quant/codebookleastsquares.h"
+#include "quant/methods/vqshared.h"
 #include "quant/residualencoder.h"
 #include "quant/residualtrainer.h"
 
@@ -401,10 +402,7 @@ std::vector<std::string> AqlmQuantizer::warnings(const QuantSpec& spec, int64_t 
 QuantizedTable AqlmQuantizer::fit(const FitInput& input, const QuantSpec& spec, RunControl& control) const
 {
     const Matrix& e = input.table;
-    QuantizedTable t;
-    t.spec = validate(spec, e.rows, e.cols);
-    t.rows = e.rows;
-    t.dim = e.cols;
+    QuantizedTable t = beginFit(*this, input, spec);
     const Layout l = layoutOf(t.spec, e.cols);
     const BitBudget budget = estimate(t.spec, e.rows, e.cols);
     checkInput(input);

@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "quant/adaptor/correctiveadaptor.h"
 #include "quant/methods/grvq.h"
+#include "quant/methods/vqshared.h"
 #include "quant/residualencoder.h"
 #include "quant/residualtrainer.h"
 #include "quant/rowblocks.h"
@@ -180,10 +181,7 @@ QuantSpec CarvqQuantizer::validate(const QuantSpec& spec, int64_t rows, int64_t 
             "carvq: parameter 'width' = " + std::to_string(a.width)
                 + " gives an adaptor MLP with more weights than the " + std::to_string(rows) + " x "
                 + std::to_string(dim) + " table");
-    const double bpp = budgetOf(r, rows, dim).bitsPerParam();
-    if (bpp > 32.0)
-        throw Error(ErrorKind::InvalidArgument, "",
-            "carvq: " + std::to_string(bpp) + " bits per parameter, more than the float32 table itself");
+    requireBelowFloat32("carvq", budgetOf(r, rows, dim));
     return r;
 }
 
@@ -208,10 +206,7 @@ QuantizedTable CarvqQuantizer::fit(const FitInput& input, const QuantSpec& spec,
 {
     checkFitInput(input, "carvq");
     const Matrix& e = input.table;
-    QuantizedTable t;
-    t.spec = validate(spec, e.rows, e.cols);
-    t.rows = e.rows;
-    t.dim = e.cols;
+    QuantizedTable t = beginFit(*this, input, spec);
     const int64_t n = e.cols;
     const AdaptorLayout layout = adaptorLayoutOf(t.spec);
     const bool adaptorFirst = t.spec.getString("order") == "adaptor-first";

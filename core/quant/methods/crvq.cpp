@@ -10,7 +10,6 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <numeric>
 
@@ -118,19 +117,13 @@ std::vector<Matrix> fitBase(const Matrix& x, std::span<const float> weights, con
 {
     const MatrixView sharedView(x.values.data(), x.rows * l.groups, l.g, l.g);
     const std::vector<float> sharedWeights = l.shared ? repeatWeights(weights, l.groups) : std::vector<float>();
-    KMeansOptions ko;
+    KMeansOptions ko = kmeansOptionsOf(spec);
     ko.k = l.k;
-    ko.maxIterations = static_cast<int>(spec.getInt("iterations"));
-    ko.tolerance = spec.getFloat("tolerance");
-    ko.maxPointsPerCentroid = spec.getInt("sampleCap");
-    ko.init = spec.getString("init") == "random" ? KMeansOptions::Init::Random : KMeansOptions::Init::PlusPlus;
-    const bool outer = l.positions >= threads;
-    ko.threads = outer ? 1 : threads;
-    std::atomic<int64_t> done { 0 };
-    const double total = static_cast<double>(l.positions) * ko.maxIterations;
-    ko.onIteration = [&](int, double) { control.report(stage, static_cast<double>(++done) / total); };
+    const TaskThreads split = splitThreads(l.positions, threads);
+    ko.threads = split.kmeans;
+    ko.onIteration = kmeansProgress(control, stage, static_cast<double>(l.positions) * ko.maxIterations);
     std::vector<Matrix> books(static_cast<size_t>(l.positions));
-    parallelTasks(l.positions, outer ? threads : 1, control, [&](int64_t p) {
+    parallelTasks(l.positions, split.tasks, control, [&](int64_t p) {
         KMeansOptions o = ko;
         o.seed = mixSeed(seed, static_cast<uint64_t>(p));
         const MatrixView view = l.shared ? sharedView : MatrixView(x).columns(p * l.g, l.g);
@@ -221,10 +214,7 @@ int64_t CrvqQuantizer::criticalCount(const QuantSpec& resolved, int64_t rows, in
 QuantSpec CrvqQuantizer::validate(const QuantSpec& spec, int64_t rows, int64_t dim) const
 {
     QuantSpec r = Quantizer::validate(spec, rows, dim);
-    const int64_t g = r.getInt("g");
-    if (dim % g != 0)
-        throw Error(ErrorKind::InvalidArgument, "",
-            "crvq: parameter 'g' = " + str(g) + " does not divide the row length " + str(dim));
+    requireDividesRow("crvq", "g", r.getInt("g"), dim);
     const Layout l = layoutOf(r, rows, dim);
     if (l.k > baseTrainingVectors(l, rows))
         throw Error(ErrorKind::InvalidArgument, "",
@@ -235,10 +225,7 @@ QuantSpec CrvqQuantizer::validate(const QuantSpec& spec, int64_t rows, int64_t d
             "crvq: parameter 'b' = " + str(l.b) + " asks for " + str(l.k) + " codewords, more than the "
                 + str(extTrainingVectors(l, rows))
                 + " critical vectors the extended codebooks are trained on (raise 'lambda')");
-    const double bpp = budgetOf(l, rows, dim).bitsPerParam();
-    if (bpp > 32.0)
-        throw Error(ErrorKind::InvalidArgument, "",
-            "crvq: " + std::to_string(bpp) + " bits per parameter, more than the float32 table itself");
+    requireBelowFloat32("crvq", budgetOf(l, rows, dim));
     return r;
 }
 
@@ -256,14 +243,9 @@ std::vector<std::string> CrvqQuantizer::warnings(const QuantSpec& spec, int64_t 
             + (l.rowAxis ? "row for " + str(rows) + " rows"
                          : "group for " + str(dim) + " columns in groups of " + str(l.g))
             + "; using 1, so the extended codebooks cost more than lambda suggests");
-    std::string few = fewVectorsWarning(baseTrainingVectors(l, rows), l.k, "base codebook");
-    if (!few.empty())
-        w.push_back("crvq: " + few);
-    if (l.critical > 0) {
-        few = fewVectorsWarning(extTrainingVectors(l, rows), l.k, "extended codebooks");
-        if (!few.empty())
-            w.push_back("crvq: " + few);
-    }
+    addFewVectorsWarning(w, "crvq", baseTrainingVectors(l, rows), l.k, "base codebook");
+    if (l.critical > 0)
+        addFewVectorsWarning(w, "crvq", extTrainingVectors(l, rows), l.k, "extended codebooks");
     return w;
 }
 
@@ -271,10 +253,7 @@ QuantizedTable CrvqQuantizer::fit(const FitInput& input, const QuantSpec& spec, 
 {
     checkFitInput(input, name());
     const Matrix& e = input.table;
-    QuantizedTable t;
-    t.spec = validate(spec, e.rows, e.cols);
-    t.rows = e.rows;
-    t.dim = e.cols;
+    QuantizedTable t = beginFit(*this, input, spec);
     const Layout l = layoutOf(t.spec, e.rows, e.cols);
     requireCodebookable(e, l.precision, "crvq");
     const BitBudget budget = budgetOf(l, e.rows, e.cols);
@@ -376,18 +355,12 @@ QuantizedTable CrvqQuantizer::fit(const FitInput& input, const QuantSpec& spec, 
         }
         ResidualTrainingOptions to;
         to.stageSizes.assign(static_cast<size_t>(l.ext), l.k);
-        to.kmeans.maxIterations = static_cast<int>(t.spec.getInt("iterations"));
-        to.kmeans.tolerance = t.spec.getFloat("tolerance");
-        to.kmeans.maxPointsPerCentroid = t.spec.getInt("sampleCap");
-        to.kmeans.init
-            = t.spec.getString("init") == "random" ? KMeansOptions::Init::Random : KMeansOptions::Init::PlusPlus;
+        to.kmeans = kmeansOptionsOf(t.spec);
         to.kmeans.seed = mixSeed(control.seed, 2);
         to.kmeans.threads = threads;
         to.store = [&l](Matrix& m) { l.precision.round(m); };
-        std::atomic<int64_t> done { 0 };
-        const double total = static_cast<double>(l.ext) * to.kmeans.maxIterations;
         to.kmeans.onIteration
-            = [&](int, double) { control.report("crvq: extended k-means", static_cast<double>(++done) / total); };
+            = kmeansProgress(control, "crvq: extended k-means", static_cast<double>(l.ext) * to.kmeans.maxIterations);
         const ResidualTrainingResult ext = trainResidualCodebooks(residual, residualWeights, to, control);
 
         // 4. Joint beam encoding of every critical group over [base, extended 1..E].

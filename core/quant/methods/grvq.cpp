@@ -8,7 +8,6 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <atomic>
 
 namespace vq {
 
@@ -102,20 +101,14 @@ std::vector<Preset> GrvqQuantizer::presets() const
 QuantSpec GrvqQuantizer::validate(const QuantSpec& spec, int64_t rows, int64_t dim) const
 {
     QuantSpec r = Quantizer::validate(spec, rows, dim);
-    const int64_t h = r.getInt("h");
-    if (dim % h != 0)
-        throw Error(ErrorKind::InvalidArgument, "",
-            "grvq: parameter 'h' = " + std::to_string(h) + " does not divide the row length " + std::to_string(dim));
+    requireDividesRow("grvq", "h", r.getInt("h"), dim);
     const Layout l = layoutOf(r, dim);
     if (l.k > trainingVectors(l, rows))
         throw Error(ErrorKind::InvalidArgument, "",
             "grvq: parameter 'kappa' = " + std::to_string(l.kappa) + " asks for " + std::to_string(l.k)
                 + " codewords per stage, more than the " + std::to_string(trainingVectors(l, rows))
                 + " training vectors");
-    const double bpp = budgetOf(l, rows, dim).bitsPerParam();
-    if (bpp > 32.0)
-        throw Error(ErrorKind::InvalidArgument, "",
-            "grvq: " + std::to_string(bpp) + " bits per parameter, more than the float32 table itself");
+    requireBelowFloat32("grvq", budgetOf(l, rows, dim));
     return r;
 }
 
@@ -128,19 +121,14 @@ std::vector<std::string> GrvqQuantizer::warnings(const QuantSpec& spec, int64_t 
 {
     const Layout l = layoutOf(validate(spec, rows, dim), dim);
     std::vector<std::string> w;
-    const std::string few = fewVectorsWarning(trainingVectors(l, rows), l.k, "per stage codebook");
-    if (!few.empty())
-        w.push_back("grvq: " + few);
+    addFewVectorsWarning(w, "grvq", trainingVectors(l, rows), l.k, "per stage codebook");
     return w;
 }
 
 QuantizedTable GrvqQuantizer::fit(const FitInput& input, const QuantSpec& spec, RunControl& control) const
 {
     const Matrix& e = input.table;
-    QuantizedTable t;
-    t.spec = validate(spec, e.rows, e.cols);
-    t.rows = e.rows;
-    t.dim = e.cols;
+    QuantizedTable t = beginFit(*this, input, spec);
     const Layout l = layoutOf(t.spec, e.cols);
     requireCodebookable(e, l.precision, "grvq");
     checkFitInput(input, name());
@@ -155,19 +143,15 @@ QuantizedTable GrvqQuantizer::fit(const FitInput& input, const QuantSpec& spec, 
 
     ResidualTrainingOptions to;
     to.stageSizes.assign(static_cast<size_t>(l.stages), l.k);
-    to.kmeans.maxIterations = static_cast<int>(t.spec.getInt("iterations"));
-    to.kmeans.tolerance = t.spec.getFloat("tolerance");
-    to.kmeans.maxPointsPerCentroid = t.spec.getInt("sampleCap");
-    to.kmeans.init = t.spec.getString("init") == "random" ? KMeansOptions::Init::Random : KMeansOptions::Init::PlusPlus;
+    to.kmeans = kmeansOptionsOf(t.spec);
     to.store = [&l](Matrix& m) { l.precision.round(m); };
-    const bool outer = l.positions >= threads;
-    to.kmeans.threads = outer ? 1 : threads;
-    std::atomic<int64_t> done { 0 };
-    const double total = static_cast<double>(l.positions) * l.stages * to.kmeans.maxIterations;
-    to.kmeans.onIteration = [&](int, double) { control.report("grvq: k-means", static_cast<double>(++done) / total); };
+    const TaskThreads split = splitThreads(l.positions, threads);
+    to.kmeans.threads = split.kmeans;
+    to.kmeans.onIteration = kmeansProgress(
+        control, "grvq: k-means", static_cast<double>(l.positions) * l.stages * to.kmeans.maxIterations);
 
     std::vector<ResidualTrainingResult> trained(static_cast<size_t>(l.positions));
-    parallelTasks(l.positions, outer ? threads : 1, control, [&](int64_t p) {
+    parallelTasks(l.positions, split.tasks, control, [&](int64_t p) {
         ResidualTrainingOptions o = to;
         o.kmeans.seed = mixSeed(control.seed, static_cast<uint64_t>(p));
         trained[static_cast<size_t>(p)] = trainResidualCodebooks(viewOf(p), weights, o, control);

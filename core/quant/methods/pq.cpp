@@ -9,7 +9,6 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <atomic>
 
 namespace vq {
 
@@ -111,9 +110,7 @@ QuantSpec PqQuantizer::validate(const QuantSpec& spec, int64_t rows, int64_t dim
 {
     QuantSpec r = Quantizer::validate(spec, rows, dim);
     const int64_t d = r.getInt("d");
-    if (dim % d != 0)
-        throw Error(ErrorKind::InvalidArgument, "",
-            "pq: parameter 'd' = " + std::to_string(d) + " does not divide the row length " + std::to_string(dim));
+    requireDividesRow("pq", "d", d, dim);
     const int64_t books = r.getInt("codebooks");
     if (books > dim / d)
         throw Error(ErrorKind::InvalidArgument, "",
@@ -127,10 +124,7 @@ QuantSpec PqQuantizer::validate(const QuantSpec& spec, int64_t rows, int64_t dim
         throw Error(ErrorKind::InvalidArgument, "",
             "pq: parameter 'bits' = " + std::to_string(l.bits) + " asks for " + std::to_string(l.k)
                 + " centroids, more than the " + std::to_string(trainingVectors(l, rows)) + " training vectors");
-    const double bpp = budgetOf(l, rows, dim).bitsPerParam();
-    if (bpp > 32.0)
-        throw Error(ErrorKind::InvalidArgument, "",
-            "pq: " + std::to_string(bpp) + " bits per parameter, more than the float32 table itself");
+    requireBelowFloat32("pq", budgetOf(l, rows, dim));
     return r;
 }
 
@@ -143,19 +137,14 @@ std::vector<std::string> PqQuantizer::warnings(const QuantSpec& spec, int64_t ro
 {
     const Layout l = layoutOf(validate(spec, rows, dim), dim);
     std::vector<std::string> w;
-    const std::string few = fewVectorsWarning(trainingVectors(l, rows), l.k, "per codebook");
-    if (!few.empty())
-        w.push_back("pq: " + few);
+    addFewVectorsWarning(w, "pq", trainingVectors(l, rows), l.k, "per codebook");
     return w;
 }
 
 QuantizedTable PqQuantizer::fit(const FitInput& input, const QuantSpec& spec, RunControl& control) const
 {
     const Matrix& e = input.table;
-    QuantizedTable t;
-    t.spec = validate(spec, e.rows, e.cols);
-    t.rows = e.rows;
-    t.dim = e.cols;
+    QuantizedTable t = beginFit(*this, input, spec);
     const Layout l = layoutOf(t.spec, e.cols);
     requireCodebookable(e, l.precision, "pq");
     checkFitInput(input, name());
@@ -176,18 +165,11 @@ QuantizedTable PqQuantizer::fit(const FitInput& input, const QuantSpec& spec, Ru
         return MatrixView(copy.values.data(), e.rows * count, l.d, l.d);
     };
 
-    KMeansOptions ko;
+    KMeansOptions ko = kmeansOptionsOf(t.spec);
     ko.k = l.k;
-    ko.maxIterations = static_cast<int>(t.spec.getInt("iterations"));
-    ko.tolerance = t.spec.getFloat("tolerance");
-    ko.maxPointsPerCentroid = t.spec.getInt("sampleCap");
-    ko.init = t.spec.getString("init") == "random" ? KMeansOptions::Init::Random : KMeansOptions::Init::PlusPlus;
-    // Many codebooks: one single-threaded k-means per thread; few: each k-means uses every thread.
-    const bool outer = l.books >= threads;
-    ko.threads = outer ? 1 : threads;
-    std::atomic<int64_t> done { 0 };
-    const double total = static_cast<double>(l.books) * ko.maxIterations;
-    ko.onIteration = [&](int, double) { control.report("pq: k-means", static_cast<double>(++done) / total); };
+    const TaskThreads split = splitThreads(l.books, threads);
+    ko.threads = split.kmeans;
+    ko.onIteration = kmeansProgress(control, "pq: k-means", static_cast<double>(l.books) * ko.maxIterations);
 
     std::vector<KMeansResult> results(static_cast<size_t>(l.books));
     const auto train = [&](int64_t b) {
@@ -201,7 +183,7 @@ QuantizedTable PqQuantizer::fit(const FitInput& input, const QuantSpec& spec, Ru
             = kmeans(v, count > 1 ? std::span<const float>(repeated) : input.weights, o, control);
         l.precision.round(results[static_cast<size_t>(b)].centroids);
     };
-    parallelTasks(l.books, outer ? threads : 1, control, train);
+    parallelTasks(l.books, split.tasks, control, train);
 
     StoredArray codes { "codes", "codes", budget.items[0].label, StorageType::UInt, l.bits, { e.rows, l.groups }, {},
         {} };

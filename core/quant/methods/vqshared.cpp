@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cmath>
 #include <exception>
+#include <memory>
 #include <mutex>
 
 namespace vq {
@@ -67,6 +68,55 @@ void requireCodebookable(const Matrix& table, const CodebookPrecision& precision
     }
 }
 
+void requireDividesRow(const std::string& method, const std::string& param, int64_t width, int64_t dim)
+{
+    if (dim % width != 0)
+        throw Error(ErrorKind::InvalidArgument, "",
+            method + ": parameter '" + param + "' = " + std::to_string(width) + " does not divide the row length "
+                + std::to_string(dim));
+}
+
+void requireBelowFloat32(const std::string& method, const BitBudget& budget)
+{
+    const double bpp = budget.bitsPerParam();
+    if (bpp > 32.0)
+        throw Error(ErrorKind::InvalidArgument, "",
+            method + ": " + std::to_string(bpp) + " bits per parameter, more than the float32 table itself");
+}
+
+QuantizedTable beginFit(const Quantizer& method, const FitInput& input, const QuantSpec& spec)
+{
+    const Matrix& e = input.table;
+    QuantizedTable t;
+    t.spec = method.validate(spec, e.rows, e.cols);
+    t.rows = e.rows;
+    t.dim = e.cols;
+    return t;
+}
+
+KMeansOptions kmeansOptionsOf(const QuantSpec& spec)
+{
+    KMeansOptions o;
+    o.maxIterations = static_cast<int>(spec.getInt("iterations"));
+    o.tolerance = spec.getFloat("tolerance");
+    o.maxPointsPerCentroid = spec.getInt("sampleCap");
+    o.init = spec.getString("init") == "random" ? KMeansOptions::Init::Random : KMeansOptions::Init::PlusPlus;
+    return o;
+}
+
+std::function<void(int, double)> kmeansProgress(const RunControl& control, std::string stage, double totalIterations)
+{
+    auto done = std::make_shared<std::atomic<int64_t>>(0);
+    return [&control, stage = std::move(stage), totalIterations, done](
+               int, double) { control.report(stage, static_cast<double>(++*done) / totalIterations); };
+}
+
+TaskThreads splitThreads(int64_t tasks, int threads)
+{
+    const bool outer = tasks >= threads;
+    return { outer ? threads : 1, outer ? 1 : threads };
+}
+
 std::vector<float> repeatWeights(std::span<const float> weights, int64_t perRow)
 {
     std::vector<float> out;
@@ -113,6 +163,14 @@ std::string fewVectorsWarning(int64_t trainingVectors, int64_t centroids, const 
         return {};
     return std::to_string(trainingVectors) + " training vectors for " + std::to_string(centroids) + " centroids ("
         + what + "): under 39 per centroid, the codebooks will over-fit";
+}
+
+void addFewVectorsWarning(std::vector<std::string>& warnings, const std::string& method, int64_t trainingVectors,
+    int64_t centroids, const std::string& what)
+{
+    const std::string few = fewVectorsWarning(trainingVectors, centroids, what);
+    if (!few.empty())
+        warnings.push_back(method + ": " + few);
 }
 
 std::vector<ParamDef> withKMeansParams(

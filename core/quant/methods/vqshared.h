@@ -1,12 +1,15 @@
 #pragma once
 
-#include "quant/paramschema.h"
-
-// Pieces shared by the codebook quantizers (pq, grvq and the methods built on them): codebook storage
-// precision, input checks, per-token weight expansion and parallel independent tasks.
+// Pieces shared by the codebook quantizers (pq, grvq, crvq, aqlm and the methods built on them): codebook
+// storage precision, spec and input checks, the start of fit(), k-means settings and progress, per-token
+// weight expansion and parallel independent tasks.
 #include "common/matrix.h"
 #include "common/runcontrol.h"
+#include "quant/bitbudget.h"
+#include "quant/kmeans.h"
+#include "quant/paramschema.h"
 #include "quant/quantizedtable.h"
+#include "quant/quantizer.h"
 
 #include <cstdint>
 #include <functional>
@@ -34,6 +37,36 @@ struct CodebookPrecision {
 // can reach twice the largest value).
 void requireCodebookable(const Matrix& table, const CodebookPrecision& precision, const std::string& method);
 
+// Refuses (vq::Error InvalidArgument) a row length `dim` that parameter `param` = `width` of `method`
+// does not divide: "<method>: parameter '<param>' = <width> does not divide the row length <dim>".
+void requireDividesRow(const std::string& method, const std::string& param, int64_t width, int64_t dim);
+
+// Refuses (vq::Error InvalidArgument) a budget above 32 bits per parameter, the cost of the float32
+// table itself: "<method>: <bits> bits per parameter, more than the float32 table itself".
+void requireBelowFloat32(const std::string& method, const BitBudget& budget);
+
+// The start of every fit(): a table holding `spec` as `method` validates it for the input's shape, and
+// that shape (rows, dim); no arrays, no info. Throws what method.validate() throws.
+QuantizedTable beginFit(const Quantizer& method, const FitInput& input, const QuantSpec& spec);
+
+// The k-means settings of withKMeansParams() read from a validated spec (maxIterations, tolerance,
+// maxPointsPerCentroid, init); every other field keeps its default.
+KMeansOptions kmeansOptionsOf(const QuantSpec& spec);
+
+// An onIteration callback for k-means runs that together do `totalIterations` iterations at most:
+// reports `stage` with the fraction of them done so far. Safe to call from concurrent runs; `control`
+// must outlive the callback.
+std::function<void(int, double)> kmeansProgress(const RunControl& control, std::string stage, double totalIterations);
+
+// How `tasks` independent k-means trainings share `threads` threads: with at least one task per thread
+// the tasks run side by side on single-threaded k-means; with fewer, one after another, each k-means
+// on every thread.
+struct TaskThreads {
+    int tasks = 1; // threads for parallelTasks()
+    int kmeans = 1; // KMeansOptions::threads
+};
+TaskThreads splitThreads(int64_t tasks, int threads);
+
 // Per-token weights repeated for each of `perRow` sub-vectors of a row (row-major order), for codebooks
 // shared by every group position. Empty in, empty out.
 std::vector<float> repeatWeights(std::span<const float> weights, int64_t perRow);
@@ -44,14 +77,18 @@ std::vector<float> repeatWeights(std::span<const float> weights, int64_t perRow)
 // concurrently and must only touch its own task's outputs.
 void parallelTasks(int64_t count, int threads, const RunControl& control, const std::function<void(int64_t)>& fn);
 
-// "A training vectors for B centroids: under 39 per centroid ..." when the ratio is below 39 (FAISS's
-// warning threshold), else "".
 // params followed by the k-means settings every codebook-training method exposes (iterations,
 // tolerance, init, sampleCap); iterationsScope and trainingUnit fill their help texts ("k-means
 // iterations<scope> at most", "training vectors per <unit> at most").
 std::vector<ParamDef> withKMeansParams(
     std::vector<ParamDef> params, const std::string& iterationsScope, const std::string& trainingUnit);
 
+// "A training vectors for B centroids (what): under 39 per centroid ..." when the ratio is below 39
+// (FAISS's warning threshold), else "".
 std::string fewVectorsWarning(int64_t trainingVectors, int64_t centroids, const std::string& what);
+
+// Appends "<method>: " + fewVectorsWarning(...) to `warnings` when that warning is not empty.
+void addFewVectorsWarning(std::vector<std::string>& warnings, const std::string& method, int64_t trainingVectors,
+    int64_t centroids, const std::string& what);
 
 } // namespace vq
