@@ -179,15 +179,30 @@ const RunEntry* RunsPanel::firstSelected() const
 
 void RunsPanel::onViewSelectionChanged()
 {
-    if (!m_syncing)
-        context()->setSelectedRuns(selectedKeys());
+    if (!m_syncing) {
+        // The context keeps the order of selection, not of the view: the run selected first stays the
+        // current one (what the views show) and the one added next is what compare puts beside it.
+        const QList<RunKey> inView = selectedKeys();
+        QList<RunKey> ordered;
+        for (RunKey key : context()->selectedRuns())
+            if (inView.contains(key))
+                ordered.append(key);
+        for (RunKey key : inView)
+            if (!ordered.contains(key))
+                ordered.append(key);
+        context()->setSelectedRuns(ordered);
+    }
     updateActions();
 }
 
 void RunsPanel::onContextSelectionChanged()
 {
     const QList<RunKey>& keys = context()->selectedRuns();
-    if (keys == selectedKeys())
+    QList<RunKey> wanted = keys;
+    QList<RunKey> shown = selectedKeys();
+    std::sort(wanted.begin(), wanted.end());
+    std::sort(shown.begin(), shown.end());
+    if (wanted == shown)
         return;
     QItemSelection selection;
     QModelIndex first;
