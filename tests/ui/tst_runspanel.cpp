@@ -134,6 +134,13 @@ private slots:
             QStringLiteral("d=4 bits=8"));
         QCOMPARE(RunsModel::paramsText(QuantSpec { "grvq", { { "h", 8 }, { "R", 3 }, { "kappa", 4 }, { "beam", 1 } } }),
             QStringLiteral("h=8 R=3 kappa=4"));
+        // Parameters away from their defaults follow the key ones, so different runs never read the same.
+        QCOMPARE(RunsModel::paramsText(
+                     QuantSpec { "pq", { { "d", 4 }, { "bits", 8 }, { "codebooks", 5 }, { "shared", false } } }),
+            QStringLiteral("d=4 bits=8 codebooks=5"));
+        QCOMPARE(RunsModel::paramsText(QuantSpec {
+                     "grvq", { { "h", 5 }, { "R", 2 }, { "kappa", 5 }, { "shared", true }, { "beam", 4 } } }),
+            QStringLiteral("h=5 R=2 kappa=5 beam=4 shared=yes"));
         RunEntry running;
         running.stage = QStringLiteral("adaptor");
         running.fraction = 0.456;

@@ -1,11 +1,14 @@
 #include "runsmodel.h"
 
 #include "displaytext.h"
+#include "quant/paramschema.h"
+#include "quant/registry.h"
 #include "runners/runqueue.h"
 
 #include <QColor>
 #include <QFont>
 #include <QStringList>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -134,17 +137,36 @@ RunKey RunsModel::keyAt(int row) const
 QString RunsModel::paramsText(const QuantSpec& spec)
 {
     QStringList parts;
+    std::vector<std::string> shown;
+    const auto add = [&](const std::string& name, const nlohmann::json& value) {
+        parts.append(QString::fromStdString(name) + QLatin1Char('=') + jsonValueText(value));
+        shown.push_back(name);
+    };
     const auto known = keyParams().find(spec.method);
     if (known != keyParams().end()) {
         for (const std::string& name : known->second) {
             const auto v = spec.params.find(name);
             if (v != spec.params.end())
-                parts.append(QString::fromStdString(name) + QLatin1Char('=') + jsonValueText(*v));
+                add(name, *v);
         }
-    } else if (spec.params.is_object()) {
-        // Methods without a list (q8_0, q4_0, new ones) show their first few parameters.
-        for (auto it = spec.params.begin(); it != spec.params.end() && parts.size() < 3; ++it)
-            parts.append(QString::fromStdString(it.key()) + QLatin1Char('=') + jsonValueText(it.value()));
+    }
+    if (!spec.params.is_object())
+        return parts.join(QLatin1Char(' '));
+    // Then whatever else differs from the method's defaults (shared codebooks, beam, codebooks...): two
+    // runs that differ must not look the same.
+    const ParamSchema* schema = nullptr;
+    try {
+        schema = &quantizer(spec.method).schema();
+    } catch (const std::exception&) {
+        schema = nullptr; // an unknown method (a record from a newer version): show every parameter
+    }
+    for (auto it = spec.params.begin(); it != spec.params.end(); ++it) {
+        if (std::find(shown.begin(), shown.end(), it.key()) != shown.end())
+            continue;
+        const ParamDef* def = schema ? schema->find(it.key()) : nullptr;
+        if (def && def->defaultValue == it.value())
+            continue;
+        add(it.key(), it.value());
     }
     return parts.join(QLatin1Char(' '));
 }
