@@ -187,6 +187,7 @@ TableStats computeTableStats(const Matrix& table, RunControl& control, int histo
     s.minValue = all.n > 0 ? lo : 0;
     s.maxValue = all.n > 0 ? hi : 0;
 
+    s.rowNorms.assign(norms.begin(), norms.end());
     std::vector<double> finiteNorms;
     finiteNorms.reserve(norms.size());
     for (double n : norms) {

@@ -35,6 +35,9 @@ struct TableStats {
     double maxValue = 0;
     std::vector<Percentile> rowNormPercentiles; // L2 norms of rows at p = 0, 1, 5, 25, 50, 75, 95, 99, 100
     Histogram rowNormHistogram;
+    // L2 norm of every row (rows floats; NaN for a row with a non-finite value): what per-token views
+    // show beside each token's error, computed here so the GUI never makes a pass over the table.
+    std::vector<float> rowNorms;
     std::vector<double> dimMean; // per column
     std::vector<double> dimStd;
     // Columns whose mean or std is far from the others (robust z-score over columns > outlierZ).

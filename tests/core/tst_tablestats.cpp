@@ -65,6 +65,12 @@ private slots:
         QCOMPARE(s.rowNormHistogram.hi, 5.0);
         QCOMPARE(s.rowNormHistogram.counts, (std::vector<int64_t> { 1, 0, 0, 1, 1 }));
         QVERIFY(s.outlierDims.empty());
+        // Every row's norm, NaN for the row holding NaN and inf.
+        QCOMPARE(s.rowNorms.size(), size_t(4));
+        QCOMPARE(s.rowNorms[0], 5.0f);
+        QCOMPARE(s.rowNorms[1], 0.0f);
+        QCOMPARE(s.rowNorms[2], 3.0f);
+        QVERIFY(std::isnan(s.rowNorms[3]));
     }
 
     void outlierColumns()

@@ -176,7 +176,11 @@ std::shared_ptr<const std::vector<float>> TokenErrorPanel::normsFor(const std::s
 {
     if (!table)
         return nullptr;
-    // Once per table: a pass over rows x dim values.
+    // The loader computed them with the table's statistics (off the GUI thread); share, don't copy.
+    const std::shared_ptr<const TableStats>& stats = context()->stats();
+    if (table == context()->table() && stats && int64_t(stats->rowNorms.size()) == table->rows())
+        return std::shared_ptr<const std::vector<float>>(stats, &stats->rowNorms);
+    // A table without statistics (built in code): once per table, a pass over rows x dim values.
     if (m_normsTable != table.get() || !m_norms) {
         m_norms = std::make_shared<const std::vector<float>>(rowNorms(table->values));
         m_normsTable = table.get();
