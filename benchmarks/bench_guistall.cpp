@@ -11,7 +11,11 @@
 //
 // --threads is the RunQueue's OpenMP thread count per run (0: all cores).
 //
-// Measured on 2 cores shared with other builds, CARVQ defaults, threads 0:
+// Measured on 2 idle cores (load 0.4), CARVQ defaults, threads 0, workers at nice +10 (see
+// ui/runners/workerpriority.h): worst stall 5.3 ms (stage "adaptor"), p99 3.1 ms, p50 0.12 ms, none over
+// 50 ms of 14828 ticks; run 148 s wall (fit 135 s, metrics 13 s).
+//
+// Earlier, before runs were niced, on 2 cores shared with other builds, CARVQ defaults, threads 0:
 //   128256 x 2048, load 12-16: worst stall 517 ms (stage "adaptor"), p99 30 ms, p50 2 ms, 2 ticks over
 //     100 ms and 96 over 50 ms of 99361; run 1399 s wall (fit 1362 s, metrics 37 s; 20% of the CPU).
 //     The idle loop under the same load: worst 46 ms, p99 5.5 ms.
