@@ -8,6 +8,7 @@
 #include "panels/summarypanel.h"
 #include "recentfiles.h"
 #include "widgets/loadstatuswidget.h"
+#include "widgets/tableexport.h"
 
 #include "testutil.h"
 
@@ -24,6 +25,7 @@
 #include <QStackedWidget>
 #include <QStandardPaths>
 #include <QTabWidget>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 #include <numeric>
@@ -148,6 +150,11 @@ private slots:
 
         // Row norms: the standard percentiles and a 64-bin histogram of all 20000 rows.
         QCOMPARE(summary->percentileModel()->rowCount(), 9);
+        // Its tables export to CSV (context menu): a header and one line per percentile.
+        const auto* percentileView = summary->findChild<QTableView*>(QStringLiteral("percentileView"));
+        QVERIFY(percentileView);
+        QCOMPARE(percentileView->contextMenuPolicy(), Qt::CustomContextMenu);
+        QCOMPARE(tableToCsv(*summary->percentileModel()).count(QLatin1Char('\n')), 10);
         const Histogram& histogram = summary->rowNormChart()->histogram();
         QCOMPARE(histogram.counts.size(), size_t(64));
         QCOMPARE(std::accumulate(histogram.counts.begin(), histogram.counts.end(), int64_t(0)), int64_t(20000));

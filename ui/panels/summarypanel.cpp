@@ -5,6 +5,7 @@
 #include "displaytext.h"
 #include "models/outlierdimsmodel.h"
 #include "models/percentilemodel.h"
+#include "widgets/tableexport.h"
 
 #include <QFileInfo>
 #include <QFontDatabase>
@@ -23,10 +24,11 @@ namespace {
 
 constexpr int kFirstTokens = 10;
 
-QTableView* makeTableView(QAbstractItemModel* model, QWidget* parent)
+QTableView* makeTableView(QAbstractItemModel* model, const QString& csvName, QWidget* parent)
 {
     auto* view = new QTableView(parent);
     view->setModel(model);
+    addTableExportMenu(view, csvName);
     view->verticalHeader()->hide();
     view->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     view->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -98,7 +100,7 @@ SummaryPanel::SummaryPanel(AppContext* context, QWidget* parent)
 
     auto* normsBox = new QGroupBox(tr("Row L2 norms"), this);
     auto* normsLayout = new QHBoxLayout(normsBox);
-    auto* percentileView = makeTableView(m_percentiles, normsBox);
+    auto* percentileView = makeTableView(m_percentiles, QStringLiteral("row-norm-percentiles.csv"), normsBox);
     percentileView->setObjectName(QStringLiteral("percentileView"));
     percentileView->setMinimumWidth(200);
     percentileView->setMaximumWidth(260);
@@ -118,7 +120,7 @@ SummaryPanel::SummaryPanel(AppContext* context, QWidget* parent)
     outlierLabel->setTextFormat(Qt::PlainText);
     m_fields.insert(QStringLiteral("outliers"), outlierLabel);
     outlierLayout->addWidget(outlierLabel);
-    m_outlierView = makeTableView(m_outliers, outlierBox);
+    m_outlierView = makeTableView(m_outliers, QStringLiteral("outlier-dimensions.csv"), outlierBox);
     m_outlierView->setObjectName(QStringLiteral("outlierView"));
     outlierLayout->addWidget(m_outlierView);
     outlierLayout->addStretch();
