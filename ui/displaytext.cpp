@@ -1,5 +1,6 @@
 #include "displaytext.h"
 
+#include <QFile>
 #include <QLocale>
 #include <QStringList>
 
@@ -8,6 +9,11 @@ namespace vq::display {
 QString text(const std::string& utf8)
 {
     return QString::fromUtf8(utf8.data(), qsizetype(utf8.size()));
+}
+
+std::string filePath(const QString& path)
+{
+    return QFile::encodeName(path).toStdString();
 }
 
 QString shape(const std::vector<int64_t>& dims)

@@ -9,6 +9,8 @@ namespace vq::display {
 
 // How the UI renders core values, so every panel shows them the same way.
 QString text(const std::string& utf8);
+// A path as core opens it: in the file system's encoding (QFile::encodeName), not UTF-8 by assumption.
+std::string filePath(const QString& path);
 // "20000 × 100"; "scalar" for an empty shape.
 QString shape(const std::vector<int64_t>& dims);
 // "7.6 MiB" (binary units).

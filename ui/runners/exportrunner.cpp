@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "common/runcontrol.h"
+#include "displaytext.h"
 #include "export/artifact.h"
 #include "export/dequantizedexport.h"
 #include "export/patchedcheckpoint.h"
@@ -21,16 +22,6 @@ namespace vq {
 namespace {
 
 constexpr auto kProgressInterval = 50ms;
-
-std::string toPathString(const QString& path)
-{
-    return QFile::encodeName(path).toStdString();
-}
-
-QString fromUtf8(const std::string& s)
-{
-    return QString::fromUtf8(s.data(), qsizetype(s.size()));
-}
 
 bool endsWith(const std::string& s, const std::string& suffix)
 {
@@ -166,7 +157,7 @@ void writeTokenCsv(const std::string& path, const ExportSource& source, RunContr
 
 void writeOne(const ExportRequest& request, const ExportSource& source, RunControl& control)
 {
-    const std::string path = toPathString(request.path);
+    const std::string path = display::filePath(request.path);
     if (path.empty())
         throw Error(ErrorKind::WriteFailed, path, "no file name given");
     const RunRecord& record = *source.record;
@@ -195,7 +186,7 @@ void writeOne(const ExportRequest& request, const ExportSource& source, RunContr
     case ExportKind::PatchedCheckpoint: {
         const TableSource tableSource = sourceOf(source);
         const std::string checkpoint
-            = request.checkpoint.isEmpty() ? tableSource.file : toPathString(request.checkpoint);
+            = request.checkpoint.isEmpty() ? tableSource.file : display::filePath(request.checkpoint);
         PatchOptions options;
         options.tensorName = request.tensorName.isEmpty() ? tableSource.tensor : request.tensorName.toStdString();
         writePatchedCheckpoint(checkpoint, path, *record.table, options, control);
@@ -352,11 +343,12 @@ void ExportRunner::run(const std::shared_ptr<Job>& job)
             return;
         } catch (const Error& e) {
             // Core's errors name the file already; others get the target's name.
-            const QString message = e.path().empty() ? path + u": " + fromUtf8(e.message()) : fromUtf8(e.what());
+            const QString message
+                = e.path().empty() ? path + u": " + display::text(e.message()) : display::text(e.what());
             finish(job->id, [this, i, path, message] { emit failed(i, path, message); });
             return;
         } catch (const std::exception& e) {
-            const QString message = path + u": " + fromUtf8(e.what());
+            const QString message = path + u": " + display::text(e.what());
             finish(job->id, [this, i, path, message] { emit failed(i, path, message); });
             return;
         }

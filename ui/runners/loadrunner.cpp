@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "common/runcontrol.h"
+#include "displaytext.h"
 #include "io/tensorreader.h"
 
 #include <QFile>
@@ -16,16 +17,6 @@ namespace {
 
 // About 20 progress signals per second: smooth for a progress bar, cheap for the event loop.
 constexpr auto kProgressInterval = 50ms;
-
-std::string toPathString(const QString& path)
-{
-    return QFile::encodeName(path).toStdString();
-}
-
-QString fromUtf8(const std::string& s)
-{
-    return QString::fromUtf8(s.data(), qsizetype(s.size()));
-}
 
 } // namespace
 
@@ -147,7 +138,7 @@ void LoadRunner::run(
         });
     };
 
-    const std::string path = toPathString(job->path);
+    const std::string path = display::filePath(job->path);
     RunControl& control = job->control;
     try {
         control.report("open", 0.0);
@@ -183,11 +174,11 @@ void LoadRunner::run(
     } catch (const Cancelled&) {
         finish(job->id, [this](const QString& p) { emit cancelled(p); });
     } catch (const Error& e) {
-        const QString message = fromUtf8(e.what());
+        const QString message = display::text(e.what());
         finish(job->id, [this, message](const QString& p) { emit failed(p, message); });
     } catch (const std::exception& e) {
         // Not a vq::Error (e.g. std::bad_alloc on a huge table): name the file ourselves.
-        const QString message = job->path + u": " + fromUtf8(e.what());
+        const QString message = job->path + u": " + display::text(e.what());
         finish(job->id, [this, message](const QString& p) { emit failed(p, message); });
     }
 }
