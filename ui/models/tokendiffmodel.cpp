@@ -9,6 +9,10 @@
 
 namespace vq {
 
+// TokenTableModel::data() serves the row and token columns and the two roles.
+static_assert(TokenDiffModel::RowColumn == 0 && TokenDiffModel::TokenColumn == 1
+    && TokenDiffModel::SortRole == int(Qt::UserRole) && TokenDiffModel::TableRowRole == int(Qt::UserRole) + 1);
+
 QString tokenErrorMetricTitle(TokenErrorMetric metric)
 {
     switch (metric) {
@@ -82,33 +86,6 @@ double TokenDiffModel::sortValue(int row, int column) const
         return double(m_b[r]) - double(m_a[r]);
     default:
         return std::numeric_limits<double>::quiet_NaN();
-    }
-}
-
-QVariant TokenDiffModel::data(const QModelIndex& index, int role) const
-{
-    if (!index.isValid() || index.row() >= m_rows || index.column() >= ColumnCount)
-        return {};
-    const int row = index.row();
-    const int column = index.column();
-    switch (role) {
-    case Qt::DisplayRole:
-        if (column == RowColumn)
-            return display::count(row);
-        if (column == TokenColumn)
-            return m_hasTokens ? quotedToken(*token(row)) : QString();
-        return display::number(sortValue(row, column));
-    case Qt::TextAlignmentRole:
-        return column == TokenColumn ? QVariant(Qt::AlignLeft | Qt::AlignVCenter)
-                                     : QVariant(Qt::AlignRight | Qt::AlignVCenter);
-    case SortRole:
-        if (column == TokenColumn)
-            return m_hasTokens ? QString::fromStdString(*token(row)) : QString();
-        return sortValue(row, column);
-    case TableRowRole:
-        return qint64(row);
-    default:
-        return {};
     }
 }
 

@@ -6,14 +6,9 @@
 
 namespace vq {
 
-QString quotedToken(const std::string& token)
-{
-    QString t = display::text(token);
-    t.replace(QLatin1Char('\n'), QStringLiteral("\\n"))
-        .replace(QLatin1Char('\t'), QStringLiteral("\\t"))
-        .replace(QLatin1Char('\r'), QStringLiteral("\\r"));
-    return u'"' + t + u'"';
-}
+// TokenTableModel::data() serves the row and token columns and the two roles.
+static_assert(TokenErrorModel::RowColumn == 0 && TokenErrorModel::TokenColumn == 1
+    && TokenErrorModel::SortRole == int(Qt::UserRole) && TokenErrorModel::TableRowRole == int(Qt::UserRole) + 1);
 
 TokenErrorModel::TokenErrorModel(QObject* parent)
     : TokenTableModel(parent)
@@ -68,33 +63,11 @@ double TokenErrorModel::sortValue(int row, int column) const
     }
 }
 
-QVariant TokenErrorModel::data(const QModelIndex& index, int role) const
+QString TokenErrorModel::numberText(int row, int column) const
 {
-    if (!index.isValid() || index.row() >= m_rows || index.column() >= ColumnCount)
-        return {};
-    const int row = index.row();
-    const int column = index.column();
-    switch (role) {
-    case Qt::DisplayRole:
-        if (column == RowColumn)
-            return display::count(row);
-        if (column == TokenColumn)
-            return m_hasTokens ? quotedToken(*token(row)) : QString();
-        if (column == RowNormColumn && !m_hasNorms)
-            return QString();
-        return display::number(sortValue(row, column));
-    case Qt::TextAlignmentRole:
-        return column == TokenColumn ? QVariant(Qt::AlignLeft | Qt::AlignVCenter)
-                                     : QVariant(Qt::AlignRight | Qt::AlignVCenter);
-    case SortRole:
-        if (column == TokenColumn)
-            return m_hasTokens ? QString::fromStdString(*token(row)) : QString();
-        return sortValue(row, column);
-    case TableRowRole:
-        return qint64(row);
-    default:
-        return {};
-    }
+    if (column == RowNormColumn && !m_hasNorms)
+        return QString();
+    return TokenTableModel::numberText(row, column);
 }
 
 QVariant TokenErrorModel::headerData(int section, Qt::Orientation orientation, int role) const

@@ -32,13 +32,15 @@ public:
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
-    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
     bool isTextColumn(int column) const override { return column == TokenColumn; }
     double sortValue(int row, int column) const override;
     const std::string* token(int row) const override;
     int64_t tableRow(int row) const override { return row; }
+
+protected:
+    QString numberText(int row, int column) const override;
 
 private:
     std::shared_ptr<const RunRecord> m_run;
@@ -49,8 +51,5 @@ private:
     bool m_hasTokens = false;
     bool m_hasNorms = false;
 };
-
-// Visible quotes around a token, control characters escaped, so " " or "\n" can be seen.
-QString quotedToken(const std::string& token);
 
 } // namespace vq

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QAbstractTableModel>
+#include <QString>
 #include <cstdint>
 #include <string>
 
@@ -22,6 +23,23 @@ public:
     virtual const std::string* token(int row) const = 0;
     // The table row (token id) shown in a model row.
     virtual int64_t tableRow(int row) const = 0;
+
+    // What every token table shows the same way. Column 0 is the table row, column 1 the token (quoted;
+    // empty without token strings), the others numberText(). Numbers are right-aligned. Qt::UserRole is
+    // the sort key (the token text or sortValue()), Qt::UserRole + 1 the table row (qint64).
+    QVariant data(const QModelIndex& index, int role) const override;
+
+protected:
+    static constexpr int kRowColumn = 0;
+    static constexpr int kTokenColumn = 1;
+    static constexpr int kSortRole = Qt::UserRole;
+    static constexpr int kTableRowRole = Qt::UserRole + 1;
+
+    // Text of a numeric column; display::number(sortValue()) unless overridden (e.g. blank when unknown).
+    virtual QString numberText(int row, int column) const;
 };
+
+// Visible quotes around a token, control characters escaped, so " " or "\n" can be seen.
+QString quotedToken(const std::string& token);
 
 } // namespace vq
