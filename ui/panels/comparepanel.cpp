@@ -8,6 +8,7 @@
 #include "models/tokenerrorproxymodel.h"
 #include "panels/tokenerrorpanel.h"
 #include "widgets/tableexport.h"
+#include "widgets/tokentablebox.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -110,31 +111,11 @@ ComparePanel::ComparePanel(AppContext* context, QWidget* parent)
     m_scatter = new CompareScatterChart(page);
     m_scatter->setPointText([this](int64_t row) { return pointText(row); });
 
-    m_search = new QLineEdit(page);
-    m_search->setPlaceholderText(tr("Find token (text or row number)"));
-    m_search->setClearButtonEnabled(true);
-    m_table = new QTableView(page);
-    m_table->setModel(m_proxy);
-    m_table->setSortingEnabled(true);
-    m_table->sortByColumn(TokenDiffModel::RatioColumn, Qt::DescendingOrder);
-    m_table->verticalHeader()->hide();
-    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
-    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_table->setAlternatingRowColors(true);
-    m_table->setWordWrap(false);
-    addTableExportMenu(m_table, QStringLiteral("token-comparison.csv"));
-    auto* tableBox = new QWidget(page);
-    auto* tableLayout = new QVBoxLayout(tableBox);
-    tableLayout->setContentsMargins(0, 0, 0, 0);
-    auto* searchRow = new QHBoxLayout;
-    searchRow->addWidget(new QLabel(tr("Tokens, largest ratio B / A first:"), tableBox));
-    searchRow->addStretch(1);
-    searchRow->addWidget(m_search, 1);
-    tableLayout->addLayout(searchRow);
-    tableLayout->addWidget(m_table);
+    const TokenTableBox tokenTable = makeTokenTableBox(m_proxy, TokenDiffModel::RatioColumn,
+        tr("Tokens, largest ratio B / A first:"), QStringLiteral("token-comparison.csv"), page);
+    m_search = tokenTable.search;
+    m_table = tokenTable.table;
+    QWidget* tableBox = tokenTable.box;
 
     auto* split = new QSplitter(Qt::Horizontal, page);
     split->addWidget(m_scatter);

@@ -8,6 +8,7 @@
 #include "models/tokenerrormodel.h"
 #include "models/tokenerrorproxymodel.h"
 #include "widgets/tableexport.h"
+#include "widgets/tokentablebox.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -94,33 +95,12 @@ TokenErrorPanel::TokenErrorPanel(AppContext* context, QWidget* parent)
     charts->addWidget(m_rowChart);
     charts->setChildrenCollapsible(false);
 
-    m_search = new QLineEdit(page);
-    m_search->setPlaceholderText(tr("Find token (text or row number)"));
-    m_search->setClearButtonEnabled(true);
-    m_table = new QTableView(page);
-    m_table->setModel(m_proxy);
-    m_table->setSortingEnabled(true);
-    m_table->sortByColumn(TokenErrorModel::RelErrorColumn, Qt::DescendingOrder);
-    m_table->verticalHeader()->hide();
-    // Fixed row heights: the view never measures 128256 rows.
-    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
-    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    const TokenTableBox tokenTable = makeTokenTableBox(
+        m_proxy, TokenErrorModel::RelErrorColumn, tr("Tokens, worst first:"), QStringLiteral("token-errors.csv"), page);
+    m_search = tokenTable.search;
+    m_table = tokenTable.table;
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_table->setAlternatingRowColors(true);
-    m_table->setWordWrap(false);
-    addTableExportMenu(m_table, QStringLiteral("token-errors.csv"));
-    auto* tableBox = new QWidget(page);
-    auto* tableLayout = new QVBoxLayout(tableBox);
-    tableLayout->setContentsMargins(0, 0, 0, 0);
-    auto* searchRow = new QHBoxLayout;
-    searchRow->addWidget(new QLabel(tr("Tokens, worst first:"), tableBox));
-    searchRow->addStretch(1);
-    searchRow->addWidget(m_search, 1);
-    tableLayout->addLayout(searchRow);
-    tableLayout->addWidget(m_table);
+    QWidget* tableBox = tokenTable.box;
 
     auto* vertical = new QSplitter(Qt::Vertical, page);
     vertical->addWidget(charts);
