@@ -121,7 +121,10 @@ void detectTiedHead(const TensorReader& reader, EmbeddingTable& table)
     }
 }
 
-void findTokens(const TensorReader& reader, const LoadOptions& options, EmbeddingTable& table)
+} // namespace
+
+std::vector<std::string> findTokenStrings(
+    const TensorReader& reader, const LoadOptions& options, int64_t rowCount, std::string* tokenSource)
 {
     std::vector<std::string> tokens;
     std::string source;
@@ -142,9 +145,11 @@ void findTokens(const TensorReader& reader, const LoadOptions& options, Embeddin
             source = sidecar.filename().string();
         }
     }
+    if (tokenSource)
+        tokenSource->clear();
     if (tokens.empty())
-        return;
-    const size_t rows = static_cast<size_t>(table.rows());
+        return tokens;
+    const auto rows = static_cast<size_t>(rowCount);
     if (tokens.size() < rows) {
         // Keep the table's promise of one string per row: rows past the list get "".
         source += " (" + std::to_string(tokens.size()) + " of " + std::to_string(rows) + " rows)";
@@ -153,8 +158,16 @@ void findTokens(const TensorReader& reader, const LoadOptions& options, Embeddin
         source += " (first " + std::to_string(rows) + " of " + std::to_string(tokens.size()) + " tokens)";
         tokens.resize(rows);
     }
-    table.tokens = std::move(tokens);
-    table.tokenSource = std::move(source);
+    if (tokenSource)
+        *tokenSource = std::move(source);
+    return tokens;
+}
+
+namespace {
+
+void findTokens(const TensorReader& reader, const LoadOptions& options, EmbeddingTable& table)
+{
+    table.tokens = findTokenStrings(reader, options, table.rows(), &table.tokenSource);
 }
 
 void countNonFinite(EmbeddingTable& table, RunControl& control)
