@@ -170,6 +170,26 @@ void findTokens(const TensorReader& reader, const LoadOptions& options, Embeddin
     table.tokens = findTokenStrings(reader, options, table.rows(), &table.tokenSource);
 }
 
+// From the bytes the file gives the tensor, so block types of any kind are counted as stored (Q4_K:
+// 144 bytes per 256 values, 4.5 bits); compressed datasets report no size and count by element type.
+double storedBitsPerValue(const TensorInfo& info)
+{
+    const int64_t elements = info.elementCount();
+    if (info.byteSize > 0 && elements > 0)
+        return 8.0 * static_cast<double>(info.byteSize) / static_cast<double>(elements);
+    switch (info.dtype) {
+    case DType::F64:
+        return 64;
+    case DType::F32:
+        return 32;
+    case DType::F16:
+    case DType::BF16:
+        return 16;
+    default:
+        return 0;
+    }
+}
+
 void countNonFinite(EmbeddingTable& table, RunControl& control)
 {
     const auto& v = table.values.values;
@@ -275,6 +295,7 @@ EmbeddingTable loadEmbedding(const std::string& path, const LoadOptions& options
     table.source.dtype = info.dtypeName.empty() ? nameOf(info.dtype) : info.dtypeName;
     table.source.storedShape = info.shape;
     table.source.selectionReason = reason;
+    table.storedBitsPerValue = storedBitsPerValue(info);
 
     control.report("tokens", 0.0);
     findTokens(*reader, options, table);

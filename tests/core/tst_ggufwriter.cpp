@@ -130,6 +130,7 @@ private slots:
         // The table loader (the path that reads the fixtures) gives the decoded values.
         const vq::EmbeddingTable loaded = vq::loadEmbedding(out, {}, vq::nullRunControl());
         QCOMPARE(loaded.source.tensor, kEmbedding);
+        QCOMPARE(loaded.storedBitsPerValue, t.bitsPerValue());
         QCOMPARE(loaded.values.rows, int64_t(64));
         double err = 0, norm = 0;
         for (size_t i = 0; i < m.values.size(); ++i) {
