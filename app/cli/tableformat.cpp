@@ -38,6 +38,15 @@ std::vector<std::string> typesOf(TableFormat format)
     return all;
 }
 
+// The format's spelling of type ("Q4_K" -> "q4_K"), or "" when the format cannot hold it.
+std::string canonicalType(TableFormat format, const std::string& type)
+{
+    for (const std::string& t : typesOf(format))
+        if (lower(t) == lower(type))
+            return t;
+    return {};
+}
+
 } // namespace
 
 std::optional<TableFormat> tableFormatOf(const std::string& path)
@@ -54,14 +63,13 @@ std::optional<TableFormat> tableFormatOf(const std::string& path)
 
 bool formatHolds(TableFormat format, const std::string& type)
 {
-    const std::vector<std::string> types = typesOf(format);
-    return std::find(types.begin(), types.end(), lower(type)) != types.end();
+    return !canonicalType(format, type).empty();
 }
 
 std::string checkedType(TableFormat format, const std::string& text, const std::string& option)
 {
-    if (formatHolds(format, text))
-        return lower(text);
+    if (std::string type = canonicalType(format, text); !type.empty())
+        return type;
     const char* name = format == TableFormat::Npy ? ".npy"
         : format == TableFormat::Safetensors      ? "safetensors"
                                                   : "GGUF";

@@ -211,7 +211,7 @@ private slots:
         options.ggmlType = "q8_0"; // rows of 100 values
         expectError([&] { vq::exportDequantizedGguf(path, table(), gloveSource(), options); },
             vq::ErrorKind::InvalidArgument, path, "q8_0 stores whole blocks of 32");
-        options.ggmlType = "q5_1";
+        options.ggmlType = "q9_1";
         expectError([&] { vq::exportDequantizedGguf(path, table(), gloveSource(), options); },
             vq::ErrorKind::Unsupported, path, "writable types are");
         options.ggmlType = "f16";

@@ -228,7 +228,7 @@ private slots:
             vq::ErrorKind::InvalidArgument, f16, "is not 512 x 96 like the quantized table");
         expectError([&] { vq::writePatchedGguf(f16, out, table, optionsFor("q8_0", f16)); },
             vq::ErrorKind::InvalidArgument, out, "rows of 100 values; q8_0 stores whole blocks of 32");
-        expectError([&] { vq::writePatchedGguf(f16, out, table, optionsFor("q4_K", f16)); }, vq::ErrorKind::Unsupported,
+        expectError([&] { vq::writePatchedGguf(f16, out, table, optionsFor("q9_K", f16)); }, vq::ErrorKind::Unsupported,
             out, "writable types are f32, f16, bf16, q8_0, q4_0");
         expectError([&] { vq::writePatchedGguf(f16, f16, table, optionsFor("f16", f16)); },
             vq::ErrorKind::InvalidArgument, f16, "the output file is the source file");
