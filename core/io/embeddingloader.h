@@ -34,6 +34,13 @@ struct LoadOptions {
 // stages: "open", "read", "tokens", "checksum".
 EmbeddingTable loadEmbedding(const std::string& path, const LoadOptions& options, RunControl& control);
 
+// Token strings for a table of rowCount rows in reader's file, found as loadEmbedding finds them:
+// options.vocabFile, else strings stored in the file, else tokenizer.json or "<stem>.vocab.txt" beside
+// it. Cut or padded with "" to rowCount; *tokenSource says where they came from (and whether they were
+// cut or padded). Empty, with an empty source, when there are none.
+std::vector<std::string> findTokenStrings(
+    const TensorReader& reader, const LoadOptions& options, int64_t rowCount, std::string* tokenSource);
+
 // Token strings from a one-token-per-line file (".vocab.txt"); escapes none.
 std::vector<std::string> readVocabFile(const std::string& path);
 // Token strings from a Hugging Face tokenizer.json (model.vocab: token -> id; added_tokens), indexed by id;

@@ -424,6 +424,7 @@ void GgufReader::parse()
             m_tokensCount = kv.lastArrayCount;
         }
         m_metadata.push_back({ std::move(key), std::move(v.type), std::move(v.text) });
+        m_valueRanges.push_back({ type, valuePos, cur.pos() - valuePos });
     }
 
     if (tensorCount > cur.remaining() / kMinTensorBytes)
@@ -513,6 +514,19 @@ std::span<const uint8_t> GgufReader::tensorBytes(const std::string& name) const
         throw Error(ErrorKind::Unsupported, m_path,
             "tensor '" + name + "' has " + t.dtypeName + ", whose storage size is unknown");
     return m_file->bytes(s->offset, t.byteSize, "tensor data");
+}
+
+uint32_t GgufReader::ggmlTypeId(const std::string& name) const
+{
+    const Stored* s = nullptr;
+    lookup(name, &s);
+    return s->ggmlType;
+}
+
+GgufReader::RawValue GgufReader::rawValue(size_t index) const
+{
+    const ValueRange& r = m_valueRanges.at(index);
+    return { r.type, m_file->bytes(r.offset, r.length, "metadata value") };
 }
 
 Matrix GgufReader::readMatrix(const std::string& name, RunControl& control) const

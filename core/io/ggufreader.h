@@ -46,6 +46,16 @@ public:
     // The stored bytes of a tensor, a view into the mapped file valid while this reader lives.
     // Throws NotFound for an unknown name, Unsupported when the type's size is unknown.
     std::span<const uint8_t> tensorBytes(const std::string& name) const;
+    // The ggml type id of a tensor (enum ggml_type). Throws NotFound for an unknown name.
+    uint32_t ggmlTypeId(const std::string& name) const;
+
+    // The value of metadata()[index] as stored: its GGUF value type and the bytes after the type field
+    // (a view into the mapped file valid while this reader lives), for copying it unchanged.
+    struct RawValue {
+        uint32_t type = 0;
+        std::span<const uint8_t> bytes;
+    };
+    RawValue rawValue(size_t index) const;
 
 private:
     struct Stored {
@@ -66,6 +76,12 @@ private:
     std::vector<Stored> m_stored; // parallel to m_tensors
     std::unordered_map<std::string, size_t> m_index;
     std::vector<MetadataEntry> m_metadata;
+    struct ValueRange {
+        uint32_t type = 0;
+        uint64_t offset = 0; // absolute, after the type field
+        uint64_t length = 0;
+    };
+    std::vector<ValueRange> m_valueRanges; // parallel to m_metadata
     uint64_t m_tokensPos = 0; // first item of tokenizer.ggml.tokens when it is an array of strings
     uint64_t m_tokensCount = 0;
     bool m_hasTokens = false;

@@ -157,6 +157,13 @@ void TradeoffPanel::refresh()
         p.label = p.baseline ? baselineLabel(e.record->spec) : QString();
         points.push_back(std::move(p));
     }
+    // A table stored quantized (Q4_K, Q8_0 ...) already costs that many bits: the bar to beat.
+    const auto& table = context()->table();
+    if (table && table->storedBitsPerValue > 0 && table->storedBitsPerValue < 16)
+        m_chart->setReference(
+            table->storedBitsPerValue, tr("%1 as stored").arg(display::text(storedTypeName(table->source))));
+    else
+        m_chart->setReference(qQNaN(), {});
     const int shown = int(points.size());
     m_chart->setPoints(std::move(points), QString::fromUtf8(nameOf(m_metric)), lowerIsBetter(m_metric));
     m_chart->setSelectedKeys(context()->selectedRuns());

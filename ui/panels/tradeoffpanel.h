@@ -20,9 +20,10 @@ class TradeoffChart;
 
 // Every finished run (previews left out) as a point of bits per parameter against a chosen quality
 // metric, a series per method, the Pareto frontier across all runs, the baselines (RTN, Q4_0, Q8_0) as
-// labelled triangles. A click selects the run (Ctrl+click adds it); the selected runs are ringed.
-// "Run baselines" queues the baselines missing on the current table. Replots coalesce (single-shot
-// timer) as runs finish.
+// labelled triangles, and the format the table was stored in as a labelled vertical marker when that
+// format is quantized (fewer than 16 bits per value: "Q4_K as stored" at 4.5). A click selects the run (Ctrl+click adds
+// it); the selected runs are ringed. "Run baselines" queues the baselines missing on the current table. Replots
+// coalesce (single-shot timer) as runs finish.
 class TradeoffPanel : public Panel {
     Q_OBJECT
 public:
