@@ -152,6 +152,30 @@ std::string readableTypeList()
     return list;
 }
 
+std::string unreadableReason(GgmlType type)
+{
+    switch (type) {
+    case T::IQ2_XXS:
+    case T::IQ2_XS:
+    case T::IQ2_S:
+    case T::IQ3_XXS:
+    case T::IQ3_S:
+    case T::IQ1_S:
+    case T::IQ1_M:
+        return "ggml's grid i-quants decode through large lookup grids that vqscope does not include";
+    case T::Q8_1:
+    case T::Q8_K:
+        return "an intermediate format of ggml's matrix products, not found in model files";
+    case T::I8:
+    case T::I16:
+    case T::I32:
+    case T::I64:
+        return "integers, not floats";
+    default:
+        return canDequantize(type) ? std::string() : std::string("not supported yet");
+    }
+}
+
 const char* nameOf(GgmlType type)
 {
     return traits(type).name;

@@ -138,6 +138,9 @@ const TypeTraits& traits(GgmlType type);
 std::optional<GgmlType> typeFromName(std::string_view name);
 // "f32, f16, bf16, f64, q4_0, ...": the names of the types dequantize() reads, for error messages.
 std::string readableTypeList();
+// Why dequantize() refuses a type, for error messages ("ggml's grid i-quants decode through lookup
+// grids that vqscope does not include"); empty for a readable type.
+std::string unreadableReason(GgmlType type);
 
 const char* nameOf(GgmlType type);
 int64_t blockValues(GgmlType type);
