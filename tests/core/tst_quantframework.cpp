@@ -23,6 +23,7 @@ vq::ParamSchema sampleSchema()
     s.params.push_back({ "lr", vq::ParamDef::Type::Float, 1e-6, 1.0, 1e-3, {}, "learning rate", true });
     s.params.push_back({ "beam", vq::ParamDef::Type::Bool, 0, 0, false, {}, "beam search", false });
     s.params.push_back({ "mode", vq::ParamDef::Type::Choice, 0, 0, "sym", { "sym", "asym" }, "scheme", false });
+    s.params.push_back({ "weights", vq::ParamDef::Type::Path, 0, 0, "", {}, "a weights file", false });
     return s;
 }
 
@@ -97,10 +98,12 @@ private slots:
     void resolveFillsDefaults()
     {
         const auto schema = sampleSchema();
-        const vq::QuantSpec spec { "m", { { "bits", 8.0 }, { "mode", "asym" } } };
+        const vq::QuantSpec spec { "m", { { "bits", 8.0 }, { "mode", "asym" }, { "weights", "/data/w.npy" } } };
         const vq::QuantSpec r = schema.resolve(spec);
         QCOMPARE(r.method, std::string("m"));
-        QCOMPARE(r.params.size(), size_t(4));
+        QCOMPARE(r.params.size(), size_t(5));
+        QCOMPARE(r.getString("weights"), std::string("/data/w.npy"));
+        QCOMPARE(schema.resolve(vq::QuantSpec { "m", {} }).getString("weights"), std::string());
         QVERIFY(r.params.at("bits").is_number_integer()); // 8.0 canonicalised to an integer
         QCOMPARE(r.getInt("bits"), int64_t(8));
         QCOMPARE(r.getFloat("lr"), 1e-3);
@@ -117,7 +120,7 @@ private slots:
         QTest::addColumn<QString>("needle1");
         QTest::addColumn<QString>("needle2");
         QTest::newRow("unknown") << QStringLiteral(R"({"bitz":4})") << QStringLiteral("'bitz'")
-                                 << QStringLiteral("known: bits, lr, beam, mode");
+                                 << QStringLiteral("known: bits, lr, beam, mode, weights");
         QTest::newRow("too large") << QStringLiteral(R"({"bits":9})") << QStringLiteral("'bits' = 9")
                                    << QStringLiteral("[2, 8]");
         QTest::newRow("too small") << QStringLiteral(R"({"bits":1})") << QStringLiteral("'bits' = 1")
@@ -132,6 +135,8 @@ private slots:
                               << QStringLiteral("true or false");
         QTest::newRow("choice") << QStringLiteral(R"({"mode":"both"})") << QStringLiteral("'mode' = \"both\"")
                                 << QStringLiteral(R"(one of "sym", "asym")");
+        QTest::newRow("path") << QStringLiteral(R"({"weights":3})") << QStringLiteral("'weights' = 3")
+                              << QStringLiteral("a file path");
     }
     void resolveRefusesBadParams()
     {
@@ -147,7 +152,7 @@ private slots:
     void schemaToJson()
     {
         const nlohmann::json j = sampleSchema().toJson();
-        QCOMPARE(j.size(), size_t(4));
+        QCOMPARE(j.size(), size_t(5));
         QCOMPARE(j[0].at("name").get<std::string>(), std::string("bits"));
         QCOMPARE(j[0].at("type").get<std::string>(), std::string("int"));
         QCOMPARE(j[0].at("min").get<int>(), 2);
@@ -157,6 +162,8 @@ private slots:
         QCOMPARE(j[1].at("logScale").get<bool>(), true);
         QVERIFY(j[3].at("choices") == nlohmann::json({ "sym", "asym" }));
         QVERIFY(!j[2].contains("min"));
+        QCOMPARE(j[4].at("type").get<std::string>(), std::string("path"));
+        QCOMPARE(j[4].at("default").get<std::string>(), std::string());
     }
 
     void bitBudgetSums()
