@@ -239,6 +239,35 @@ private slots:
         }
     }
 
+    // What the application asks each method instead of naming methods: its key parameters (schema
+    // parameters), its baselines (a method offers some exactly when it is a baseline), their labels and
+    // which runs stand for them.
+    void methodsDescribeThemselves()
+    {
+        for (const vq::Quantizer* q : vq::allQuantizers()) {
+            for (const std::string& key : q->keyParameters())
+                QVERIFY2(q->schema().find(key), (q->name() + ": " + key).c_str());
+            const std::vector<vq::QuantSpec> baselines = q->baselineSpecs();
+            QCOMPARE(q->isBaseline(), !baselines.empty());
+            for (const vq::QuantSpec& b : baselines) {
+                QCOMPARE(b.method, q->name());
+                QVERIFY(q->isSameBaseline(b, b));
+                q->schema().resolve(b);
+            }
+        }
+        const vq::Quantizer& rtn = vq::quantizer("rtn");
+        std::vector<std::string> labels;
+        for (const vq::QuantSpec& b : rtn.baselineSpecs())
+            labels.push_back(rtn.baselineLabel(b));
+        QCOMPARE(labels, (std::vector<std::string> { "rtn 2", "rtn 3", "rtn 4", "rtn 8" }));
+        const vq::QuantSpec rtn4 { "rtn", { { "bits", 4 }, { "group", 32 }, { "mode", "asym" } } };
+        QVERIFY(rtn.isSameBaseline(rtn4, rtn.baselineSpecs()[2])); // any group or mode: still rtn 4
+        QVERIFY(!rtn.isSameBaseline(rtn4, rtn.baselineSpecs()[1]));
+        QCOMPARE(vq::quantizer("pq").keyParameters(), (std::vector<std::string> { "d", "bits" }));
+        QCOMPARE(
+            vq::quantizer("q4_0").baselineLabel(vq::quantizer("q4_0").baselineSpecs().front()), std::string("q4_0"));
+    }
+
     void decodeRowsMatchesDecodeAll()
     {
         const vq::Matrix e = vqtest::readNpySlice(vqtest::dataPath("reference-512x100-f32.npy"), 512, 96);

@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "common/halffloat.h"
+#include "export/referencelayout.h"
 #include "quant/rowblocks.h"
 
 #include <cmath>
@@ -140,6 +141,18 @@ void GgmlBlockQuantizer::decodeRows(const QuantizedTable& table, std::span<const
         for (int64_t j = 0; j < table.dim; ++j)
             x[j] = static_cast<float>(codes[j]) * scales[j / kBlock];
     }
+}
+
+// q8_0 / q4_0: x = code * d per block of 32 columns (IEEE products commute, so the order is free).
+void GgmlBlockQuantizer::fillReferenceLayout(const QuantizedTable& t, ReferenceLayout& r) const
+{
+    vq_layout& l = r.layout;
+    bindCodes(t, r, t.array("q"));
+    l.group_dim = 1;
+    l.codebooks = 1;
+    l.codebook_kind = VQ_CODEBOOK_INTEGER;
+    l.scale_cols = 32;
+    bindValues(t.array("d"), l.scales, r.scaleBits, r.scaleFloats);
 }
 
 } // namespace vq

@@ -24,11 +24,13 @@ public:
     const ParamSchema& schema() const override;
     std::vector<Preset> presets() const override;
     bool isBaseline() const override { return true; }
+    std::vector<QuantSpec> baselineSpecs() const override { return { QuantSpec { name(), nlohmann::json::object() } }; }
 
     QuantSpec validate(const QuantSpec& spec, int64_t rows, int64_t dim) const override;
     BitBudget estimate(const QuantSpec& spec, int64_t rows, int64_t dim) const override;
     QuantizedTable fit(const FitInput& input, const QuantSpec& spec, RunControl& control) const override;
     void decodeRows(const QuantizedTable& table, std::span<const int64_t> rowIds, float* out) const override;
+    void fillReferenceLayout(const QuantizedTable& table, ReferenceLayout& out) const override;
 
 private:
     ggml::BlockType m_type;
