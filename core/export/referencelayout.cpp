@@ -45,14 +45,17 @@ void bindCodes(const QuantizedTable& t, ReferenceLayout& r, const StoredArray& c
     r.layout.code_signed = codes.type == StorageType::Int;
 }
 
-void bindPacked(const QuantizedTable& t, const StoredArray& a, vq_packed& p, std::vector<uint8_t>& bytes)
+bool bindPacked(
+    const QuantizedTable& t, const StoredArray& a, vq_packed& p, std::vector<uint8_t>& bytes, bool allowSigned)
 {
-    if (a.type != StorageType::UInt)
+    const bool isSigned = a.type == StorageType::Int;
+    if (a.type != StorageType::UInt && !(allowSigned && isSigned))
         refuseLayout(t, "array '" + a.name + "' is not an unsigned integer array");
-    bytes = packInts(a.ints, a.bitWidth, false);
+    bytes = packInts(a.ints, a.bitWidth, isSigned);
     p.data = bytes.data();
     p.bytes = bytes.size();
     p.bits = a.bitWidth;
+    return isSigned;
 }
 
 std::unique_ptr<ReferenceLayout> makeReferenceLayout(const QuantizedTable& table)

@@ -28,6 +28,8 @@ struct ReferenceLayout {
     std::vector<float> extCodebookFloats;
     std::vector<uint8_t> extRows;
     std::vector<uint8_t> permutation;
+    std::vector<uint8_t> scaleCodes; // two-level scales (llama.cpp K-quants, iq4_xs)
+    std::vector<uint8_t> offsetCodes;
 
     ReferenceLayout() = default;
     ReferenceLayout(const ReferenceLayout&) = delete;
@@ -47,7 +49,9 @@ std::unique_ptr<ReferenceLayout> makeReferenceLayout(const QuantizedTable& table
 void bindValues(const StoredArray& a, vq_values& v, std::vector<uint16_t>& bits, std::vector<float>& floats);
 // The integer array as the layout's packed code stream (codes, codes_bytes, code_bits, code_signed).
 void bindCodes(const QuantizedTable& table, ReferenceLayout& r, const StoredArray& codes);
-// An unsigned integer array packed as the artifact stores it, bound to p.
-void bindPacked(const QuantizedTable& table, const StoredArray& a, vq_packed& p, std::vector<uint8_t>& bytes);
+// An unsigned integer array (or, with allowSigned, a signed one) packed as the artifact stores it, bound
+// to p. Returns whether the array is signed.
+bool bindPacked(const QuantizedTable& table, const StoredArray& a, vq_packed& p, std::vector<uint8_t>& bytes,
+    bool allowSigned = false);
 
 } // namespace vq

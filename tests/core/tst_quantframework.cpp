@@ -220,13 +220,13 @@ private slots:
         for (const vq::Quantizer* q : vq::allQuantizers())
             QCOMPARE(&vq::quantizer(q->name()), q);
     }
-    // Every registered method on the first 512 rows x 96 columns of the real table (96 = 3 * 32 suits
-    // the block formats), with its default parameters.
+    // Every registered method on a real table it accepts (vqtest::realTableFor), with its default
+    // parameters.
     void everyMethodEstimatesItsBitsExactly()
     {
-        const vq::Matrix e = vqtest::readNpySlice(vqtest::dataPath("reference-512x100-f32.npy"), 512, 96);
         QVERIFY(!vq::allQuantizers().empty());
         for (const vq::Quantizer* q : vq::allQuantizers()) {
+            const vq::Matrix& e = vqtest::realTableFor(*q);
             vqtest::checkEstimateMatchesFit(*q, e, vq::QuantSpec { q->name(), {} });
             if (QTest::currentTestFailed())
                 return;
@@ -270,9 +270,9 @@ private slots:
 
     void decodeRowsMatchesDecodeAll()
     {
-        const vq::Matrix e = vqtest::readNpySlice(vqtest::dataPath("reference-512x100-f32.npy"), 512, 96);
-        const std::vector<int64_t> ids { 511, 0, 17, 17, 300, 2 }; // any order, repeats allowed
         for (const vq::Quantizer* q : vq::allQuantizers()) {
+            const vq::Matrix& e = vqtest::realTableFor(*q);
+            const std::vector<int64_t> ids { e.rows - 1, 0, 17, 17, e.rows / 2, 2 }; // any order, repeats allowed
             const vq::QuantizedTable t = vqtest::fitWith(*q, e, vq::QuantSpec { q->name(), {} }, 3, 0);
             const vq::Matrix all = t.decodeAll();
             QCOMPARE(all.rows, e.rows);
@@ -282,8 +282,10 @@ private slots:
             for (size_t i = 0; i < ids.size(); ++i)
                 for (int64_t j = 0; j < e.cols; ++j)
                     QCOMPARE(some[i * static_cast<size_t>(e.cols) + static_cast<size_t>(j)], all.at(ids[i], j));
-            const std::vector<int64_t> outside { 512 };
-            expectError([&] { t.decodeRows(outside, some.data()); }, vq::ErrorKind::InvalidArgument, { "row 512" });
+            const std::vector<int64_t> outside { e.rows };
+            const std::string message = "row " + std::to_string(e.rows);
+            expectError(
+                [&] { t.decodeRows(outside, some.data()); }, vq::ErrorKind::InvalidArgument, { message.c_str() });
         }
     }
 
@@ -328,8 +330,8 @@ private slots:
         QFETCH(QString, method);
         QFETCH(QString, params);
         QFETCH(int, arrays);
-        const vq::Matrix e = vqtest::readNpySlice(vqtest::dataPath("reference-512x100-f32.npy"), 512, 96);
         const vq::Quantizer& q = vq::quantizer(method.toStdString());
+        const vq::Matrix& e = vqtest::realTableFor(q);
         const vq::QuantizedTable t = vqtest::fitWith(
             q, e, vq::QuantSpec { method.toStdString(), nlohmann::json::parse(params.toStdString()) }, 3, 0);
         const std::vector<vq::CodeArrayLayout> layouts = q.codeLayouts(t);
@@ -358,14 +360,15 @@ private slots:
 
     void everyMethodRefusesBadWeights()
     {
-        const vq::Matrix e = vqtest::readNpySlice(vqtest::dataPath("reference-512x100-f32.npy"), 512, 96);
-        const std::vector<float> tooFew(511, 1.0f);
-        std::vector<float> negative(512, 1.0f);
-        negative[9] = -1.0f;
         for (const vq::Quantizer* q : vq::allQuantizers()) {
+            const vq::Matrix& e = vqtest::realTableFor(*q);
+            const std::vector<float> tooFew(static_cast<size_t>(e.rows - 1), 1.0f);
+            std::vector<float> negative(static_cast<size_t>(e.rows), 1.0f);
+            negative[9] = -1.0f;
+            const std::string count = std::to_string(e.rows - 1);
             const vq::QuantSpec spec { q->name(), {} };
             expectError([&] { vqtest::fitWith(*q, e, spec, 1, 1, tooFew); }, vq::ErrorKind::InvalidArgument,
-                { "511", "weight" });
+                { count.c_str(), "weight" });
             expectError([&] { vqtest::fitWith(*q, e, spec, 1, 1, negative); }, vq::ErrorKind::InvalidArgument,
                 { "-1", "weight", "9" });
         }
