@@ -70,6 +70,23 @@ int nearestValueIndex(const int8_t* values, int n, float x)
     return x - values[hi - 1] < values[hi] - x ? hi - 1 : hi;
 }
 
+// The value of largest magnitude among n (the first of equal magnitudes) and that magnitude.
+struct Extreme {
+    float amax = 0;
+    float max = 0;
+};
+Extreme largestMagnitude(const float* x, int n)
+{
+    Extreme e;
+    for (int i = 0; i < n; ++i) {
+        if (std::fabs(x[i]) > e.amax) {
+            e.amax = std::fabs(x[i]);
+            e.max = x[i];
+        }
+    }
+    return e;
+}
+
 // ---- Scale searches shared by the types (ggml's make_*_quants) ----
 
 // Symmetric codes in [-nmax, nmax - 1] with the scale that minimises the weighted error: a first guess
@@ -77,14 +94,7 @@ int nearestValueIndex(const int8_t* values, int n, float x)
 // rmse_type 1). weights null: w = x^2. L receives code + nmax. Returns the scale.
 float searchSymmetricScale(int n, int nmax, const float* x, int8_t* L, const float* weights)
 {
-    float max = 0, amax = 0;
-    for (int i = 0; i < n; ++i) {
-        const float ax = std::fabs(x[i]);
-        if (ax > amax) {
-            amax = ax;
-            max = x[i];
-        }
-    }
+    const auto [amax, max] = largestMagnitude(x, n);
     if (amax < kGroupMaxEps) {
         std::fill_n(L, n, int8_t(0));
         return 0.0f;
@@ -126,14 +136,7 @@ float searchSymmetricScale(int n, int nmax, const float* x, int8_t* L, const flo
 // five passes that move single codes while that lowers the error. L receives code + nmax.
 float searchQ3Scale(int n, int nmax, const float* x, int8_t* L)
 {
-    float max = 0, amax = 0;
-    for (int i = 0; i < n; ++i) {
-        const float ax = std::fabs(x[i]);
-        if (ax > amax) {
-            amax = ax;
-            max = x[i];
-        }
-    }
+    const auto [amax, max] = largestMagnitude(x, n);
     if (amax < kGroupMaxEps) {
         std::fill_n(L, n, int8_t(0));
         return 0.0f;
@@ -347,19 +350,6 @@ struct Block32 {
     int8_t codes[32] {};
 };
 
-// The value of largest magnitude (the first of equal magnitudes).
-float signedMax(const float* x, int n)
-{
-    float amax = 0, max = 0;
-    for (int j = 0; j < n; ++j) {
-        if (amax < std::fabs(x[j])) {
-            amax = std::fabs(x[j]);
-            max = x[j];
-        }
-    }
-    return max;
-}
-
 void rangeOf(const float* x, int n, float& min, float& max)
 {
     min = FLT_MAX;
@@ -391,7 +381,7 @@ void symmetricRef(const float* x, int bits, Q4Rounding rounding, Block32& b)
 {
     const int half = 1 << (bits - 1);
     const int top = (1 << bits) - 1;
-    const float d = signedMax(x, 32) / static_cast<float>(-half);
+    const float d = largestMagnitude(x, 32).max / static_cast<float>(-half);
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     const float bias = static_cast<float>(half) + 0.5f;
     b.d = toHalf(d);
@@ -599,15 +589,9 @@ void q3_K(const float* x, const float* importance, Block& b)
     int8_t L[256];
     float scales[16];
     if (!importance) {
-        float maxScale = 0, amax = 0;
-        for (int s = 0; s < 16; ++s) {
+        for (int s = 0; s < 16; ++s)
             scales[s] = searchQ3Scale(16, 4, x + 16 * s, L + 16 * s);
-            const float a = std::fabs(scales[s]);
-            if (a > amax) {
-                amax = a;
-                maxScale = scales[s];
-            }
-        }
+        const float maxScale = largestMagnitude(scales, 16).max;
         if (maxScale != 0.0f) {
             const float iscale = -32.0f / maxScale;
             for (int s = 0; s < 16; ++s)
@@ -703,16 +687,9 @@ void q6_K(const float* x, const float* importance, Block& b)
 {
     int8_t L[256];
     float scales[16];
-    float maxScale = 0, maxAbsScale = 0;
-    for (int s = 0; s < 16; ++s) {
-        // With importance ggml passes the imatrix itself as the weights (not the sigma2-based ones).
+    for (int s = 0; s < 16; ++s) // with importance ggml passes the imatrix itself as the weights
         scales[s] = searchSymmetricScale(16, 32, x + 16 * s, L + 16 * s, importance ? importance + 16 * s : nullptr);
-        const float a = std::fabs(scales[s]);
-        if (a > maxAbsScale) {
-            maxAbsScale = a;
-            maxScale = scales[s];
-        }
-    }
+    const auto [maxAbsScale, maxScale] = largestMagnitude(scales, 16);
     if (maxAbsScale < kGroupMaxEps) { // an all-zero block: every byte 0
         b = Block {};
         for (int i = 0; i < 256; ++i)
@@ -749,14 +726,7 @@ void iq4(const float* x, int64_t values, const float* importance, Block& b)
         else
             for (int j = 0; j < 32; ++j)
                 w[j] = xb[j] * xb[j];
-        float amax = 0, max = 0;
-        for (int j = 0; j < 32; ++j) {
-            const float ax = std::fabs(xb[j]);
-            if (ax > amax) {
-                amax = ax;
-                max = xb[j];
-            }
-        }
+        const auto [amax, max] = largestMagnitude(xb, 32);
         if (amax < kGroupMaxEps) {
             scales[s] = 0;
             continue;
