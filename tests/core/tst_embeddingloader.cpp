@@ -3,6 +3,7 @@
 #include "io/embeddingloader.h"
 #include "io/npyreader.h"
 #include "io/tensorreader.h"
+#include "npyfixture.h"
 #include "testutil.h"
 
 #include <QTemporaryDir>
@@ -36,22 +37,6 @@ std::vector<vq::TensorInfo> infos(const std::vector<T>& list)
         out.push_back(info);
     }
     return out;
-}
-
-// A float32 C-order .npy of the given values.
-void writeNpy(const std::string& path, int64_t rows, int64_t cols, const std::vector<float>& values)
-{
-    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(rows) + ", "
-        + std::to_string(cols) + "), }";
-    while ((10 + header.size() + 1) % 64 != 0)
-        header += ' ';
-    header += '\n';
-    std::ofstream out(path, std::ios::binary);
-    out.write("\x93NUMPY\x01\x00", 8);
-    const uint16_t len = static_cast<uint16_t>(header.size());
-    out.put(static_cast<char>(len & 0xff)).put(static_cast<char>(len >> 8));
-    out << header;
-    out.write(reinterpret_cast<const char*>(values.data()), static_cast<std::streamsize>(values.size() * 4));
 }
 
 void writeText(const std::string& path, const std::string& text)
@@ -243,7 +228,7 @@ private slots:
         v[8] = -std::numeric_limits<float>::quiet_NaN();
         v[9] = std::numeric_limits<float>::infinity();
         v[23] = -std::numeric_limits<float>::infinity();
-        writeNpy(tmp("bad-values.npy"), 6, 4, v);
+        vqtest::writeNpyF32(tmp("bad-values.npy"), 6, 4, v);
         const vq::EmbeddingTable t = vq::loadEmbedding(tmp("bad-values.npy"), {}, vq::nullRunControl());
         QCOMPARE(t.nanCount, int64_t(3));
         QCOMPARE(t.infCount, int64_t(2));
@@ -298,7 +283,7 @@ private slots:
         QFETCH(QString, vocab);
         QFETCH(QString, source);
         QFETCH(QString, last);
-        writeNpy(tmp("five.npy"), 5, 2, std::vector<float>(10, 1.0f));
+        vqtest::writeNpyF32(tmp("five.npy"), 5, 2, std::vector<float>(10, 1.0f));
         writeText(tmp("short.txt"), vocab.toStdString());
         vq::LoadOptions options;
         options.vocabFile = tmp("short.txt");
@@ -341,7 +326,7 @@ private slots:
         QFETCH(QString, reason);
         QTemporaryDir dir;
         const std::string folder = dir.path().toStdString();
-        writeNpy(folder + "/t.npy", 3, 2, std::vector<float>(6, 0.25f));
+        vqtest::writeNpyF32(folder + "/t.npy", 3, 2, std::vector<float>(6, 0.25f));
         writeText(folder + "/config.json", config.toStdString());
         const vq::EmbeddingTable t = vq::loadEmbedding(folder + "/t.npy", {}, vq::nullRunControl());
         QCOMPARE(t.tiedHead.has_value() ? int(*t.tiedHead) : -1, tied);

@@ -1,10 +1,12 @@
 #include "common/error.h"
 #include "io/ggufreader.h"
+#include "npyfixture.h"
 #include "quant/methods/ggmlblock.h"
 #include "quant/registry.h"
 #include "quantchecks.h"
 #include "testutil.h"
 
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <cstring>
@@ -173,6 +175,38 @@ private slots:
         const double rel = vqtest::relativeMse(table, vqtest::fitWith(q, table, { q.name(), {} }, 1, 0).decodeAll());
         QVERIFY2(rel <= maxRelMse, qPrintable(QStringLiteral("relMSE %1 > %2").arg(rel).arg(maxRelMse)));
         QVERIFY(rel > 0);
+    }
+
+    // Hidden states given as the importance file weigh each column by its mean square: the stored bytes
+    // equal those made with that weight vector, and differ from the unweighted ones.
+    void importanceFromHiddenStates()
+    {
+        const vq::Matrix table = vqtest::readNpySlice(vqtest::dataPath("ggml/reference-128x256-f32.npy"));
+        // Hidden states with a few loud columns, as final hidden states have.
+        const int64_t samples = 40;
+        std::vector<float> hidden(static_cast<size_t>(samples * 256));
+        std::vector<double> meanSquare(256, 0.0);
+        for (int64_t s = 0; s < samples; ++s)
+            for (int64_t j = 0; j < 256; ++j) {
+                const float v = table.at((s * 3) % table.rows, (j + s) % 256) * (j % 37 == 0 ? 20.0f : 1.0f);
+                hidden[static_cast<size_t>(s * 256 + j)] = v;
+                meanSquare[static_cast<size_t>(j)] += double(v) * double(v) / double(samples);
+            }
+        QTemporaryDir dir;
+        const std::string hiddenPath = dir.filePath(QStringLiteral("hidden.npy")).toStdString();
+        const std::string weightsPath = dir.filePath(QStringLiteral("weights.npy")).toStdString();
+        vqtest::writeNpyF32(hiddenPath, samples, 256, hidden);
+        vqtest::writeNpyF32(weightsPath, 1, 256, std::vector<float>(meanSquare.begin(), meanSquare.end()));
+        for (const char* method : { "q4_K", "q3_K", "iq4_xs" }) {
+            const vq::Quantizer& q = vq::quantizer(method);
+            const auto& block = dynamic_cast<const vq::GgmlBlockQuantizer&>(q);
+            const auto fromHidden = block.blockBytes(vqtest::fitWith(q, table, withImportance(q, hiddenPath), 1, 2));
+            const auto fromWeights = block.blockBytes(vqtest::fitWith(q, table, withImportance(q, weightsPath), 1, 2));
+            const auto plain
+                = block.blockBytes(vqtest::fitWith(q, table, { q.name(), nlohmann::json::object() }, 1, 2));
+            QVERIFY2(fromHidden == fromWeights, method);
+            QVERIFY2(fromHidden != plain, method);
+        }
     }
 
     // The importance vector must fit the table: one finite weight >= 0 per column; refusals name the

@@ -15,9 +15,10 @@
 namespace {
 
 // A .npy v1.0 file with the given descr and shape text, the header padded as numpy pads it.
-std::string npyBytes(const std::string& descr, const std::string& shape, const std::string& data)
+std::string npyBytes(const std::string& descr, const std::string& shape, const std::string& data, bool fortran = false)
 {
-    std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+    std::string header
+        = "{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False") + ", 'shape': " + shape + ", }";
     while ((10 + header.size() + 1) % 64 != 0)
         header += ' ';
     header += '\n';
@@ -85,6 +86,23 @@ private slots:
         QVERIFY(std::fabs(w[3] - 1e-3f) < 1e-6f);
     }
 
+    // Hidden states (samples x n): the weight of a column is the mean of its squared values, negative
+    // activations included.
+    void hiddenStates()
+    {
+        const std::vector<float> h { 1.0f, -2.0f, 0.0f, 0.5f, 3.0f, 2.0f, 0.0f, -0.5f, -1.0f, 0.0f, 0.0f, 1.5f };
+        QTemporaryDir dir;
+        const std::string path = dir.filePath(QStringLiteral("hidden.npy")).toStdString();
+        const std::string bytes = npyBytes("<f4", "(3, 4)", raw(h));
+        std::ofstream(path, std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));
+        const std::vector<float> w = vq::readImportanceVector(path, 4);
+        QCOMPARE(w.size(), size_t(4));
+        QCOMPARE(w[0], float((1.0 + 9.0 + 1.0) / 3));
+        QCOMPARE(w[1], float((4.0 + 4.0 + 0.0) / 3));
+        QCOMPARE(w[2], 0.0f);
+        QCOMPARE(w[3], float((0.25 + 0.25 + 2.25) / 3));
+    }
+
     void refused_data()
     {
         QTest::addColumn<QByteArray>("bytes");
@@ -94,9 +112,21 @@ private slots:
         QTest::newRow("wrong length") << QByteArray::fromStdString(npyBytes("<f4", "(4,)", raw(f)))
                                       << int(vq::ErrorKind::InvalidArgument)
                                       << QStringLiteral("holds 4 weights; the table has 8 columns");
-        const std::vector<float> m(8, 1.0f);
-        QTest::newRow("matrix") << QByteArray::fromStdString(npyBytes("<f4", "(2, 4)", raw(m)))
-                                << int(vq::ErrorKind::InvalidArgument) << QStringLiteral("has shape (2, 4)");
+        const std::vector<float> m(16, 1.0f);
+        QTest::newRow("three dimensions")
+            << QByteArray::fromStdString(npyBytes("<f4", "(2, 2, 4)", raw(m))) << int(vq::ErrorKind::InvalidArgument)
+            << QStringLiteral("has shape (2, 2, 4)");
+        QTest::newRow("hidden states of another width")
+            << QByteArray::fromStdString(npyBytes("<f4", "(4, 4)", raw(m))) << int(vq::ErrorKind::InvalidArgument)
+            << QStringLiteral("holds hidden states of 4 values; the table has 8 columns");
+        std::vector<float> hiddenNan(16, -1.0f);
+        hiddenNan[11] = std::numeric_limits<float>::quiet_NaN();
+        QTest::newRow("NaN hidden state")
+            << QByteArray::fromStdString(npyBytes("<f4", "(2, 8)", raw(hiddenNan)))
+            << int(vq::ErrorKind::InvalidArgument) << QStringLiteral("hidden state 1, value 3 is not finite");
+        QTest::newRow("Fortran-ordered hidden states")
+            << QByteArray::fromStdString(npyBytes("<f4", "(2, 8)", raw(m), true)) << int(vq::ErrorKind::Unsupported)
+            << QStringLiteral("Fortran order");
         std::vector<float> nan(8, 1.0f);
         nan[5] = std::numeric_limits<float>::quiet_NaN();
         QTest::newRow("NaN") << QByteArray::fromStdString(npyBytes("<f4", "(8,)", raw(nan)))

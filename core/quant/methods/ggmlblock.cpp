@@ -78,8 +78,9 @@ std::string numberText(double v)
 }
 
 const ParamDef kImportance { "importance", ParamDef::Type::Path, 0, 0, "", {},
-    "a .npy of one weight >= 0 per column (llama.cpp's imatrix for this tensor): runs ggml's "
-    "importance-weighted search, as llama-quantize --imatrix; empty: none",
+    "a .npy of one weight >= 0 per column (llama.cpp's imatrix for this tensor), or of final hidden states "
+    "(samples x columns, whose per-column mean square is the weight): runs ggml's importance-weighted "
+    "search, as llama-quantize --imatrix; empty: none",
     false };
 const ParamDef kRounding { "rounding", ParamDef::Type::Choice, 0, 0, "separate", { "separate", "fused" },
     "x/d + 8.5 rounded twice as ggml's C code on x86-64 (separate) or once as FMA builds and gguf-py (fused); "

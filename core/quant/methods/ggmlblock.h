@@ -20,7 +20,8 @@ namespace vq {
 // iq4_xs 4.25.
 //
 // Parameter "importance" (every type but q8_0, which ggml quantizes without one): a .npy of one weight
-// >= 0 per column, llama.cpp's imatrix for this tensor; with it ggml's importance-weighted searches run
+// >= 0 per column, llama.cpp's imatrix for this tensor, or of hidden states whose per-column mean square
+// gives the weights (io/importancevector.h); with it ggml's importance-weighted searches run
 // (and the bytes match llama-quantize given the same imatrix). Per-token weights are ignored (the format
 // fixes the encoding); NaN/Inf values are refused.
 class GgmlBlockQuantizer : public Quantizer {
