@@ -9,6 +9,7 @@
 #include "methodscommand.h"
 #include "quantizecommand.h"
 #include "sweepcommand.h"
+#include "tunecommand.h"
 #include "vq/version.h"
 
 #include <cstdio>
@@ -34,6 +35,7 @@ std::vector<Command> commands()
         { vqcli::mergeCommandSpec(), vqcli::runMerge },
         { vqcli::exportCommandSpec(), vqcli::runExport },
         { vqcli::convertCommandSpec(), vqcli::runConvert },
+        { vqcli::tuneCommandSpec(), vqcli::runTune },
     };
 }
 

@@ -16,8 +16,6 @@
 
 namespace vqcli {
 
-namespace {
-
 double floatOption(const ParsedArgs& args, const std::string& name)
 {
     const std::string text = *args.value(name);
@@ -28,6 +26,8 @@ double floatOption(const ParsedArgs& args, const std::string& name)
         throw UsageError("option '--" + name + "' needs a number, got '" + text + "'");
     return v;
 }
+
+namespace {
 
 nlohmann::json paramValue(const vq::QuantSpec& spec, const std::string& key, const std::string& text)
 {

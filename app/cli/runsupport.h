@@ -34,6 +34,8 @@ nlohmann::json readJsonFile(const std::string& path);
 // Writes text to path atomically (vq::AtomicFile), or to stdout when path is empty.
 void writeOutput(const std::string& path, const std::string& text);
 
+// Parses a floating-point option that was given; throws UsageError naming the option.
+double floatOption(const ParsedArgs& args, const std::string& name);
 // Parses an integer option; throws UsageError naming the option.
 long long intOption(const ParsedArgs& args, const std::string& name, long long fallback, long long min, long long max);
 

@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "common/halffloat.h"
+#include "common/numbertext.h"
 #include "export/referencelayout.h"
 #include "io/importancevector.h"
 #include "quant/rowblocks.h"
@@ -68,13 +69,6 @@ std::string upper(std::string s)
 double bitsPerValue(GgmlType type)
 {
     return static_cast<double>(ggml::blockBytes(type) * 8) / static_cast<double>(ggml::blockValues(type));
-}
-
-std::string numberText(double v)
-{
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", v);
-    return buf;
 }
 
 const ParamDef kImportance { "importance", ParamDef::Type::Path, 0, 0, "", {},
