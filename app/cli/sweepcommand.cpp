@@ -4,59 +4,42 @@
 #include "progressreporter.h"
 #include "quant/registry.h"
 #include "run/runexecutor.h"
+#include "run/runlineappender.h"
 #include "run/sweep.h"
 #include "runsupport.h"
 #include "terminal.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 namespace vqcli {
 
 namespace {
 
-// Appends whole lines: each line goes out in one write() on an O_APPEND descriptor, so a sweep
-// stopped at any point leaves only complete lines, and shards writing one file do not interleave.
-class LineAppender {
+// Run lines to --out through RunLineAppender (whole lines, synced), or to stdout.
+class LineOutput {
 public:
-    explicit LineAppender(const std::string& path)
-        : m_path(path)
+    explicit LineOutput(const std::string& path)
     {
-        if (path.empty())
-            return;
-        m_fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
-        if (m_fd < 0)
-            throw vq::Error(vq::ErrorKind::WriteFailed, path, std::strerror(errno));
+        if (!path.empty())
+            m_file.emplace(path);
     }
-    ~LineAppender()
-    {
-        if (m_fd >= 0)
-            ::close(m_fd);
-    }
-    LineAppender(const LineAppender&) = delete;
-    LineAppender& operator=(const LineAppender&) = delete;
-
     void append(const std::string& line)
     {
-        const std::string text = line + "\n";
-        if (m_fd < 0) {
-            std::fwrite(text.data(), 1, text.size(), stdout);
-            if (std::fflush(stdout) != 0)
-                throw vq::Error(vq::ErrorKind::WriteFailed, "<stdout>", std::strerror(errno));
+        if (m_file) {
+            m_file->append(line);
             return;
         }
-        const ssize_t n = ::write(m_fd, text.data(), text.size());
-        if (n != static_cast<ssize_t>(text.size()))
-            throw vq::Error(vq::ErrorKind::WriteFailed, m_path, n < 0 ? std::strerror(errno) : "short write");
+        const std::string text = line + "\n";
+        std::fwrite(text.data(), 1, text.size(), stdout);
+        if (std::fflush(stdout) != 0)
+            throw vq::Error(vq::ErrorKind::WriteFailed, "<stdout>", std::strerror(errno));
     }
 
 private:
-    std::string m_path;
-    int m_fd = -1;
+    std::optional<vq::RunLineAppender> m_file;
 };
 
 std::string paramsText(const vq::QuantSpec& s)
@@ -106,10 +89,13 @@ int runSweep(const ParsedArgs& args)
         grid = vq::SweepGrid::fromJson(readJsonFile(*gridPath));
         if (const auto s = args.value("shard"))
             shard = vq::Shard::parse(*s);
-        // Typos in parameter names or values out of range are refused before hours of runs start.
+        // Typos in parameter names or values out of range are refused before hours of runs start, and
+        // only this shard's combinations are computed.
         const vq::Quantizer& q = vq::quantizer(grid.method);
-        for (const vq::QuantSpec& s : shard.select(grid.expand()))
-            specs.push_back(q.schema().resolve(s));
+        grid.validate(q.schema());
+        const uint64_t total = grid.count();
+        for (uint64_t k = 0; k < shard.size(total); ++k)
+            specs.push_back(q.schema().resolve(grid.at(shard.position(k))));
     } catch (const vq::Error& e) {
         if (e.kind() != vq::ErrorKind::InvalidArgument)
             throw;
@@ -130,7 +116,7 @@ int runSweep(const ParsedArgs& args)
     ProgressReporter progress(control);
     const InterruptGuard interrupt(control);
     const vq::EmbeddingTable table = loadTable(args, control);
-    LineAppender out(args.value("out").value_or(""));
+    LineOutput out(args.value("out").value_or(""));
 
     int failed = 0;
     for (size_t i = 0; i < specs.size(); ++i) {
@@ -175,8 +161,12 @@ CommandSpec mergeCommandSpec()
 int runMerge(const ParsedArgs& args)
 {
     std::vector<std::vector<vq::RunRecord>> lists;
-    for (const std::string& path : args.positionals)
-        lists.push_back(vq::readRunLines(path));
+    for (const std::string& path : args.positionals) {
+        std::vector<std::string> torn;
+        lists.push_back(vq::readRunLines(path, &torn));
+        for (const std::string& w : torn)
+            std::fprintf(stderr, "warning: %s\n", w.c_str());
+    }
     std::string text;
     for (const vq::RunRecord& r : vq::mergeRuns(lists))
         text += r.toJson().dump() + "\n";
