@@ -8,6 +8,7 @@
 #include "inspectcommand.h"
 #include "methodscommand.h"
 #include "quantizecommand.h"
+#include "slurmsweep.h"
 #include "sweepcommand.h"
 #include "vq/version.h"
 
@@ -32,6 +33,7 @@ std::vector<Command> commands()
         { vqcli::evalCommandSpec(), vqcli::runEval },
         { vqcli::sweepCommandSpec(), vqcli::runSweep },
         { vqcli::mergeCommandSpec(), vqcli::runMerge },
+        { vqcli::sweepStatusCommandSpec(), vqcli::runSweepStatus },
         { vqcli::exportCommandSpec(), vqcli::runExport },
         { vqcli::convertCommandSpec(), vqcli::runConvert },
     };
