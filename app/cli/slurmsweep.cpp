@@ -144,10 +144,7 @@ std::vector<ShardState> shardStates(
         std::set<std::string> done, failed;
         const std::string path = files.shard(static_cast<int>(i));
         if (fs::exists(path)) {
-            std::vector<std::string> torn;
-            std::vector<vq::RunRecord> lines = vq::readRunLines(path, &torn);
-            for (const std::string& w : torn)
-                std::fprintf(stderr, "warning: %s\n", w.c_str());
+            std::vector<vq::RunRecord> lines = readRunLinesWarning(path);
             for (const vq::RunRecord& r : lines)
                 (r.status == vq::RunStatus::Done ? done : failed).insert(r.id);
             if (runs)

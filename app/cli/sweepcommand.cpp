@@ -163,12 +163,9 @@ int runSweep(const ParsedArgs& args)
     // Resume: runs already done in --out (same spec, table, weights and seed: the same run id) are kept.
     std::set<std::string> done;
     if (const auto path = args.value("out"); path && std::filesystem::exists(*path)) {
-        std::vector<std::string> torn;
-        for (const vq::RunRecord& r : vq::readRunLines(*path, &torn))
+        for (const vq::RunRecord& r : readRunLinesWarning(*path))
             if (r.status == vq::RunStatus::Done)
                 done.insert(r.id);
-        for (const std::string& w : torn)
-            std::fprintf(stderr, "warning: %s\n", w.c_str());
     }
     const size_t before = specs.size();
     std::erase_if(specs, [&](const vq::QuantSpec& s) { return done.count(vq::makeRunId(s, provenance)) > 0; });
@@ -220,12 +217,8 @@ CommandSpec mergeCommandSpec()
 int runMerge(const ParsedArgs& args)
 {
     std::vector<std::vector<vq::RunRecord>> lists;
-    for (const std::string& path : args.positionals) {
-        std::vector<std::string> torn;
-        lists.push_back(vq::readRunLines(path, &torn));
-        for (const std::string& w : torn)
-            std::fprintf(stderr, "warning: %s\n", w.c_str());
-    }
+    for (const std::string& path : args.positionals)
+        lists.push_back(readRunLinesWarning(path));
     std::string text;
     for (const vq::RunRecord& r : vq::mergeRuns(lists))
         text += r.toJson().dump() + "\n";

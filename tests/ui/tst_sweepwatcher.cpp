@@ -67,11 +67,13 @@ private slots:
 
     void linesArriveWhenComplete()
     {
+        // Watched before it exists: the first line arrives once the file is created.
         const QString file = m_dir.filePath(QStringLiteral("runs.jsonl"));
-        append(file, m_lines[0]);
         SweepWatcher watcher;
         QSignalSpy spy(&watcher, &SweepWatcher::runsArrived);
         watcher.watch(file);
+        QTest::qWait(100);
+        append(file, m_lines[0]);
         QTRY_COMPARE_WITH_TIMEOUT(runsIn(spy), 1, kTimeoutMs);
         QCOMPARE(watcher.files(), QStringList { file });
 

@@ -45,9 +45,12 @@ void SweepWatcher::watch(const QString& path)
         const QString base = info.fileName().chopped(int(qstrlen(".sweep.json")));
         m_folder = info.absolutePath();
         m_nameFilters = { base + QStringLiteral(".shard-*.jsonl"), base + QStringLiteral(".jsonl") };
+    } else {
+        // The folder too: the file may not exist yet, or be replaced by a rename.
+        m_folder = info.absolutePath();
+        m_nameFilters = { info.fileName() };
     }
-    if (!m_folder.isEmpty())
-        m_watcher.addPath(m_folder);
+    m_watcher.addPath(m_folder);
     scheduleRead();
 }
 
@@ -70,7 +73,7 @@ void SweepWatcher::stop()
 QStringList SweepWatcher::matchingFiles() const
 {
     if (m_folder.isEmpty())
-        return m_path.isEmpty() ? QStringList() : QStringList { m_path };
+        return {};
     QStringList out;
     const QDir dir(m_folder);
     for (const QString& name : dir.entryList(m_nameFilters, QDir::Files, QDir::Name))

@@ -16,7 +16,7 @@ namespace vq {
 
 // Follows the run files of a sweep while it runs and delivers each run once, as its line is complete.
 // What is watched (watch()):
-//   - a .jsonl file: that file;
+//   - a .jsonl file: that file (also once it is created, or replaced by a rename);
 //   - a folder: every .jsonl file in it, including ones that appear later;
 //   - a <base>.sweep.json manifest of `vqscope-cli sweep --slurm`: <base>.shard-*.jsonl and <base>.jsonl.
 // A QFileSystemWatcher says when files change; the new bytes of each file are read from its last offset
@@ -49,8 +49,8 @@ private:
     QFileSystemWatcher m_watcher;
     QThreadPool m_pool;
     QString m_path;
-    QString m_folder; // empty: a single file
-    QStringList m_nameFilters;
+    QString m_folder; // empty: nothing watched
+    QStringList m_nameFilters; // the files of m_folder followed
     QHash<QString, quint64> m_offsets; // bytes of each file already read
     QSet<QString> m_delivered; // run id + status
     quint64 m_generation = 0; // a read started before watch()/stop() is dropped
