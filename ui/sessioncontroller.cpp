@@ -43,6 +43,7 @@ SessionController::SessionController(MainWindow* window)
     , m_window(window)
     , m_context(window->context())
     , m_runner(new SessionRunner(this))
+    , m_sweepWatcher(new SweepWatcher(this))
 {
     setObjectName(QStringLiteral("sessionController"));
     m_autosaveTimer.setSingleShot(true);
@@ -69,6 +70,19 @@ SessionController::SessionController(MainWindow* window)
     connect(m_runner, &SessionRunner::saveFailed, this, &SessionController::onSaveFailed);
     connect(m_runner, &SessionRunner::opened, this, &SessionController::onOpened);
     connect(m_runner, &SessionRunner::imported, this, &SessionController::onImported);
+    connect(m_sweepWatcher, &SweepWatcher::runsArrived, this,
+        [this](std::shared_ptr<const RunList> runs, const QStringList& warnings) {
+            const bool first = m_context->runCount() == 0;
+            for (const auto& r : *runs) {
+                const RunKey key = m_context->addRun(r);
+                if (first && key && r == runs->front())
+                    m_context->setCurrentRun(key);
+            }
+            // A torn line is expected while shards are killed or resubmitted: the status bar, not a box.
+            status(warnings.isEmpty() ? tr("%n sweep run(s) arrived from %1", nullptr, int(runs->size()))
+                                            .arg(QFileInfo(m_sweepWatcher->watchedPath()).fileName())
+                                      : warnings.last());
+        });
     connect(m_runner, &SessionRunner::failed, this, [this](const QString& path, const QString& message) {
         if (m_opening && m_opening->path == path)
             m_opening.reset();
@@ -111,6 +125,12 @@ void SessionController::addActions(QMenu* menu)
             m_window, tr("Import Runs"), QString(), tr("vqscope-cli results (*.vq.h5 *.jsonl);;All files (*)"));
         if (!path.isEmpty())
             importRuns(path);
+    });
+    add(tr("&Watch Sweep Results…"), "watchSweepAction", [this] {
+        const QString path = QFileDialog::getOpenFileName(m_window, tr("Watch Sweep Results"), QString(),
+            tr("Sweep results or a Slurm sweep (*.jsonl *.sweep.json);;All files (*)"));
+        if (!path.isEmpty())
+            watchSweep(path);
     });
     menu->addSeparator();
 }
@@ -474,6 +494,12 @@ void SessionController::importRuns(const QString& path)
 {
     status(tr("Importing %1…").arg(QFileInfo(path).fileName()));
     m_runner->importRuns(path, m_context->table());
+}
+
+void SessionController::watchSweep(const QString& path)
+{
+    m_sweepWatcher->watch(path);
+    status(tr("Watching %1 for sweep runs").arg(QFileInfo(path).fileName()));
 }
 
 void SessionController::onImported(

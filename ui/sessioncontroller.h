@@ -1,6 +1,7 @@
 #pragma once
 
 #include "runners/sessionrunner.h"
+#include "runners/sweepwatcher.h"
 
 #include <QObject>
 #include <QString>
@@ -50,6 +51,10 @@ public:
     void saveAs(const QString& path);
     // Adds the runs of a .vq.h5 artifact or a sweep .jsonl file (see SessionRunner::importRuns).
     void importRuns(const QString& path);
+    // Follows a sweep's run files (a .jsonl, a folder of them, or a `sweep --slurm` manifest) and adds
+    // each run as its line is written (see SweepWatcher); File > Watch Sweep Results… asks for one.
+    void watchSweep(const QString& path);
+    SweepWatcher* sweepWatcher() const { return m_sweepWatcher; }
     // Routing for MainWindow::openFile: true when path is a session or a CLI result and was handled.
     bool openIfSessionFile(const QString& path);
 
@@ -109,6 +114,7 @@ private:
     MainWindow* m_window;
     AppContext* m_context;
     SessionRunner* m_runner;
+    SweepWatcher* m_sweepWatcher;
     QTimer m_autosaveTimer;
     quint64 m_changes = 0; // bumped on every change of the runs
     quint64 m_lastTag = 0;

@@ -8,6 +8,7 @@
 #include "inspectcommand.h"
 #include "methodscommand.h"
 #include "quantizecommand.h"
+#include "slurmsweep.h"
 #include "sweepcommand.h"
 #include "tunecommand.h"
 #include "vq/version.h"
@@ -33,6 +34,7 @@ std::vector<Command> commands()
         { vqcli::evalCommandSpec(), vqcli::runEval },
         { vqcli::sweepCommandSpec(), vqcli::runSweep },
         { vqcli::mergeCommandSpec(), vqcli::runMerge },
+        { vqcli::sweepStatusCommandSpec(), vqcli::runSweepStatus },
         { vqcli::exportCommandSpec(), vqcli::runExport },
         { vqcli::convertCommandSpec(), vqcli::runConvert },
         { vqcli::tuneCommandSpec(), vqcli::runTune },

@@ -4,6 +4,7 @@
 #include "io/atomicfile.h"
 #include "io/embeddingloader.h"
 #include "quant/registry.h"
+#include "run/sweep.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -158,6 +159,15 @@ vq::QuantSpec specFrom(const ParsedArgs& args)
         spec.params[key] = paramValue(spec, key, kv.substr(eq + 1));
     }
     return spec;
+}
+
+std::vector<vq::RunRecord> readRunLinesWarning(const std::string& path)
+{
+    std::vector<std::string> torn;
+    std::vector<vq::RunRecord> runs = vq::readRunLines(path, &torn);
+    for (const std::string& w : torn)
+        std::fprintf(stderr, "warning: %s\n", w.c_str());
+    return runs;
 }
 
 nlohmann::json readJsonFile(const std::string& path)

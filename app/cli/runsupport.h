@@ -29,6 +29,9 @@ vq::RunOptions runOptionsFrom(const ParsedArgs& args);
 // the schema to refuse. Throws UsageError when no method is given or the config is unreadable.
 vq::QuantSpec specFrom(const ParsedArgs& args);
 
+// The runs of a JSON-lines run file (vq::readRunLines), each torn line skipped reported on stderr as a
+// warning.
+std::vector<vq::RunRecord> readRunLinesWarning(const std::string& path);
 // Reads a whole JSON file; throws vq::Error naming it.
 nlohmann::json readJsonFile(const std::string& path);
 // Writes text to path atomically (vq::AtomicFile), or to stdout when path is empty.

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 namespace vq {
 
@@ -55,29 +56,75 @@ SweepGrid SweepGrid::fromJson(const nlohmann::json& j)
             g.axes.emplace_back(key, values.get<std::vector<nlohmann::json>>());
         }
     }
+    // Counted before anything is expanded, with the product capped so it cannot overflow.
+    uint64_t total = 1;
+    std::string shape;
+    for (const auto& [key, values] : g.axes) {
+        shape += (shape.empty() ? "" : " x ") + std::to_string(values.size());
+        if (total > SweepGrid::kMaxCombinations / values.size() + 1)
+            total = SweepGrid::kMaxCombinations + 1;
+        else
+            total *= values.size();
+    }
+    if (total > SweepGrid::kMaxCombinations)
+        badGrid(std::to_string(g.axes.size()) + " keys of " + shape + " values give more than "
+            + std::to_string(SweepGrid::kMaxCombinations) + " combinations; split the grid");
     return g;
+}
+
+void SweepGrid::validate(const ParamSchema& schema) const
+{
+    const QuantSpec base { method, fixed };
+    try {
+        (void)schema.resolve(base);
+    } catch (const Error& e) {
+        badGrid("'params': " + e.message());
+    }
+    for (const auto& [key, values] : axes) {
+        if (!schema.find(key))
+            (void)schema.resolve({ method, { { key, values.front() } } }); // throws naming the key
+        for (size_t i = 0; i < values.size(); ++i) {
+            QuantSpec one = base;
+            one.params[key] = values[i];
+            try {
+                (void)schema.resolve(one);
+            } catch (const Error& e) {
+                badGrid("'" + key + "' value " + values[i].dump() + ": " + e.message());
+            }
+        }
+    }
+}
+
+uint64_t SweepGrid::count() const
+{
+    uint64_t total = 1;
+    for (const auto& axis : axes)
+        total *= axis.second.size(); // fromJson bounds the product
+    return total;
+}
+
+QuantSpec SweepGrid::at(uint64_t index) const
+{
+    if (index >= count())
+        throw Error(ErrorKind::InvalidArgument, "",
+            "sweep grid: combination " + std::to_string(index) + " of " + std::to_string(count()));
+    QuantSpec s { method, fixed };
+    // Mixed radix, last axis fastest.
+    for (size_t a = axes.size(); a-- > 0;) {
+        const auto& [key, values] = axes[a];
+        s.params[key] = values[index % values.size()];
+        index /= values.size();
+    }
+    return s;
 }
 
 std::vector<QuantSpec> SweepGrid::expand() const
 {
-    size_t total = 1;
-    for (const auto& axis : axes)
-        total *= axis.second.size();
     std::vector<QuantSpec> out;
+    const uint64_t total = count();
     out.reserve(total);
-    // Mixed-radix counter over the axes, last axis fastest.
-    std::vector<size_t> digit(axes.size(), 0);
-    for (size_t n = 0; n < total; ++n) {
-        QuantSpec s { method, fixed };
-        for (size_t a = 0; a < axes.size(); ++a)
-            s.params[axes[a].first] = axes[a].second[digit[a]];
-        out.push_back(std::move(s));
-        for (size_t a = axes.size(); a-- > 0;) {
-            if (++digit[a] < axes[a].second.size())
-                break;
-            digit[a] = 0;
-        }
-    }
+    for (uint64_t i = 0; i < total; ++i)
+        out.push_back(at(i));
     return out;
 }
 
@@ -95,32 +142,94 @@ Shard Shard::parse(const std::string& text)
     return s;
 }
 
-std::vector<RunRecord> readRunLines(const std::string& path)
+namespace {
+
+// Parses the lines of text, which starts at byte offset `base` of path: only lines ended by '\n' when
+// `wholeOnly` (a file still being written), else the unended last line too. Lines are named by number in
+// a whole file and by byte offset in a part of one.
+void parseRunLines(const std::string& path, const std::string& text, uint64_t base, bool wholeOnly, RunLines& out)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw Error(errno == ENOENT ? ErrorKind::NotFound : ErrorKind::Unreadable, path,
-            errno == ENOENT ? "no such file" : std::strerror(errno));
-    std::vector<RunRecord> out;
-    std::string line;
+    size_t start = 0;
     int64_t number = 0;
-    while (std::getline(in, line)) {
+    while (start < text.size()) {
+        const size_t newline = text.find('\n', start);
+        if (newline == std::string::npos && wholeOnly)
+            break;
+        const size_t stop = newline == std::string::npos ? text.size() : newline;
+        std::string line = text.substr(start, stop - start);
+        const std::string where = base == 0 && !wholeOnly ? "line " + std::to_string(number + 1) + ": "
+                                                          : "line at byte " + std::to_string(base + start) + ": ";
+        start = newline == std::string::npos ? text.size() : newline + 1;
+        out.end = base + start;
         ++number;
         if (!line.empty() && line.back() == '\r')
             line.pop_back();
         if (line.find_first_not_of(" \t") == std::string::npos)
             continue;
+        nlohmann::json j;
         try {
-            out.push_back(RunRecord::fromJson(nlohmann::json::parse(line)));
+            j = nlohmann::json::parse(line);
+        } catch (const nlohmann::json::parse_error& e) {
+            // Input that ends inside a value is a line cut short, not a malformed one.
+            if (e.byte > line.size()) {
+                out.warnings.push_back(path + ": " + where + "torn line of " + std::to_string(line.size())
+                    + " bytes skipped (its JSON stops before it is complete)");
+                continue;
+            }
+            throw Error(ErrorKind::Malformed, path, where + e.what());
+        }
+        try {
+            out.runs.push_back(RunRecord::fromJson(j));
         } catch (const nlohmann::json::exception& e) {
-            throw Error(ErrorKind::Malformed, path, "line " + std::to_string(number) + ": " + e.what());
+            throw Error(ErrorKind::Malformed, path, where + e.what());
         } catch (const Error& e) {
-            throw Error(ErrorKind::Malformed, path, "line " + std::to_string(number) + ": " + e.message());
+            throw Error(ErrorKind::Malformed, path, where + e.message());
         }
     }
+}
+
+std::string readFrom(const std::string& path, uint64_t offset)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw Error(errno == ENOENT ? ErrorKind::NotFound : ErrorKind::Unreadable, path,
+            errno == ENOENT ? "no such file" : std::strerror(errno));
+    in.seekg(0, std::ios::end);
+    const auto size = static_cast<uint64_t>(in.tellg());
+    if (size < offset)
+        throw Error(ErrorKind::Truncated, path,
+            "now " + std::to_string(size) + " bytes, shorter than the " + std::to_string(offset) + " already read");
+    in.seekg(static_cast<std::streamoff>(offset));
+    std::ostringstream text;
+    text << in.rdbuf();
     if (in.bad())
         throw Error(ErrorKind::Unreadable, path, "read error");
+    return std::move(text).str();
+}
+
+} // namespace
+
+RunLines readRunFile(const std::string& path)
+{
+    RunLines out;
+    parseRunLines(path, readFrom(path, 0), 0, false, out);
     return out;
+}
+
+RunLines readNewRunLines(const std::string& path, uint64_t offset)
+{
+    RunLines out;
+    out.end = offset;
+    parseRunLines(path, readFrom(path, offset), offset, true, out);
+    return out;
+}
+
+std::vector<RunRecord> readRunLines(const std::string& path, std::vector<std::string>* warnings)
+{
+    RunLines lines = readRunFile(path);
+    if (warnings)
+        warnings->insert(warnings->end(), lines.warnings.begin(), lines.warnings.end());
+    return std::move(lines.runs);
 }
 
 std::vector<RunRecord> mergeRuns(const std::vector<std::vector<RunRecord>>& lists)

@@ -189,8 +189,11 @@ void SessionRunner::importRuns(const QString& path, std::shared_ptr<const Embedd
                 runs->push_back(
                     std::make_shared<const RunRecord>(runFromArtifact(file, std::move(artifact), measured)));
             } else {
-                for (RunRecord& r : readRunLines(file))
+                std::vector<std::string> torn;
+                for (RunRecord& r : readRunLines(file, &torn))
                     runs->push_back(std::make_shared<const RunRecord>(std::move(r)));
+                for (const std::string& w : torn)
+                    warnings << QString::fromStdString(w);
             }
         } catch (const std::exception& e) {
             error = errorText(e);
