@@ -88,7 +88,7 @@ private slots:
         QTest::addColumn<int>("M");
         QTest::addColumn<int>("B");
         QTest::addColumn<double>("bitsPerParam");
-        // METHODS.md / the paper's appendix formula on a 128256 x 2048 table (Llama 3 embedding).
+        // docs/METHODS.md / the paper's appendix formula on a 128256 x 2048 table (Llama 3 embedding).
         QTest::newRow("1x16 g8") << 1 << 16 << 2.040;
         QTest::newRow("2x8 g8") << 2 << 8 << 2.008;
         QTest::newRow("1x8 g8") << 1 << 8 << 1.008;
