@@ -94,7 +94,7 @@ int main(int argc, char** argv)
     }
     const std::string& first = args.front();
     if (first == "--version") {
-        std::printf("vqscope-cli %s\n", vq::kVersion);
+        std::printf("vqscope-cli %s\n", vq::kVersionLine);
         return vqcli::ExitOk;
     }
     if (first == "--help" || first == "-h" || first == "help") {

@@ -1,4 +1,5 @@
 #include "clichecks.h"
+#include "vq/version.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -165,7 +166,9 @@ private slots:
         QVERIFY(QString::fromUtf8(global.out).contains(QStringLiteral("  inspect ")));
         const auto version = vqtest::runCli({ QStringLiteral("--version") });
         QCOMPARE(version.exitCode, 0);
-        QVERIFY(version.out.startsWith("vqscope-cli 0."));
+        // The version and the git description taken at configure time.
+        QCOMPARE(version.out, QByteArray("vqscope-cli ") + vq::kVersionLine + '\n');
+        QVERIFY(version.out.startsWith(QByteArray("vqscope-cli ") + vq::kVersion + " (git "));
     }
 };
 
