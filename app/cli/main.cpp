@@ -8,7 +8,7 @@
 #include "methodscommand.h"
 #include "quantizecommand.h"
 #include "sweepcommand.h"
-#include "vq/version.h"
+#include "vq/versionline.h"
 
 #include <cstdio>
 #include <functional>

@@ -7,7 +7,7 @@
 #include "runners/runqueue.h"
 #include "screenshottour.h"
 #include "sessioncontroller.h"
-#include "vq/version.h"
+#include "vq/versionline.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
