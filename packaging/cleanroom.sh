@@ -78,6 +78,9 @@ mirrors=$(host_mirror)
 mirror=${VQ_CLEANROOM_MIRROR:-${mirrors%%$'\n'*}}
 
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/vqscope-cleanroom.XXXXXX")
+# The script's own stderr, kept on fd 9: a signal can run the trap inside a command whose output goes to
+# a log in the temporary folder, and the verdict must still reach the caller.
+exec 9>&2
 child=""
 
 # The mounts below the temporary folder, deepest first (the folder itself last).
@@ -92,6 +95,7 @@ cleanup() {
     local status=$?
     trap - EXIT INT TERM HUP
     set +e
+    exec >&9 2>&9
     if [[ -n "$child" ]]; then
         kill -TERM -- "-$child" 2>/dev/null
         sleep 1
