@@ -63,7 +63,11 @@ void scheduleScreenshot(vq::MainWindow& window, const QString& file, bool quit, 
         grab();
     });
     QObject::connect(&window, &vq::MainWindow::loadAborted, &window, [](const QString& path, const QString& message) {
-        std::fprintf(stderr, "vqscope: %s: %s\n", qPrintable(path), qPrintable(message));
+        // Load errors name their file already; name it here only when the message does not.
+        if (message.contains(path))
+            std::fprintf(stderr, "vqscope: %s\n", qPrintable(message));
+        else
+            std::fprintf(stderr, "vqscope: %s: %s\n", qPrintable(path), qPrintable(message));
         QCoreApplication::exit(1);
     });
 }

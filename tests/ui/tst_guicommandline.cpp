@@ -108,7 +108,7 @@ private slots:
         QVERIFY(withTable > 2 * without);
     }
 
-    // A file that cannot be loaded: exit status 1, the message names the file, no picture.
+    // A file that cannot be loaded: exit status 1, the message names the file once, no picture.
     void failedLoadExitsWithTheMessage()
     {
         QTemporaryDir home;
@@ -118,6 +118,7 @@ private slots:
             QStringLiteral("offscreen"));
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains("no-such-table.npy"), r.err.constData());
+        QVERIFY2(r.err.count(missing.toUtf8()) == 1, r.err.constData()); // named once, not twice
         QVERIFY(!QFile::exists(png));
     }
 
