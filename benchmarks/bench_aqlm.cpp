@@ -1,6 +1,6 @@
 // AQLM on the real GloVe table: error, bits and time per configuration, with the methods registered at the
 // same budget for comparison ("pq" when it exists).
-//   bench_aqlm path/to/glove-20k.npy [rows] [cols] [spec JSON ...]
+//   bench_aqlm [table.npy [rows] [cols] [spec JSON ...]]     (default table: the bundled GloVe sample)
 // Without specs it runs 1x8 g8, 2x8 g8 (beam 1 and 4) and, when VQ_BENCH_1X16=1, 1x16 g8.
 #include "common/error.h"
 #include "common/matrix.h"
@@ -40,11 +40,11 @@ vq::Matrix slice(const vq::Matrix& m, int64_t rows, int64_t cols)
 
 int main(int argc, char** argv)
 {
-    if (argc < 2) {
-        std::fprintf(stderr, "usage: %s table.npy [rows] [cols] [spec JSON ...]\n", argv[0]);
+    if (argc > 1 && argv[1][0] == '-') {
+        std::fprintf(stderr, "usage: %s [table.npy [rows] [cols] [spec JSON ...]]\n", argv[0]);
         return 2;
     }
-    const std::string path = argv[1];
+    const std::string path = argc > 1 ? argv[1] : VQ_SAMPLE_TABLE;
     try {
         vq::RunControl load;
         vq::NpyReader reader(path);

@@ -1,9 +1,9 @@
 // Sweeps vqscope's "crvq" method over a few settings on a float32 .npy table and prints one JSON line per
-// setting: the spec, the table slice, relMSE, bits/param, the relMSE of the critical columns (or rows)
-// against the base VQ alone (E = 0, same g and b), and the wall time; then a few other methods that spend
-// about the same bits uniformly, for reference.
+// setting (default table: the bundled GloVe sample): the spec, the table slice, relMSE, bits/param, the relMSE of the
+// critical columns (or rows) against the base VQ alone (E = 0, same g and b), and the wall time; then a few other
+// methods that spend about the same bits uniformly, for reference.
 //
-//   bench_crvq --data ../shared/data/glove-20k.npy [--threads 0]
+//   bench_crvq [--data table.npy] [--threads 0]
 #include "common/runcontrol.h"
 #include "io/npyreader.h"
 #include "quant/methods/crvq.h"
@@ -59,7 +59,7 @@ std::pair<double, double> errorOver(
 
 int main(int argc, char** argv)
 {
-    std::string data = "glove-20k.npy";
+    std::string data = VQ_SAMPLE_TABLE;
     int threads = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string key = argv[i];

@@ -1,9 +1,9 @@
-// Times vqscope's "pq" method on a float32 .npy table and prints one JSON object: the spec, relMSE,
-// bits/param and the best wall / CPU time over the repeats, with FAISS's ProductQuantizer settings by
+// Times vqscope's "pq" method on a float .npy table (default: the bundled GloVe sample) and prints one JSON object: the
+// spec, relMSE, bits/param and the best wall / CPU time over the repeats, with FAISS's ProductQuantizer settings by
 // default (fp32 codebooks, 25 iterations, no early stop). For profiling pq alone; the comparison with
 // FAISS itself is benchmarks/bench_quality.py.
 //
-//   bench_pq --data ../shared/data/glove-20k.npy [--d 5] [--bits 8] [--iterations 25] [--codebook f32]
+//   bench_pq [--data table.npy] [--d 5] [--bits 8] [--iterations 25] [--codebook f32]
 //            [--threads 0] [--repeat 3] [--init kmeans++]
 #include "common/runcontrol.h"
 #include "io/npyreader.h"
@@ -41,8 +41,8 @@ double cpuSeconds()
 
 int main(int argc, char** argv)
 {
-    std::map<std::string, std::string> args { { "data", "" }, { "d", "5" }, { "bits", "8" }, { "iterations", "25" },
-        { "codebook", "f32" }, { "threads", "0" }, { "repeat", "3" }, { "init", "kmeans++" } };
+    std::map<std::string, std::string> args { { "data", VQ_SAMPLE_TABLE }, { "d", "5" }, { "bits", "8" },
+        { "iterations", "25" }, { "codebook", "f32" }, { "threads", "0" }, { "repeat", "3" }, { "init", "kmeans++" } };
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string key = argv[i];
         if (key.rfind("--", 0) != 0 || !args.count(key.substr(2))) {
@@ -51,8 +51,8 @@ int main(int argc, char** argv)
         }
         args[key.substr(2)] = argv[i + 1];
     }
-    if (args["data"].empty()) {
-        std::cerr << "usage: bench_pq --data table.npy [--d 5] [--bits 8] [--iterations 25] [--codebook f32] "
+    if (argc % 2 == 0) {
+        std::cerr << "usage: bench_pq [--data table.npy] [--d 5] [--bits 8] [--iterations 25] [--codebook f32] "
                      "[--threads 0] [--repeat 3] [--init kmeans++]\n";
         return 2;
     }

@@ -34,7 +34,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-DEFAULT_DATA = os.path.join(ROOT, "..", "shared", "data", "glove-20k.npy")
+DEFAULT_DATA = os.path.join(ROOT, "resources", "sample", "glove-20k.npy")
 
 # FAISS's ProductQuantizer(100, 20, 8): 20 sub-vectors of 5 dims, 256 centroids each.
 FAISS_D, FAISS_BITS = 5, 8

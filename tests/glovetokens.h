@@ -19,10 +19,10 @@ namespace vqtest {
 inline std::shared_ptr<const vq::EmbeddingTable> gloveTableWithTokens(int64_t rows)
 {
     auto table = std::make_shared<vq::EmbeddingTable>();
-    table->values = readNpySlice(sharedPath("glove-20k.npy"), rows);
-    table->source.file = sharedPath("glove-20k.npy");
+    table->values = readNpySlice(samplePath("glove-20k.npy"), rows);
+    table->source.file = samplePath("glove-20k.npy");
     table->source.checksum = vq::tableChecksum(table->values);
-    std::ifstream vocab(sharedPath("glove-20k.vocab.txt"));
+    std::ifstream vocab(samplePath("glove-20k.vocab.txt"));
     std::string line;
     while (int64_t(table->tokens.size()) < rows && std::getline(vocab, line))
         table->tokens.push_back(line);

@@ -38,7 +38,7 @@ inline vq::Matrix readNpySlice(const std::string& path, int64_t maxRows = -1, in
 // default 96 columns let groups of 2, 3, 4, 6, 8, 12, 16, 24 ... divide the row.
 inline vq::Matrix gloveSlice(int64_t rows, int64_t cols = 96)
 {
-    static const vq::Matrix all = readNpySlice(sharedPath("glove-20k.npy"));
+    static const vq::Matrix all = readNpySlice(samplePath("glove-20k.npy"));
     vq::Matrix m(rows, cols);
     for (int64_t i = 0; i < rows; ++i)
         std::copy_n(all.row(i), cols, m.row(i));
@@ -50,7 +50,7 @@ inline vq::Matrix gloveSlice(int64_t rows, int64_t cols = 96)
 // row i + 1024 (rows <= 18976).
 inline vq::Matrix gloveJoined256(int64_t rows)
 {
-    static const vq::Matrix sample = readNpySlice(sourcePath("resources/sample/glove-20k.npy"));
+    static const vq::Matrix sample = readNpySlice(samplePath("glove-20k.npy"));
     vq::Matrix m(rows, 256);
     for (int64_t i = 0; i < rows; ++i) {
         std::copy_n(sample.row(i), 100, m.row(i));

@@ -72,7 +72,7 @@ inline const vq::MetadataEntry* findKey(const vq::TensorReader& r, const std::st
 inline void checkGloveTokens(const std::vector<std::string>& tokens, size_t count)
 {
     QCOMPARE(tokens.size(), count);
-    std::ifstream vocab(sharedPath("glove-20k.vocab.txt"));
+    std::ifstream vocab(samplePath("glove-20k.vocab.txt"));
     std::string line;
     for (size_t i = 0; i < count; ++i) {
         QVERIFY(std::getline(vocab, line));

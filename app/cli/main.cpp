@@ -11,7 +11,7 @@
 #include "slurmsweep.h"
 #include "sweepcommand.h"
 #include "tunecommand.h"
-#include "vq/version.h"
+#include "vq/versionline.h"
 
 #include <cstdio>
 #include <functional>
@@ -100,7 +100,7 @@ int main(int argc, char** argv)
     }
     const std::string& first = args.front();
     if (first == "--version") {
-        std::printf("vqscope-cli %s\n", vq::kVersion);
+        std::printf("vqscope-cli %s\n", vq::kVersionLine);
         return vqcli::ExitOk;
     }
     if (first == "--help" || first == "-h" || first == "help") {

@@ -16,7 +16,7 @@ namespace vq {
 struct ReferenceLayout; // export/referencelayout.h
 
 // What fit() trains on: the table and optional per-token weights f_t >= 0 (empty: uniform).
-// Every VQ objective is the f-weighted row MSE sum_t f_t ||e_t - ê_t||^2 (METHODS.md).
+// Every VQ objective is the f-weighted row MSE sum_t f_t ||e_t - ê_t||^2 (docs/METHODS.md).
 struct FitInput {
     const Matrix& table;
     std::span<const float> weights; // empty or table.rows entries

@@ -6,7 +6,7 @@
 
 namespace vq {
 
-// Per-token weights f_t >= 0 for the weighted VQ objectives sum_t f_t ||e_t - ê_t||^2 (METHODS.md),
+// Per-token weights f_t >= 0 for the weighted VQ objectives sum_t f_t ||e_t - ê_t||^2 (docs/METHODS.md),
 // one per table row, always normalised to mean 1 so that losses stay comparable with the unweighted
 // (uniform) case. The result feeds FitInput::weights.
 

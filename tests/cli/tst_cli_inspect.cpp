@@ -1,4 +1,5 @@
 #include "clichecks.h"
+#include "vq/version.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -215,7 +216,10 @@ private slots:
         QVERIFY(QString::fromUtf8(global.out).contains(QStringLiteral("  inspect ")));
         const auto version = vqtest::runCli({ QStringLiteral("--version") });
         QCOMPARE(version.exitCode, 0);
-        QVERIFY(version.out.startsWith("vqscope-cli 0."));
+        // The version and the git description taken at configure time: "vqscope-cli 0.1.0 (git 1a2b3c4)".
+        const QByteArray prefix = QByteArray("vqscope-cli ").append(vq::kVersion).append(" (git ");
+        QVERIFY2(version.out.startsWith(prefix) && version.out.endsWith(")\n"), version.out.constData());
+        QVERIFY(version.out.size() > prefix.size() + 2);
     }
 };
 

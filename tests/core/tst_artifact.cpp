@@ -30,7 +30,7 @@ namespace {
 // The first 1000 rows of the real GloVe table.
 const vq::Matrix& glove()
 {
-    static const vq::Matrix m = vqtest::readNpySlice(vqtest::sharedPath("glove-20k.npy"), 1000);
+    static const vq::Matrix m = vqtest::readNpySlice(vqtest::samplePath("glove-20k.npy"), 1000);
     return m;
 }
 
@@ -270,7 +270,7 @@ private slots:
     // divides, or 256 columns for methods that need them) survives the artifact bit for bit.
     void everyMethodRoundTrips()
     {
-        const vq::Matrix slice = vqtest::readNpySlice(vqtest::sharedPath("glove-20k.npy"), 600, 96);
+        const vq::Matrix slice = vqtest::readNpySlice(vqtest::samplePath("glove-20k.npy"), 600, 96);
         QTemporaryDir dir;
         for (const vq::Quantizer* q : vq::allQuantizers()) {
             const vq::QuantizedTable t = vqtest::fitWith(*q, vqtest::realTableFor(*q, slice), { q->name(), {} }, 3, 0);

@@ -30,7 +30,7 @@ using vqtest::expectError;
 const vq::QuantizedTable& table()
 {
     static const vq::QuantizedTable t = [] {
-        const vq::Matrix m = vqtest::readNpySlice(vqtest::sharedPath("glove-20k.npy"), 1000);
+        const vq::Matrix m = vqtest::readNpySlice(vqtest::samplePath("glove-20k.npy"), 1000);
         const vq::QuantSpec spec { "rtn", { { "bits", 4 }, { "group", 25 }, { "mode", "sym" } } };
         return vqtest::fitWith(vq::quantizer("rtn"), m, spec, 1, 0);
     }();

@@ -19,7 +19,7 @@ namespace {
 // The first 96 columns (3 blocks of 32) of the real table.
 const vq::Matrix& glove()
 {
-    static const vq::Matrix m = vqtest::readNpySlice(vqtest::sharedPath("glove-20k.npy"), 4000, 96);
+    static const vq::Matrix m = vqtest::readNpySlice(vqtest::samplePath("glove-20k.npy"), 4000, 96);
     return m;
 }
 
@@ -297,13 +297,14 @@ private slots:
         vqtest::checkEstimateMatchesFit(q, glove(), spec);
     }
 
-    // relMSE on glove-20k rows 0..3999, columns 0..95; bounds are the measured values plus 2%.
+    // relMSE on glove-20k rows 0..3999, columns 0..95; bounds are the values measured on the float32 table
+    // plus 2%. Measured on the bundled float16 sample (the repository's copy) they keep 2.0-2.1% headroom.
     void errorOnGlove_data()
     {
         QTest::addColumn<QString>("method");
         QTest::addColumn<double>("maxRelMse");
-        QTest::newRow("q8_0") << QStringLiteral("q8_0") << 3.87e-5; // measured 3.790e-05
-        QTest::newRow("q4_0") << QStringLiteral("q4_0") << 0.00986; // measured 0.009665
+        QTest::newRow("q8_0") << QStringLiteral("q8_0") << 3.87e-5; // measured 3.791e-05 (float32: 3.790e-05)
+        QTest::newRow("q4_0") << QStringLiteral("q4_0") << 0.00986; // measured 0.009665 (float32: the same)
     }
     void errorOnGlove()
     {
@@ -312,6 +313,7 @@ private slots:
         const vq::Quantizer& q = vq::quantizer(method.toStdString());
         const double rel
             = vqtest::relativeMse(glove(), vqtest::fitWith(q, glove(), { q.name(), {} }, 1, 0).decodeAll());
+        qInfo("relMSE %.4g (bound %.4g)", rel, maxRelMse);
         QVERIFY2(rel <= maxRelMse, qPrintable(QStringLiteral("relMSE %1 > %2").arg(rel).arg(maxRelMse)));
         QVERIFY(rel > 0);
     }

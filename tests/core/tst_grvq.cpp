@@ -93,11 +93,12 @@ private slots:
     {
         QTest::addColumn<QString>("params");
         QTest::addColumn<double>("maxRelMse");
-        // Measured on the first 4000 rows x 96 columns (relMSE in the comment); about 3% headroom.
-        QTest::newRow("h8 R3 k4 greedy") << R"({"h": 8, "R": 3, "kappa": 4})" << 0.140; // 0.1362
-        QTest::newRow("h8 R3 k4 beam 4") << R"({"h": 8, "R": 3, "kappa": 4, "beam": 4})" << 0.1268; // 0.1231
-        QTest::newRow("h8 R3 k4 shared") << R"({"h": 8, "R": 3, "kappa": 4, "shared": true})" << 0.198; // 0.1924
-        QTest::newRow("h4 R2 k6") << R"({"h": 4, "R": 2, "kappa": 6})" << 0.0225; // 0.0218
+        // Measured on the first 4000 rows x 96 columns of the bundled float16 sample (relMSE in the comment);
+        // 2.5-3.1% headroom.
+        QTest::newRow("h8 R3 k4 greedy") << R"({"h": 8, "R": 3, "kappa": 4})" << 0.140; // 0.1365
+        QTest::newRow("h8 R3 k4 beam 4") << R"({"h": 8, "R": 3, "kappa": 4, "beam": 4})" << 0.1268; // 0.1233
+        QTest::newRow("h8 R3 k4 shared") << R"({"h": 8, "R": 3, "kappa": 4, "shared": true})" << 0.198; // 0.1932
+        QTest::newRow("h4 R2 k6") << R"({"h": 4, "R": 2, "kappa": 6})" << 0.0225; // 0.02183
     }
     void errorOnGlove()
     {
@@ -114,7 +115,7 @@ private slots:
         const double greedy = relMse(e, { { "h", 8 }, { "R", 4 }, { "kappa", 4 } });
         const double beam = relMse(e, { { "h", 8 }, { "R", 4 }, { "kappa", 4 }, { "beam", 8 } });
         qInfo("R4 k4: greedy %.5f, beam 8 %.5f", greedy, beam);
-        QVERIFY(beam < 0.87 * greedy); // measured: greedy 0.0815, beam 8 0.0673
+        QVERIFY(beam < 0.87 * greedy); // measured: greedy 0.0816, beam 8 0.0676 (ratio 0.829)
     }
 
     void moreStagesOrBitsLowerError()
@@ -185,7 +186,7 @@ private slots:
         const vqtest::HeavyRowErrors h
             = vqtest::heavyRowErrors(vq::GrvqQuantizer(), e, grvq({ { "h", 8 }, { "R", 2 }, { "kappa", 4 } }), 300);
         qInfo("squared error on the 300 heavy rows: uniform %.1f, weighted %.1f", h.uniform, h.weighted);
-        QVERIFY(h.weighted < 0.8 * h.uniform); // measured: uniform 1683.1, weighted 1178.3
+        QVERIFY(h.weighted < 0.8 * h.uniform); // measured: uniform 1693.0, weighted 1186.0
     }
 
     void refusesBadParameters_data()

@@ -20,7 +20,7 @@ const vq::Matrix& glove()
 {
     static const vq::Matrix m = [] {
         vq::Matrix all
-            = vq::NpyReader(vqtest::sharedPath("glove-20k.npy")).readMatrix("glove-20k", vq::nullRunControl());
+            = vq::NpyReader(vqtest::samplePath("glove-20k.npy")).readMatrix("glove-20k", vq::nullRunControl());
         all.rows = 4000;
         all.values.resize(size_t(4000 * all.cols));
         return all;
@@ -125,9 +125,12 @@ private slots:
         QCOMPARE(int(r.objective.size()), 20);
         for (size_t i = 1; i < r.objective.size(); ++i)
             QVERIFY2(r.objective[i] <= r.objective[i - 1] * (1 + 1e-6), qPrintable(QString::number(i)));
-        // measured: 0.990 after k-means++, 0.736 after 20 iterations (mean squared distance, 8 dims)
-        QVERIFY(r.objective.back() < 0.77 * r.objective.front());
         const double final = cost(x, r.centroids);
+        qInfo("objective %.4f after k-means++, %.4f after 20 iterations, final cost %.4f", r.objective.front(),
+            r.objective.back(), final);
+        // measured: 0.990 after k-means++, 0.737 after 20 iterations (ratio 0.744), final cost 0.7368, 1.1%
+        // under the bound (mean squared distance, 8 dims)
+        QVERIFY(r.objective.back() < 0.77 * r.objective.front());
         QVERIFY(final <= r.objective.back() * (1 + 1e-6));
         QVERIFY(final < 0.745);
     }
@@ -154,7 +157,7 @@ private slots:
         }
         qInfo("init cost k-means++ %.4f random %.4f; after 10 iterations %.4f vs %.4f", initPP / 3, initRand / 3,
             finalPP / 3, finalRand / 3);
-        // measured: init 0.0045 vs 0.0127, after 10 iterations 0.0030 vs 0.0046
+        // measured: init 0.0046 vs 0.0127, after 10 iterations 0.0030 vs 0.0046
         QVERIFY(initPP < 0.5 * initRand);
         QVERIFY(finalPP < 0.8 * finalRand);
     }
@@ -243,7 +246,7 @@ private slots:
         const vq::MatrixView head = x.rowRange(0, 500);
         const double headUniform = cost(head, uniform.centroids), headWeighted = cost(head, weighted.centroids);
         qInfo("error on the 500 heavy rows: uniform %.4f, weighted %.4f", headUniform, headWeighted);
-        QVERIFY(headWeighted < 0.9 * headUniform); // measured: uniform 0.412, weighted 0.343
+        QVERIFY(headWeighted < 0.9 * headUniform); // measured: uniform 0.409, weighted 0.343
         QVERIFY(cost(x, weighted.centroids, w) < cost(x, uniform.centroids, w));
     }
 

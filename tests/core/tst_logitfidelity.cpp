@@ -1,6 +1,6 @@
 #include "common/error.h"
 #include "metrics/logitfidelity.h"
-#include "npyglove_metrics.h"
+#include "quantchecks.h"
 #include "randomtables.h"
 #include "testutil.h"
 
@@ -231,7 +231,7 @@ private slots:
     // 0.2: 0.06514, 0.953, 0.755;  0.4: 0.25970, 0.887, 0.572.
     void gloveNoise()
     {
-        const Matrix e = vqtest::readNpyF32(vqtest::sharedPath("glove-20k.npy"));
+        const Matrix e = vqtest::readNpySlice(vqtest::samplePath("glove-20k.npy"));
         const LogitFidelityOptions options;
         double previousKl = 0;
         double previousTop1 = 1;

@@ -17,7 +17,7 @@ namespace {
 vq::Matrix glove(int64_t rows)
 {
     static const vq::Matrix all
-        = vq::NpyReader(vqtest::sharedPath("glove-20k.npy")).readMatrix("glove-20k", vq::nullRunControl());
+        = vq::NpyReader(vqtest::samplePath("glove-20k.npy")).readMatrix("glove-20k", vq::nullRunControl());
     vq::Matrix m(rows, all.cols);
     std::copy_n(all.values.begin(), rows * all.cols, m.values.begin());
     return m;
@@ -119,7 +119,7 @@ private slots:
         const auto [five, fiveBits] = fit({ { "codebooks", 5 } });
         const auto [each, eachBits] = fit(nlohmann::json::object());
         qInfo("relMSE shared %.5f, 5 codebooks %.5f, per position %.5f", shared, five, each);
-        // Measured on 4000 rows: shared 0.0920, 5 codebooks 0.0784, per position 0.0537.
+        // Measured on 4000 rows: shared 0.0920, 5 codebooks 0.0782 (ratio 0.851), per position 0.0540.
         QVERIFY(sharedBits < fiveBits && fiveBits < eachBits);
         QVERIFY(each < five && five < 0.97 * shared);
     }
@@ -175,13 +175,14 @@ private slots:
     {
         QTest::addColumn<QString>("params");
         QTest::addColumn<double>("maxRelMse");
-        // Measured on the first 4000 rows (relMSE in brackets); bounds leave about 3% headroom.
-        QTest::newRow("d4 8-bit (3.02 bits)") << R"({"d": 4, "bits": 8})" << 0.0555; // 0.0537
+        // Measured on the first 4000 rows of the bundled float16 sample (relMSE in the comment); bounds leave
+        // 2.7-3.3% headroom.
+        QTest::newRow("d4 8-bit (3.02 bits)") << R"({"d": 4, "bits": 8})" << 0.0555; // 0.0540
         QTest::newRow("d5 8-bit fp32 (3.65 bits)") << R"({"d": 5, "bits": 8, "codebook": "f32"})" << 0.0895; // 0.0869
-        QTest::newRow("d10 8-bit (1.82 bits)") << R"({"d": 10, "bits": 8})" << 0.2165; // 0.2103
+        QTest::newRow("d10 8-bit (1.82 bits)") << R"({"d": 10, "bits": 8})" << 0.2165; // 0.2105
         QTest::newRow("d4 8-bit shared (2.04 bits)") << R"({"d": 4, "bits": 8, "shared": true})" << 0.0947; // 0.0920
         QTest::newRow("d4 8-bit 5 codebooks (2.21 bits)")
-            << R"({"d": 4, "bits": 8, "codebooks": 5})" << 0.0808; // 0.0784
+            << R"({"d": 4, "bits": 8, "codebooks": 5})" << 0.0808; // 0.0782
         QTest::newRow("d5 10-bit shared (2.21 bits)") << R"({"d": 5, "bits": 10, "shared": true})" << 0.0818; // 0.0795
     }
     void errorOnGlove()
@@ -214,7 +215,7 @@ private slots:
         const vqtest::HeavyRowErrors h
             = vqtest::heavyRowErrors(vq::PqQuantizer(), e, pq({ { "d", 10 }, { "bits", 6 } }), 400);
         qInfo("squared error on the 400 heavy rows: uniform %.1f, weighted %.1f", h.uniform, h.weighted);
-        QVERIFY(h.weighted < 0.75 * h.uniform); // measured: uniform 3415.5, weighted 2257.9
+        QVERIFY(h.weighted < 0.75 * h.uniform); // measured: uniform 3427.6, weighted 2237.1
     }
 
     void refusesBadParameters_data()

@@ -24,7 +24,7 @@ namespace {
 // and a width most group sizes divide.
 const vq::Matrix& glove()
 {
-    static const vq::Matrix m = vqtest::readNpySlice(vqtest::sharedPath("glove-20k.npy"), 600, 96);
+    static const vq::Matrix m = vqtest::readNpySlice(vqtest::samplePath("glove-20k.npy"), 600, 96);
     return m;
 }
 
@@ -315,7 +315,7 @@ private slots:
     void compilesAndDecodesAsC99()
     {
         const vq::QuantizedTable t
-            = vqtest::fitWith(vq::quantizer("rtn"), vqtest::readNpySlice(vqtest::sharedPath("glove-20k.npy"), 8),
+            = vqtest::fitWith(vq::quantizer("rtn"), vqtest::readNpySlice(vqtest::samplePath("glove-20k.npy"), 8),
                 { "rtn", { { "bits", 3 }, { "group", 20 }, { "mode", "asym" } } }, 1, 0);
         const auto ref = vq::makeReferenceLayout(t);
         const auto list = [](const auto& v) {

@@ -19,7 +19,7 @@ namespace {
 // error figures and fast in a test.
 const vq::Matrix& glove()
 {
-    static const vq::Matrix m = vqtest::readNpySlice(vqtest::sharedPath("glove-20k.npy"), 4000);
+    static const vq::Matrix m = vqtest::readNpySlice(vqtest::samplePath("glove-20k.npy"), 4000);
     return m;
 }
 
@@ -45,25 +45,27 @@ private slots:
         QTest::addColumn<int>("group");
         QTest::addColumn<QString>("mode");
         QTest::addColumn<double>("maxRelMse");
-        // Bounds: relMSE measured on glove-20k rows 0..3999 (noted after each row) plus 2%, rounded up.
+        // Bounds: relMSE measured on glove-20k rows 0..3999 of the float32 table plus 2%, rounded up. Measured
+        // again on the bundled float16 sample (noted after each row): values moved by 0.44% at most, and the
+        // bounds keep 2.0-2.7% headroom.
         // Symmetric 2 bits has only 3 levels, hence its large error.
         QTest::addRow("sym g0 2 bits") << 2 << 0 << QStringLiteral("sym") << 0.66; // 0.6467
         QTest::addRow("sym g0 3 bits") << 3 << 0 << QStringLiteral("sym") << 0.119; // 0.1159
         QTest::addRow("sym g0 4 bits") << 4 << 0 << QStringLiteral("sym") << 0.0218; // 0.02137
         QTest::addRow("sym g0 5 bits") << 5 << 0 << QStringLiteral("sym") << 0.00477; // 0.004667
         QTest::addRow("sym g0 6 bits") << 6 << 0 << QStringLiteral("sym") << 0.00112; // 0.001093
-        QTest::addRow("sym g0 7 bits") << 7 << 0 << QStringLiteral("sym") << 0.00027; // 0.0002641
+        QTest::addRow("sym g0 7 bits") << 7 << 0 << QStringLiteral("sym") << 0.00027; // 0.0002642
         QTest::addRow("sym g0 8 bits") << 8 << 0 << QStringLiteral("sym") << 6.64e-05; // 6.507e-05
         QTest::addRow("sym g50 2 bits") << 2 << 50 << QStringLiteral("sym") << 0.535; // 0.5241
         QTest::addRow("sym g50 3 bits") << 3 << 50 << QStringLiteral("sym") << 0.0814; // 0.07977
         QTest::addRow("sym g50 4 bits") << 4 << 50 << QStringLiteral("sym") << 0.0151; // 0.01472
         QTest::addRow("sym g50 5 bits") << 5 << 50 << QStringLiteral("sym") << 0.00329; // 0.003217
-        QTest::addRow("sym g50 6 bits") << 6 << 50 << QStringLiteral("sym") << 0.000767; // 0.0007514
+        QTest::addRow("sym g50 6 bits") << 6 << 50 << QStringLiteral("sym") << 0.000767; // 0.0007515
         QTest::addRow("sym g50 7 bits") << 7 << 50 << QStringLiteral("sym") << 0.000186; // 0.000182
-        QTest::addRow("sym g50 8 bits") << 8 << 50 << QStringLiteral("sym") << 4.58e-05; // 4.484e-05
+        QTest::addRow("sym g50 8 bits") << 8 << 50 << QStringLiteral("sym") << 4.58e-05; // 4.485e-05
         QTest::addRow("sym g20 2 bits") << 2 << 20 << QStringLiteral("sym") << 0.395; // 0.3869
         QTest::addRow("sym g20 3 bits") << 3 << 20 << QStringLiteral("sym") << 0.0532; // 0.05215
-        QTest::addRow("sym g20 4 bits") << 4 << 20 << QStringLiteral("sym") << 0.00979; // 0.009597
+        QTest::addRow("sym g20 4 bits") << 4 << 20 << QStringLiteral("sym") << 0.00979; // 0.009596
         QTest::addRow("sym g20 5 bits") << 5 << 20 << QStringLiteral("sym") << 0.00214; // 0.002093
         QTest::addRow("sym g20 6 bits") << 6 << 20 << QStringLiteral("sym") << 0.000499; // 0.0004889
         QTest::addRow("sym g20 7 bits") << 7 << 20 << QStringLiteral("sym") << 0.000121; // 0.0001182
@@ -75,34 +77,34 @@ private slots:
         QTest::addRow("sym g10 6 bits") << 6 << 10 << QStringLiteral("sym") << 0.000334; // 0.0003273
         QTest::addRow("sym g10 7 bits") << 7 << 10 << QStringLiteral("sym") << 8.08e-05; // 7.916e-05
         QTest::addRow("sym g10 8 bits") << 8 << 10 << QStringLiteral("sym") << 2.01e-05; // 1.961e-05
-        QTest::addRow("asym g0 2 bits") << 2 << 0 << QStringLiteral("asym") << 0.351; // 0.3437
-        QTest::addRow("asym g0 3 bits") << 3 << 0 << QStringLiteral("asym") << 0.0641; // 0.06283
-        QTest::addRow("asym g0 4 bits") << 4 << 0 << QStringLiteral("asym") << 0.014; // 0.01366
-        QTest::addRow("asym g0 5 bits") << 5 << 0 << QStringLiteral("asym") << 0.00326; // 0.003195
-        QTest::addRow("asym g0 6 bits") << 6 << 0 << QStringLiteral("asym") << 0.000791; // 0.0007753
-        QTest::addRow("asym g0 7 bits") << 7 << 0 << QStringLiteral("asym") << 0.000195; // 0.0001905
-        QTest::addRow("asym g0 8 bits") << 8 << 0 << QStringLiteral("asym") << 4.82e-05; // 4.725e-05
+        QTest::addRow("asym g0 2 bits") << 2 << 0 << QStringLiteral("asym") << 0.351; // 0.3436
+        QTest::addRow("asym g0 3 bits") << 3 << 0 << QStringLiteral("asym") << 0.0641; // 0.0628
+        QTest::addRow("asym g0 4 bits") << 4 << 0 << QStringLiteral("asym") << 0.014; // 0.01365
+        QTest::addRow("asym g0 5 bits") << 5 << 0 << QStringLiteral("asym") << 0.00326; // 0.003194
+        QTest::addRow("asym g0 6 bits") << 6 << 0 << QStringLiteral("asym") << 0.000791; // 0.0007751
+        QTest::addRow("asym g0 7 bits") << 7 << 0 << QStringLiteral("asym") << 0.000195; // 0.0001904
+        QTest::addRow("asym g0 8 bits") << 8 << 0 << QStringLiteral("asym") << 4.82e-05; // 4.723e-05
         QTest::addRow("asym g50 2 bits") << 2 << 50 << QStringLiteral("asym") << 0.24; // 0.2346
-        QTest::addRow("asym g50 3 bits") << 3 << 50 << QStringLiteral("asym") << 0.0438; // 0.04289
-        QTest::addRow("asym g50 4 bits") << 4 << 50 << QStringLiteral("asym") << 0.00953; // 0.009334
-        QTest::addRow("asym g50 5 bits") << 5 << 50 << QStringLiteral("asym") << 0.00223; // 0.002186
-        QTest::addRow("asym g50 6 bits") << 6 << 50 << QStringLiteral("asym") << 0.000542; // 0.0005311
+        QTest::addRow("asym g50 3 bits") << 3 << 50 << QStringLiteral("asym") << 0.0438; // 0.04287
+        QTest::addRow("asym g50 4 bits") << 4 << 50 << QStringLiteral("asym") << 0.00953; // 0.009331
+        QTest::addRow("asym g50 5 bits") << 5 << 50 << QStringLiteral("asym") << 0.00223; // 0.002184
+        QTest::addRow("asym g50 6 bits") << 6 << 50 << QStringLiteral("asym") << 0.000542; // 0.0005309
         QTest::addRow("asym g50 7 bits") << 7 << 50 << QStringLiteral("asym") << 0.000134; // 0.0001306
-        QTest::addRow("asym g50 8 bits") << 8 << 50 << QStringLiteral("asym") << 3.31e-05; // 3.242e-05
-        QTest::addRow("asym g20 2 bits") << 2 << 20 << QStringLiteral("asym") << 0.145; // 0.1419
-        QTest::addRow("asym g20 3 bits") << 3 << 20 << QStringLiteral("asym") << 0.0262; // 0.02562
-        QTest::addRow("asym g20 4 bits") << 4 << 20 << QStringLiteral("asym") << 0.00572; // 0.005602
+        QTest::addRow("asym g50 8 bits") << 8 << 50 << QStringLiteral("asym") << 3.31e-05; // 3.239e-05
+        QTest::addRow("asym g20 2 bits") << 2 << 20 << QStringLiteral("asym") << 0.145; // 0.1418
+        QTest::addRow("asym g20 3 bits") << 3 << 20 << QStringLiteral("asym") << 0.0262; // 0.02561
+        QTest::addRow("asym g20 4 bits") << 4 << 20 << QStringLiteral("asym") << 0.00572; // 0.0056
         QTest::addRow("asym g20 5 bits") << 5 << 20 << QStringLiteral("asym") << 0.00135; // 0.001314
-        QTest::addRow("asym g20 6 bits") << 6 << 20 << QStringLiteral("asym") << 0.000324; // 0.0003176
-        QTest::addRow("asym g20 7 bits") << 7 << 20 << QStringLiteral("asym") << 8.02e-05; // 7.853e-05
-        QTest::addRow("asym g20 8 bits") << 8 << 20 << QStringLiteral("asym") << 1.99e-05; // 1.951e-05
-        QTest::addRow("asym g10 2 bits") << 2 << 10 << QStringLiteral("asym") << 0.0842; // 0.08246
-        QTest::addRow("asym g10 3 bits") << 3 << 10 << QStringLiteral("asym") << 0.0153; // 0.01498
-        QTest::addRow("asym g10 4 bits") << 4 << 10 << QStringLiteral("asym") << 0.00334; // 0.003266
-        QTest::addRow("asym g10 5 bits") << 5 << 10 << QStringLiteral("asym") << 0.000781; // 0.0007649
-        QTest::addRow("asym g10 6 bits") << 6 << 10 << QStringLiteral("asym") << 0.000189; // 0.0001849
-        QTest::addRow("asym g10 7 bits") << 7 << 10 << QStringLiteral("asym") << 4.66e-05; // 4.563e-05
-        QTest::addRow("asym g10 8 bits") << 8 << 10 << QStringLiteral("asym") << 1.17e-05; // 1.144e-05
+        QTest::addRow("asym g20 6 bits") << 6 << 20 << QStringLiteral("asym") << 0.000324; // 0.0003175
+        QTest::addRow("asym g20 7 bits") << 7 << 20 << QStringLiteral("asym") << 8.02e-05; // 7.846e-05
+        QTest::addRow("asym g20 8 bits") << 8 << 20 << QStringLiteral("asym") << 1.99e-05; // 1.946e-05
+        QTest::addRow("asym g10 2 bits") << 2 << 10 << QStringLiteral("asym") << 0.0842; // 0.08242
+        QTest::addRow("asym g10 3 bits") << 3 << 10 << QStringLiteral("asym") << 0.0153; // 0.01497
+        QTest::addRow("asym g10 4 bits") << 4 << 10 << QStringLiteral("asym") << 0.00334; // 0.003265
+        QTest::addRow("asym g10 5 bits") << 5 << 10 << QStringLiteral("asym") << 0.000781; // 0.0007646
+        QTest::addRow("asym g10 6 bits") << 6 << 10 << QStringLiteral("asym") << 0.000189; // 0.0001848
+        QTest::addRow("asym g10 7 bits") << 7 << 10 << QStringLiteral("asym") << 4.66e-05; // 4.555e-05
+        QTest::addRow("asym g10 8 bits") << 8 << 10 << QStringLiteral("asym") << 1.17e-05; // 1.139e-05
     }
     void errorOnGlove()
     {
@@ -111,6 +113,7 @@ private slots:
         QFETCH(QString, mode);
         QFETCH(double, maxRelMse);
         const double rel = fitRelMse(rtnSpec(bits, group, mode.toLatin1().constData()));
+        qInfo("relMSE %.4g (bound %.4g)", rel, maxRelMse);
         QVERIFY2(rel <= maxRelMse, qPrintable(QStringLiteral("relMSE %1 > %2").arg(rel).arg(maxRelMse)));
         QVERIFY(rel > 0);
     }
@@ -129,7 +132,8 @@ private slots:
         double previous = fitRelMse(rtnSpec(2, group, mode.toLatin1().constData()));
         for (int bits = 3; bits <= 8; ++bits) {
             const double rel = fitRelMse(rtnSpec(bits, group, mode.toLatin1().constData()));
-            // An extra bit halves the step: about a quarter of the error (measured ratios 0.15 to 0.25).
+            qInfo("%d bits: ratio %.3f", bits, rel / previous);
+            // An extra bit halves the step: about a quarter of the error (measured ratios 0.135 to 0.248).
             QVERIFY2(rel < 0.3 * previous,
                 qPrintable(QStringLiteral("%1 bits: %2 after %3").arg(bits).arg(rel).arg(previous)));
             previous = rel;

@@ -61,8 +61,8 @@ private slots:
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
-        m_table.values = vqtest::readNpySlice(vqtest::sharedPath("glove-20k.npy"), 2000);
-        m_table.source.file = vqtest::sharedPath("glove-20k.npy");
+        m_table.values = vqtest::readNpySlice(vqtest::samplePath("glove-20k.npy"), 2000);
+        m_table.source.file = vqtest::samplePath("glove-20k.npy");
         m_table.source.format = "NumPy";
         m_table.source.tensor = "glove-20k";
         m_table.source.dtype = "float32";

@@ -14,7 +14,7 @@ namespace {
 
 vq::Matrix gloveSlice(int64_t rows)
 {
-    vq::Matrix all = vq::NpyReader(vqtest::sharedPath("glove-20k.npy")).readMatrix("glove-20k", vq::nullRunControl());
+    vq::Matrix all = vq::NpyReader(vqtest::samplePath("glove-20k.npy")).readMatrix("glove-20k", vq::nullRunControl());
     all.values.resize(static_cast<size_t>(rows * all.cols));
     all.rows = rows;
     return all;

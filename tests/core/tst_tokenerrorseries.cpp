@@ -15,7 +15,7 @@ class TestTokenErrorSeries : public QObject {
 private slots:
     void seriesAreTheMetricsVectors()
     {
-        const Matrix e = vqtest::readNpySlice(vqtest::sharedPath("glove-20k.npy"), 500);
+        const Matrix e = vqtest::readNpySlice(vqtest::samplePath("glove-20k.npy"), 500);
         // A crude reconstruction: every value rounded to a multiple of 0.25.
         Matrix r(e.rows, e.cols);
         for (size_t i = 0; i < e.values.size(); ++i)
@@ -40,7 +40,7 @@ private slots:
 
     void rowNormsOfTheTable()
     {
-        const Matrix e = vqtest::readNpySlice(vqtest::sharedPath("glove-20k.npy"), 300);
+        const Matrix e = vqtest::readNpySlice(vqtest::samplePath("glove-20k.npy"), 300);
         const std::vector<float> norms = rowNorms(e);
         QCOMPARE(norms.size(), size_t(300));
         for (int64_t r = 0; r < e.rows; r += 37) {

@@ -19,7 +19,7 @@ private slots:
         const std::vector<std::string> tokens = vq::readTokenizerJson(vqtest::dataPath("hf-sharded/tokenizer.json"));
         QCOMPARE(tokens.size(), size_t(512));
         // the fixture holds the first 512 rows of the GloVe table: token i is line i of its vocab file
-        std::ifstream vocab(vqtest::sharedPath("glove-20k.vocab.txt"));
+        std::ifstream vocab(vqtest::samplePath("glove-20k.vocab.txt"));
         QVERIFY(vocab.good());
         std::string line;
         for (size_t i = 0; i < tokens.size(); ++i) {

@@ -39,8 +39,8 @@ constexpr int64_t kRows = 2000;
 std::shared_ptr<const EmbeddingTable> gloveTable(int64_t rows)
 {
     auto table = std::make_shared<EmbeddingTable>();
-    table->values = vqtest::readNpySlice(vqtest::sharedPath("glove-20k.npy"), rows);
-    table->source.file = vqtest::sharedPath("glove-20k.npy");
+    table->values = vqtest::readNpySlice(vqtest::samplePath("glove-20k.npy"), rows);
+    table->source.file = vqtest::samplePath("glove-20k.npy");
     table->source.format = "NumPy";
     table->source.tensor = "array";
     table->source.checksum = tableChecksum(table->values);

@@ -24,8 +24,8 @@ std::string tokenName(int64_t row)
 std::shared_ptr<const EmbeddingTable> gloveTable(int64_t rows)
 {
     auto table = std::make_shared<EmbeddingTable>();
-    table->values = vqtest::readNpySlice(vqtest::sharedPath("glove-20k.npy"), rows);
-    table->source.file = vqtest::sharedPath("glove-20k.npy");
+    table->values = vqtest::readNpySlice(vqtest::samplePath("glove-20k.npy"), rows);
+    table->source.file = vqtest::samplePath("glove-20k.npy");
     table->source.checksum = tableChecksum(table->values);
     for (int64_t i = 0; i < rows; ++i)
         table->tokens.push_back(tokenName(i));

@@ -4,7 +4,7 @@
 
 namespace vq {
 
-// "carvq": CARVQ, group residual VQ plus a corrective adaptor (METHODS.md): ê_t = GRVQ(t) + gamma(t),
+// "carvq": CARVQ, group residual VQ plus a corrective adaptor (docs/METHODS.md): ê_t = GRVQ(t) + gamma(t),
 // gamma = sigma_1 o sigma_0 (see CorrectiveAdaptor): sigma_0 a learned rows x m table stored as int4 or
 // int8 with an fp16 scale per row, sigma_1 = Linear(m, width) -> GELU (tanh approximation) or SiLU ->
 // Linear(width, dim) in fp16, last layer initialised to 0.
