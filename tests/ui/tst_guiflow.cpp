@@ -3,7 +3,7 @@
 // export the PQ run with its report, save the session and reopen it in a fresh window.
 #include "appcontext.h"
 #include "charts/comparescatterchart.h"
-#include "charts/errorhistogramchart.h"
+#include "charts/histogramchart.h"
 #include "charts/heatmapchart.h"
 #include "charts/tokenerrorchart.h"
 #include "charts/tradeoffchart.h"

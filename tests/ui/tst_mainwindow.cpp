@@ -155,7 +155,7 @@ private slots:
         QVERIFY(percentileView);
         QCOMPARE(percentileView->contextMenuPolicy(), Qt::CustomContextMenu);
         QCOMPARE(tableToCsv(*summary->percentileModel()).count(QLatin1Char('\n')), 10);
-        const Histogram& histogram = summary->rowNormChart()->histogram();
+        const PlotHistogram& histogram = summary->rowNormChart()->histogram();
         QCOMPARE(histogram.counts.size(), size_t(64));
         QCOMPARE(std::accumulate(histogram.counts.begin(), histogram.counts.end(), int64_t(0)), int64_t(20000));
         QVERIFY(histogram.hi > histogram.lo);

@@ -2,17 +2,22 @@
 // holds every token, the row chart is thinned to its pixel budget yet keeps the worst token's spike, the
 // table sorts and searches 5000 tokens, the metric selector changes what is plotted, and clicking a
 // point selects its token.
-#include "charts/errorhistogramchart.h"
+#include "charts/histogramchart.h"
 #include "charts/tokenerrorchart.h"
 #include "models/tokenerrormodel.h"
 #include "models/tokenerrorproxymodel.h"
 #include "panels/tokenerrorpanel.h"
 
+#include "axisprobe.h"
 #include "glovetokens.h"
+#include "io/embeddingloader.h"
+#include "run/runexecutor.h"
+#include "testutil.h"
 
 #include <QAbstractItemModelTester>
 #include <QChart>
 #include <QComboBox>
+#include <QElapsedTimer>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLineSeries>
@@ -66,6 +71,52 @@ private slots:
         m_context.setSelectedRuns({});
         QVERIFY(panel.isShowingEmptyState());
         QCOMPARE(panel.tokenModel()->rowCount(), 0);
+    }
+
+    // Selecting a finished run of the bundled sample (20000 rows) at start, after deselecting it and
+    // after selecting another: Qt Charts lays out each axis with the ticks it has when its range changes,
+    // so a chart cleared to 2 rows and then given 20000 once built 10000 labels (seconds of a frozen
+    // window; 45 s at 32000 x 2048). The probe counts what Qt built at every range change.
+    void selectingARunOnTheSampleBuildsFewLabels()
+    {
+        LoadOptions load;
+        auto table = std::make_shared<const EmbeddingTable>(
+            loadEmbedding(vqtest::sourcePath("resources/sample/glove-20k.npy"), load, nullRunControl()));
+        AppContext context;
+        context.setTable(table, std::make_shared<TableStats>());
+        RunOptions options;
+        options.recallQueries = 0;
+        const RunKey a = context.addRun(
+            std::make_shared<const RunRecord>(executeRun(*table, vqtest::rtnSpec(3), options, nullRunControl())));
+        const RunKey b = context.addRun(
+            std::make_shared<const RunRecord>(executeRun(*table, vqtest::rtnSpec(2), options, nullRunControl())));
+
+        TokenErrorPanel panel(&context);
+        panel.resize(1100, 800);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        std::vector<std::unique_ptr<vqtest::AxisProbe>> probes;
+        for (QChartView* chart : panel.findChildren<QChartView*>())
+            probes.push_back(std::make_unique<vqtest::AxisProbe>(chart));
+        QCOMPARE(probes.size(), size_t(2));
+
+        const QList<QList<RunKey>> steps { { a }, {}, { a }, { b }, { a, b }, {}, { b } };
+        for (const QList<RunKey>& selection : steps) {
+            QElapsedTimer clock;
+            clock.start();
+            context.setSelectedRuns(selection);
+            QCoreApplication::sendPostedEvents();
+            QCoreApplication::processEvents();
+            qInfo("selecting %d run(s): %lld ms on the GUI thread", int(selection.size()), clock.elapsed());
+            for (const auto& probe : probes) {
+                QVERIFY2(probe->worstTicks() <= 300,
+                    qPrintable(QStringLiteral("axis '%1' laid out with %2 ticks")
+                                   .arg(probe->worstAxis())
+                                   .arg(probe->worstTicks())));
+                QVERIFY2(probe->worstTextItems() <= 300, qPrintable(QString::number(probe->worstTextItems())));
+                probe->reset();
+            }
+        }
     }
 
     void histogramHoldsEveryToken_data()

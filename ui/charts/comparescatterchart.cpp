@@ -1,5 +1,6 @@
 #include "comparescatterchart.h"
 
+#include "charts/axisticks.h"
 #include "displaytext.h"
 
 #include <QChart>
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 namespace vq {
 
@@ -176,11 +178,8 @@ void CompareScatterChart::rebuild()
     }
     // Both axes span the same range, so y = x is the diagonal of the plot.
     if (m_logLog) {
-        lo = std::pow(10.0, std::floor(std::log10(lo)));
-        hi = std::pow(10.0, std::ceil(std::log10(hi) + 1e-9));
-        // Qt puts the first label at ceil(log10(min)): nudge min below the power of ten so it is labelled.
-        m_logX->setRange(lo * (1 - 1e-9), hi);
-        m_logY->setRange(lo * (1 - 1e-9), hi);
+        std::tie(lo, hi) = setLogDecades(m_logX, lo, hi);
+        setLogDecades(m_logY, lo, hi);
     } else {
         lo = std::min(0.0, lo);
         hi = hi > lo ? hi * 1.05 : lo + 1;

@@ -1,5 +1,6 @@
 #include "tokenerrorchart.h"
 
+#include "charts/axisticks.h"
 #include "displaytext.h"
 
 #include <QChart>
@@ -152,24 +153,12 @@ void TokenErrorChart::replot()
     setMarkedRow(m_markedRow);
     useYAxis(m_logY ? static_cast<QAbstractAxis*>(m_logYAxis) : m_linearY);
 
-    m_axisX->setRange(0, std::max<double>(1.0, double(m_values.size()) - 1));
-    // Round row numbers as ticks (1, 2 or 5 times a power of ten).
-    const double rough = std::max(1.0, double(m_values.size()) / 5.0);
-    const double magnitude = std::pow(10.0, std::floor(std::log10(rough)));
-    const double scaled = rough / magnitude;
-    m_axisX->setTickType(QValueAxis::TicksDynamic);
-    m_axisX->setTickAnchor(0);
-    m_axisX->setTickInterval((scaled <= 2 ? 2 : scaled <= 5 ? 5 : 10) * magnitude);
+    // Round row numbers as ticks (whole rows: at least 1 apart).
+    const double lastRow = std::max<double>(1.0, double(m_values.size()) - 1);
+    setRangeWithInterval(m_axisX, 0, lastRow, std::max(1.0, niceStep(lastRow / 5)));
     if (m_logY) {
-        if (!(lo <= hi)) {
-            lo = 1;
-            hi = 10;
-        }
         // Whole decades around the data.
-        m_logYAxis->setMinorTickCount(8);
-        // Qt puts the first label at ceil(log10(min)): nudge min below the power of ten so it is labelled.
-        m_logYAxis->setRange(
-            std::pow(10.0, std::floor(std::log10(lo))) * (1 - 1e-9), std::pow(10.0, std::ceil(std::log10(hi) + 1e-9)));
+        setLogDecades(m_logYAxis, lo, hi);
     } else {
         if (!(lo <= hi)) {
             lo = 0;

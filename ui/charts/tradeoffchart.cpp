@@ -235,6 +235,7 @@ void TradeoffChart::rebuild()
     m_axisX->setTickCount(9);
     m_axisX->applyNiceNumbers();
     if (m_logY) {
+        m_axisLogY->setMinorTickCount(std::log10(yhi / ylo) <= 4.5 ? 8 : 0);
         m_axisLogY->setRange(ylo, yhi);
     } else {
         m_axisY->setRange(ylo, yhi);

@@ -1,6 +1,6 @@
 #include "tokenerrorpanel.h"
 
-#include "charts/errorhistogramchart.h"
+#include "charts/histogramchart.h"
 #include "charts/tokenerrorchart.h"
 #include "displaytext.h"
 #include "metrics/thinning.h"
@@ -86,8 +86,9 @@ TokenErrorPanel::TokenErrorPanel(AppContext* context, QWidget* parent)
     bar->addWidget(m_metricCombo);
     bar->addWidget(m_logCheck);
 
-    m_histogram = new ErrorHistogramChart(page);
+    m_histogram = new HistogramChart(page);
     m_histogram->setAxisTitles(tr("error"), tr("tokens"));
+    m_histogram->setCountNoun(tr("tokens"));
     m_rowChart = new TokenErrorChart(page);
     m_rowChart->setPointText([this](int64_t row) { return pointText(row); });
     auto* charts = new QSplitter(Qt::Horizontal, page);
