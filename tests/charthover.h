@@ -17,13 +17,22 @@ inline QPoint viewPosOf(QChartView* view, const QPointF& value, QAbstractSeries*
     return view->mapFromScene(view->chart()->mapToScene(inChart));
 }
 
+// Moves the mouse to pos of the view's viewport and returns the tooltip text shown then (empty: none).
+inline QString hoverTextAt(QChartView* view, const QPoint& pos)
+{
+    // A hidden tooltip fades out for a moment: wait until it is gone, so an old text never counts.
+    QToolTip::hideText();
+    if (!QTest::qWaitFor([] { return !QToolTip::isVisible(); }, 2000))
+        return QStringLiteral("(a tooltip stayed up)");
+    QTest::mouseMove(view->viewport(), pos);
+    QCoreApplication::processEvents();
+    return QToolTip::isVisible() ? QToolTip::text() : QString();
+}
+
 // Moves the mouse over value and returns the tooltip text shown then (empty: none).
 inline QString hoverText(QChartView* view, const QPointF& value, QAbstractSeries* series)
 {
-    QToolTip::hideText();
-    QTest::mouseMove(view->viewport(), viewPosOf(view, value, series));
-    QCoreApplication::processEvents();
-    return QToolTip::isVisible() ? QToolTip::text() : QString();
+    return hoverTextAt(view, viewPosOf(view, value, series));
 }
 
 } // namespace vqtest

@@ -9,8 +9,11 @@
 #include "panels/tokenerrorpanel.h"
 
 #include "axisprobe.h"
+#include "charthover.h"
+#include "displaytext.h"
 #include "glovetokens.h"
 #include "io/embeddingloader.h"
+#include "models/tokentablemodel.h"
 #include "run/runexecutor.h"
 #include "testutil.h"
 
@@ -51,6 +54,18 @@ class TestTokenErrorPanel : public QObject {
 private slots:
     void initTestCase()
     {
+        // The bundled sample with its words: 20000 rows, two RTN runs.
+        LoadOptions load;
+        auto sample = std::make_shared<const EmbeddingTable>(
+            loadEmbedding(vqtest::sourcePath("resources/sample/glove-20k.npy"), load, nullRunControl()));
+        QCOMPARE(sample->tokens.size(), size_t(20000));
+        m_sample.setTable(sample, std::make_shared<TableStats>());
+        RunOptions options;
+        options.recallQueries = 0;
+        for (int bits : { 3, 2 })
+            m_sampleKeys.push_back(m_sample.addRun(std::make_shared<const RunRecord>(
+                executeRun(*sample, vqtest::rtnSpec(bits), options, nullRunControl()))));
+
         m_context.setTable(vqtest::gloveTableWithTokens(kRows), std::make_shared<TableStats>());
         m_queue = std::make_unique<RunQueue>(&m_context);
         QVERIFY(vqtest::runAll(*m_queue, { vqtest::rtnSpec(2), vqtest::pqSpec() }, m_keys));
@@ -79,18 +94,9 @@ private slots:
     // window; 45 s at 32000 x 2048). The probe counts what Qt built at every range change.
     void selectingARunOnTheSampleBuildsFewLabels()
     {
-        LoadOptions load;
-        auto table = std::make_shared<const EmbeddingTable>(
-            loadEmbedding(vqtest::sourcePath("resources/sample/glove-20k.npy"), load, nullRunControl()));
-        AppContext context;
-        context.setTable(table, std::make_shared<TableStats>());
-        RunOptions options;
-        options.recallQueries = 0;
-        const RunKey a = context.addRun(
-            std::make_shared<const RunRecord>(executeRun(*table, vqtest::rtnSpec(3), options, nullRunControl())));
-        const RunKey b = context.addRun(
-            std::make_shared<const RunRecord>(executeRun(*table, vqtest::rtnSpec(2), options, nullRunControl())));
-
+        AppContext& context = m_sample;
+        const RunKey a = m_sampleKeys[0];
+        const RunKey b = m_sampleKeys[1];
         TokenErrorPanel panel(&context);
         panel.resize(1100, 800);
         panel.show();
@@ -117,6 +123,40 @@ private slots:
                 probe->reset();
             }
         }
+    }
+
+    // Hovering a point of the row chart names its token, its row and its errors; a histogram bar names
+    // its bin and count.
+    void hoverNamesTheTokenAndTheBin()
+    {
+        m_sample.setCurrentRun(m_sampleKeys[0]);
+        TokenErrorPanel panel(&m_sample);
+        panel.resize(1100, 800);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        QCoreApplication::processEvents();
+        auto* rows = panel.findChild<TokenErrorChart*>();
+        QVERIFY(rows);
+        rows->replot();
+        const RunRecord& record = *m_sample.run(m_sampleKeys[0])->record;
+        const auto& rel = record.fullMetrics->reconstruction.tokenRelError;
+        // The worst token: always plotted (thinning keeps each pixel column's extremes).
+        const int64_t worst = argMax(rel);
+        QVERIFY(plots(*rows, worst));
+        const QString text
+            = vqtest::hoverText(rows, QPointF(double(worst), double(rel[size_t(worst)])), rows->chart()->series()[0]);
+        const std::string& token = m_sample.table()->tokens[size_t(worst)];
+        QVERIFY2(text.startsWith(quotedToken(token)), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("row %1").arg(worst)), qPrintable(text));
+        QVERIFY2(text.contains(display::number(rel[size_t(worst)])), qPrintable(text));
+
+        auto* histogram = panel.findChild<HistogramChart*>();
+        QVERIFY(histogram);
+        const PlotHistogram& h = histogram->histogram();
+        const int peak = int(std::max_element(h.counts.begin(), h.counts.end()) - h.counts.begin());
+        const QPointF centre(std::sqrt(h.edge(peak) * h.edge(peak + 1)), 1);
+        QCOMPARE(vqtest::hoverText(histogram, centre, histogram->chart()->series()[0]), histogram->binText(peak));
+        QVERIFY(histogram->binText(peak).endsWith(QStringLiteral(" tokens")));
     }
 
     void histogramHoldsEveryToken_data()
@@ -323,6 +363,8 @@ private slots:
     }
 
 private:
+    AppContext m_sample;
+    std::vector<RunKey> m_sampleKeys;
     AppContext m_context;
     std::unique_ptr<RunQueue> m_queue;
     std::vector<RunKey> m_keys;

@@ -6,6 +6,7 @@
 #include "panels/tradeoffpanel.h"
 #include "runners/runqueue.h"
 
+#include "charthover.h"
 #include "quantchecks.h"
 #include "testutil.h"
 
@@ -142,32 +143,62 @@ private slots:
         QVERIFY(panel.statusLabel()->text().contains(QStringLiteral("5 without")));
     }
 
+    // A user's click (press and release on the viewport at the point's drawn position) selects the run;
+    // Ctrl+click adds it; hovering a point names it.
     void clickSelectsTheRun()
     {
         TradeoffPanel panel(m_context, m_queue);
         panel.resize(900, 600);
         panel.show();
         QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        QCoreApplication::processEvents();
         m_context->setCurrentRun(0);
-        const TradeoffChart* chart = panel.chart();
-        for (qsizetype si = 0; si < chart->methodSeries().size(); ++si) {
-            QScatterSeries* s = chart->methodSeries()[si];
+        TradeoffChart* chart = panel.chart();
+        int clicked = 0;
+        for (QScatterSeries* s : chart->methodSeries()) {
             for (qsizetype i = 0; i < s->count(); ++i) {
-                emit s->clicked(s->at(i));
+                const QPoint at = vqtest::viewPosOf(chart, s->at(i), s);
+                QTest::mouseClick(chart->viewport(), Qt::LeftButton, Qt::NoModifier, at);
                 const RunKey key = m_context->currentRun();
-                QVERIFY(key != 0);
+                QVERIFY2(key != 0,
+                    qPrintable(QStringLiteral("no run selected by a click at %1, %2").arg(at.x()).arg(at.y())));
+                QCOMPARE(m_context->selectedRuns().size(), 1);
                 const RunRecord& r = *m_context->run(key)->record;
                 QCOMPARE(r.bits.bitsPerParam(), s->at(i).x());
                 QCOMPARE(*tradeoffValue(r.metrics, TradeoffMetric::RelMse), s->at(i).y());
                 QCOMPARE(chart->selectionSeries()->count(), 1);
                 QCOMPARE(chart->selectionSeries()->at(0), s->at(i));
+                ++clicked;
             }
         }
-        // Ctrl adds to the selection; both are ringed.
-        panel.selectRun(m_keys[0]);
-        panel.selectRun(m_keys[1], Qt::ControlModifier);
-        QCOMPARE(m_context->selectedRuns(), (QList<RunKey> { m_keys[0], m_keys[1] }));
+        QCOMPARE(clicked, 5);
+
+        // Ctrl+click adds to the selection; both are ringed. A click away from every point keeps it.
+        QScatterSeries* first = chart->methodSeries().constFirst();
+        QScatterSeries* last = chart->methodSeries().constLast();
+        QTest::mouseClick(
+            chart->viewport(), Qt::LeftButton, Qt::NoModifier, vqtest::viewPosOf(chart, first->at(0), first));
+        const RunKey a = m_context->currentRun();
+        QTest::mouseClick(
+            chart->viewport(), Qt::LeftButton, Qt::ControlModifier, vqtest::viewPosOf(chart, last->at(0), last));
+        QCOMPARE(m_context->selectedRuns().size(), 2);
+        QCOMPARE(m_context->selectedRuns().constFirst(), a);
         QCOMPARE(chart->selectionSeries()->count(), 2);
+        QTest::mouseClick(chart->viewport(), Qt::LeftButton, Qt::NoModifier, QPoint(3, 3));
+        QCOMPARE(m_context->selectedRuns().size(), 2);
+
+        // The tooltip of a point names its run, method, bits and metric.
+        const TradeoffPoint* p = nullptr;
+        for (const TradeoffPoint& q : chart->points())
+            if (q.key == a)
+                p = &q;
+        QVERIFY(p);
+        const QString text = vqtest::hoverText(chart, first->at(0), first);
+        QCOMPARE(text, chart->pointText(*p));
+        QVERIFY(text.contains(QString::number(p->bitsPerParam, 'f', 3)));
+        QVERIFY(text.contains(p->method));
+        // Away from every point: no tooltip.
+        QCOMPARE(vqtest::hoverTextAt(chart, QPoint(3, 3)), QString());
     }
 
     void previewsAndLiveUpdates()
