@@ -6,8 +6,6 @@
 #include "run/sweep.h"
 
 #include <QFileInfo>
-#include <QMetaObject>
-#include <QPointer>
 #include <exception>
 
 namespace vq {
@@ -76,87 +74,75 @@ RunRecord runFromArtifact(
 
 SessionRunner::SessionRunner(QObject* parent)
     : QObject(parent)
+    , m_jobs(this)
 {
-    m_pool.setMaxThreadCount(1);
+    // HDF5 serialises every call anyway; a save must never be cut short at shutdown.
+    m_jobs.setCancelOnDestroy(false);
 }
 
-SessionRunner::~SessionRunner()
-{
-    m_pool.waitForDone();
-}
+SessionRunner::~SessionRunner() = default;
 
-template <typename Work> void SessionRunner::start(Work work)
+quint64 SessionRunner::start(const QString& stage, std::function<void(Job&)> work)
 {
-    if (m_jobs++ == 0)
+    const bool wasBusy = isBusy();
+    auto job = m_jobs.create<Job>(
+        [this, stage](Job&, const JobProgress& p) { emit progress(stage.isEmpty() ? p.stage : stage, p.fraction); });
+    if (!wasBusy)
         emit busyChanged(true);
-    m_pool.start([this, work = std::move(work)]() mutable { work(); });
+    m_jobs.start(job, std::move(work));
+    return job->id();
 }
 
 void SessionRunner::finishJob()
 {
-    if (--m_jobs == 0)
+    if (!isBusy())
         emit busyChanged(false);
 }
 
-void SessionRunner::save(const QString& path, std::shared_ptr<const Session> session, quint64 tag)
+quint64 SessionRunner::save(const QString& path, std::shared_ptr<const Session> session, quint64 tag)
 {
-    start([this, path, session = std::move(session), tag] {
-        RunControl control;
-        control.setProgressCallback([this](std::string_view stage, double f) {
-            const QString s = QString::fromUtf8(stage.data(), qsizetype(stage.size()));
-            QMetaObject::invokeMethod(
-                this, [this, s, f] { emit progress(s, f); }, Qt::QueuedConnection);
-        });
+    return start({}, [this, path, session = std::move(session), tag](Job& job) {
         QString error;
         try {
-            writeSession(path.toStdString(), *session, control);
+            writeSession(path.toStdString(), *session, job.control());
+        } catch (const Cancelled&) {
+            error = path + QStringLiteral(": the save was cancelled");
         } catch (const std::exception& e) {
             error = errorText(e);
         }
-        QMetaObject::invokeMethod(
-            this,
-            [this, path, error, tag] {
-                finishJob();
-                if (error.isEmpty())
-                    emit saved(path, tag);
-                else
-                    emit saveFailed(path, error, tag);
-            },
-            Qt::QueuedConnection);
+        m_jobs.finish(job, [this, path, error, tag](Job&) {
+            finishJob();
+            if (error.isEmpty())
+                emit saved(path, tag);
+            else
+                emit saveFailed(path, error, tag);
+        });
     });
 }
 
-void SessionRunner::open(const QString& path)
+quint64 SessionRunner::open(const QString& path)
 {
-    start([this, path] {
-        RunControl control;
-        control.setProgressCallback([this](std::string_view, double f) {
-            QMetaObject::invokeMethod(
-                this, [this, f] { emit progress(QStringLiteral("open session"), f); }, Qt::QueuedConnection);
-        });
+    return start(QStringLiteral("open session"), [this, path](Job& job) {
         std::shared_ptr<const Session> session;
         QString error;
         try {
-            session = std::make_shared<const Session>(readSession(path.toStdString(), control));
+            session = std::make_shared<const Session>(readSession(path.toStdString(), job.control()));
         } catch (const std::exception& e) {
             error = errorText(e);
         }
-        QMetaObject::invokeMethod(
-            this,
-            [this, path, session, error] {
-                finishJob();
-                if (session)
-                    emit opened(path, session);
-                else
-                    emit failed(path, error);
-            },
-            Qt::QueuedConnection);
+        m_jobs.finish(job, [this, path, session, error](Job&) {
+            finishJob();
+            if (session)
+                emit opened(path, session);
+            else
+                emit failed(path, error);
+        });
     });
 }
 
-void SessionRunner::importRuns(const QString& path, std::shared_ptr<const EmbeddingTable> table)
+quint64 SessionRunner::importRuns(const QString& path, std::shared_ptr<const EmbeddingTable> table)
 {
-    start([this, path, table = std::move(table)] {
+    return start(QStringLiteral("import"), [this, path, table = std::move(table)](Job& job) {
         auto runs = std::make_shared<RunList>();
         QStringList warnings;
         QString error;
@@ -169,15 +155,10 @@ void SessionRunner::importRuns(const QString& path, std::shared_ptr<const Embedd
                     && table->rows() == artifact.table.rows && table->dim() == artifact.table.dim;
                 std::shared_ptr<const RunMetrics> measured;
                 if (sameTable) {
-                    RunControl control;
-                    control.setProgressCallback([this](std::string_view, double f) {
-                        QMetaObject::invokeMethod(
-                            this, [this, f] { emit progress(QStringLiteral("import"), f); }, Qt::QueuedConnection);
-                    });
                     RunOptions options;
                     std::vector<std::string> skipped;
                     measured = std::make_shared<const RunMetrics>(
-                        measureQuantized(*table, artifact.table, {}, options, skipped, control));
+                        measureQuantized(*table, artifact.table, {}, options, skipped, job.control()));
                 } else {
                     warnings << QStringLiteral(
                         "%1 was made from another table (checksum %2, loaded table %3): its metrics are "
@@ -195,16 +176,13 @@ void SessionRunner::importRuns(const QString& path, std::shared_ptr<const Embedd
         } catch (const std::exception& e) {
             error = errorText(e);
         }
-        QMetaObject::invokeMethod(
-            this,
-            [this, path, runs, warnings, error] {
-                finishJob();
-                if (error.isEmpty())
-                    emit imported(path, runs, warnings);
-                else
-                    emit failed(path, error);
-            },
-            Qt::QueuedConnection);
+        m_jobs.finish(job, [this, path, runs, warnings, error](Job&) {
+            finishJob();
+            if (error.isEmpty())
+                emit imported(path, runs, warnings);
+            else
+                emit failed(path, error);
+        });
     });
 }
 

@@ -4,11 +4,11 @@
 #include "io/embeddingtable.h"
 #include "run/runrecord.h"
 #include "run/session.h"
+#include "runners/jobtracker.h"
 
 #include <QObject>
 #include <QString>
 #include <QStringList>
-#include <QThreadPool>
 #include <memory>
 #include <vector>
 
@@ -20,28 +20,32 @@ using RunList = std::vector<std::shared_ptr<const RunRecord>>;
 // one job at a time in the order asked (HDF5 serialises them anyway).
 //
 // All functions and signals belong to the GUI thread; every job ends with exactly one result signal
-// (saved/saveFailed, opened/imported/failed). progress() is emitted per run saved or read. Destroying the
-// runner waits for the running job (a save is never cut short: the old file stays valid either way).
+// (saved/saveFailed, opened/imported/failed). progress() is throttled (about 20 per second). Destroying
+// the runner waits for the running job (a save is never cut short: the old file stays valid either way).
 class SessionRunner : public QObject {
     Q_OBJECT
 public:
     explicit SessionRunner(QObject* parent = nullptr);
     ~SessionRunner() override;
 
-    // Writes session to path atomically (see writeSession). tag comes back with the result.
-    void save(const QString& path, std::shared_ptr<const Session> session, quint64 tag);
+    // Writes session to path atomically (see writeSession). tag comes back with the result. Returns the
+    // job's id.
+    quint64 save(const QString& path, std::shared_ptr<const Session> session, quint64 tag);
     // Reads and validates a session file (see readSession).
-    void open(const QString& path);
+    quint64 open(const QString& path);
     // Reads runs from a CLI result: a .vq.h5 artifact (one run) or a JSON-lines sweep file (any number).
     // An artifact made from table (same checksum) is measured again against it (measureQuantized) so the
     // run gets its per-token vectors and codebook usage; otherwise (table null or different) the run has
     // its metrics JSON only and a warning says why. Sweep runs never have arrays.
-    void importRuns(const QString& path, std::shared_ptr<const EmbeddingTable> table);
+    quint64 importRuns(const QString& path, std::shared_ptr<const EmbeddingTable> table);
 
-    bool isBusy() const { return m_jobs > 0; }
+    bool isBusy() const { return m_jobs.count() > 0; }
+    // Raises the cancel flag of a job (its id as returned by save(), open(), importRuns()). A cancelled
+    // save leaves the file as it was and reports saveFailed(); a cancelled open or import, failed().
+    void cancel(quint64 job) { m_jobs.cancel(job); }
     // Blocks until the running and queued jobs are done (their results are still delivered later, queued).
     // For shutdown only.
-    void waitForIdle() { m_pool.waitForDone(); }
+    void waitForIdle() { m_jobs.waitForDone(); }
 
 signals:
     void busyChanged(bool busy);
@@ -55,11 +59,12 @@ signals:
     void failed(const QString& path, const QString& message);
 
 private:
-    template <typename Work> void start(Work work);
+    // Starts work(job) as a job whose progress is reported under stage (core's stage names when empty).
+    quint64 start(const QString& stage, std::function<void(Job&)> work);
+    // After a job's result signal.
     void finishJob();
 
-    QThreadPool m_pool;
-    int m_jobs = 0;
+    JobTracker m_jobs;
 };
 
 // The run an artifact describes, for importing CLI results. With measured metrics (non-null) the record
