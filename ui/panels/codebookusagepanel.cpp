@@ -183,9 +183,11 @@ void CodebookUsagePanel::updateFromContext()
         return;
     }
     if (record->status != RunStatus::Done) {
-        showMessage(record->status == RunStatus::Failed  ? tr("This run failed: %1").arg(display::text(record->error))
-                : record->status == RunStatus::Cancelled ? tr("This run was cancelled.")
-                                                         : tr("Codebook usage appears when the run has finished."));
+        showMessage(record->status == RunStatus::Failed    ? tr("This run failed: %1").arg(display::text(record->error))
+                : record->status == RunStatus::Cancelled   ? tr("This run was cancelled.")
+                : record->status == RunStatus::Interrupted ? tr("This run was interrupted: run it again to see its "
+                                                                "codebook usage.")
+                                                           : tr("Codebook usage appears when the run has finished."));
         return;
     }
     if (record->fullMetrics) {

@@ -189,6 +189,7 @@ void TokenErrorPanel::refresh()
                 break;
             case RunStatus::Failed:
             case RunStatus::Cancelled:
+            case RunStatus::Interrupted:
                 text = tr("The selected run did not finish, so it has no per-token errors. Select a finished run.");
                 break;
             case RunStatus::Done:

@@ -187,7 +187,7 @@ QList<QuantSpec> TradeoffPanel::missingBaselines() const
             if (e.preview || !e.record || e.record->spec.method != spec.method)
                 continue;
             const RunStatus s = e.record->status;
-            if (s == RunStatus::Failed || s == RunStatus::Cancelled)
+            if (s == RunStatus::Failed || s == RunStatus::Cancelled || s == RunStatus::Interrupted)
                 continue;
             // rtn: same bits (any group or mode counts as that baseline); q4_0/q8_0 have no parameters.
             if (spec.method == "rtn" && e.record->spec.params.value("bits", 0) != spec.params["bits"].get<int>())
