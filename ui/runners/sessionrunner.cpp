@@ -186,4 +186,58 @@ quint64 SessionRunner::importRuns(const QString& path, std::shared_ptr<const Emb
     });
 }
 
+quint64 SessionRunner::writeJournal(std::shared_ptr<SessionJournal> journal, SessionTable table,
+    std::string sessionPath, std::vector<JournalRun> runs, quint64 tag)
+{
+    const QString folder = QString::fromStdString(journal->folder());
+    return start({},
+        [this, journal = std::move(journal), table = std::move(table), sessionPath = std::move(sessionPath),
+            runs = std::move(runs), folder, tag](Job& job) {
+            QString error;
+            try {
+                journal->write(table, sessionPath, runs, job.control());
+            } catch (const Cancelled&) {
+                error = folder + QStringLiteral(": the autosave was cancelled");
+            } catch (const std::exception& e) {
+                error = errorText(e);
+            }
+            m_jobs.finish(job, [this, folder, error, tag](Job&) {
+                finishJob();
+                if (error.isEmpty())
+                    emit saved(folder, tag);
+                else
+                    emit saveFailed(folder, error, tag);
+            });
+        });
+}
+
+quint64 SessionRunner::clearJournal(std::shared_ptr<SessionJournal> journal)
+{
+    return start({}, [this, journal = std::move(journal)](Job& job) {
+        journal->clear();
+        m_jobs.finish(job, [this](Job&) { finishJob(); });
+    });
+}
+
+quint64 SessionRunner::openJournal(const QString& folder)
+{
+    return start(QStringLiteral("open autosave"), [this, folder](Job& job) {
+        std::shared_ptr<const JournalContents> contents;
+        QString error;
+        try {
+            contents
+                = std::make_shared<const JournalContents>(SessionJournal::read(folder.toStdString(), job.control()));
+        } catch (const std::exception& e) {
+            error = errorText(e);
+        }
+        m_jobs.finish(job, [this, folder, contents, error](Job&) {
+            finishJob();
+            if (contents)
+                emit journalOpened(folder, contents);
+            else
+                emit failed(folder, error);
+        });
+    });
+}
+
 } // namespace vq

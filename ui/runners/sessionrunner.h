@@ -4,6 +4,7 @@
 #include "io/embeddingtable.h"
 #include "run/runrecord.h"
 #include "run/session.h"
+#include "run/sessionjournal.h"
 #include "runners/jobtracker.h"
 
 #include <QObject>
@@ -39,13 +40,19 @@ public:
     // its metrics JSON only and a warning says why. Sweep runs never have arrays.
     quint64 importRuns(const QString& path, std::shared_ptr<const EmbeddingTable> table);
 
+    // Autosave: brings journal's folder up to date (see SessionJournal::write; runs whose arrays were
+    // written before cost nothing). Ends with saved(folder, tag) or saveFailed(folder, message, tag).
+    quint64 writeJournal(std::shared_ptr<SessionJournal> journal, SessionTable table, std::string sessionPath,
+        std::vector<JournalRun> runs, quint64 tag);
+    // Removes journal's files, after the jobs before it; ends silently (busyChanged only).
+    quint64 clearJournal(std::shared_ptr<SessionJournal> journal);
+    // Reads a journal folder (see SessionJournal::read): journalOpened() or failed().
+    quint64 openJournal(const QString& folder);
+
     bool isBusy() const { return m_jobs.count() > 0; }
     // Raises the cancel flag of a job (its id as returned by save(), open(), importRuns()). A cancelled
     // save leaves the file as it was and reports saveFailed(); a cancelled open or import, failed().
     void cancel(quint64 job) { m_jobs.cancel(job); }
-    // Blocks until the running and queued jobs are done (their results are still delivered later, queued).
-    // For shutdown only.
-    void waitForIdle() { m_jobs.waitForDone(); }
 
 signals:
     void busyChanged(bool busy);
@@ -54,6 +61,7 @@ signals:
     void saved(const QString& path, quint64 tag);
     void saveFailed(const QString& path, const QString& message, quint64 tag);
     void opened(const QString& path, std::shared_ptr<const vq::Session> session);
+    void journalOpened(const QString& folder, std::shared_ptr<const vq::JournalContents> contents);
     void imported(const QString& path, std::shared_ptr<const vq::RunList> runs, const QStringList& warnings);
     // An open or import failed; message is vq::Error::what() ("<file>: <problem>").
     void failed(const QString& path, const QString& message);
@@ -76,4 +84,5 @@ RunRecord runFromArtifact(
 } // namespace vq
 
 Q_DECLARE_METATYPE(std::shared_ptr<const vq::Session>)
+Q_DECLARE_METATYPE(std::shared_ptr<const vq::JournalContents>)
 Q_DECLARE_METATYPE(std::shared_ptr<const vq::RunList>)
