@@ -196,15 +196,17 @@ private slots:
         QVERIFY2(budget < kRows, qPrintable(QString::number(budget)));
         QVERIFY(int64_t(plotted.size()) <= budget);
         QVERIFY(int64_t(plotted.size()) > budget / 2);
-        QCOMPARE(panel.rowChart()->series()->count(), int(plotted.size()));
         const auto& rel = m_context.run(m_keys[1])->record->fullMetrics->reconstruction.tokenRelError;
         QVERIFY(plots(*panel.rowChart(), argMax(rel)));
         // The point under the mouse is the spike's token.
         QChart* chart = panel.rowChart()->chart();
-        const QPointF at = chart->mapToPosition(QPointF(double(argMax(rel)), double(rel[size_t(argMax(rel))])),
-            const_cast<QScatterSeries*>(panel.rowChart()->series()));
+        const QPointF at = chart->mapToPosition(
+            QPointF(double(argMax(rel)), double(rel[size_t(argMax(rel))])), chart->series().constFirst());
         const QPoint viewportPos = panel.rowChart()->mapFromScene(chart->mapToScene(at));
         QCOMPARE(panel.rowChart()->rowNear(viewportPos), argMax(rel));
+        // The points are painted: the spike's pixel has their colour.
+        const QImage drawn = panel.rowChart()->viewport()->grab().toImage();
+        QCOMPARE(drawn.pixelColor(viewportPos).name(), panel.rowChart()->pointColor().name());
 
         // Clicking the spike selects its token in the table.
         QTest::mouseClick(panel.rowChart()->viewport(), Qt::LeftButton, {}, viewportPos);
