@@ -14,6 +14,7 @@
 #include "glovetokens.h"
 #include "io/embeddingloader.h"
 #include "models/tokentablemodel.h"
+#include "panelviews.h"
 #include "run/runexecutor.h"
 #include "testutil.h"
 
@@ -25,6 +26,7 @@
 #include <QLineEdit>
 #include <QLineSeries>
 #include <QScatterSeries>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTest>
 #include <algorithm>
@@ -78,14 +80,14 @@ private slots:
         m_context.setSelectedRuns({});
         TokenErrorPanel panel(&m_context);
         QVERIFY(panel.isShowingEmptyState());
-        QCOMPARE(panel.tokenModel()->rowCount(), 0);
+        QCOMPARE(vqtest::tokenErrorViews(panel).model->rowCount(), 0);
         m_context.setCurrentRun(m_keys[0]);
         QVERIFY(!panel.isShowingEmptyState());
         QCOMPARE(panel.shownKey(), m_keys[0]);
-        QCOMPARE(panel.tokenModel()->rowCount(), int(kRows));
+        QCOMPARE(vqtest::tokenErrorViews(panel).model->rowCount(), int(kRows));
         m_context.setSelectedRuns({});
         QVERIFY(panel.isShowingEmptyState());
-        QCOMPARE(panel.tokenModel()->rowCount(), 0);
+        QCOMPARE(vqtest::tokenErrorViews(panel).model->rowCount(), 0);
     }
 
     // Selecting a finished run of the bundled sample (20000 rows) at start, after deselecting it and
@@ -123,6 +125,38 @@ private slots:
                 probe->reset();
             }
         }
+    }
+
+    // Behind another tab of a shown window the panel puts its rebuild off until it is shown: a selection
+    // costs the GUI thread the visible view only. On its own (not in a window) it keeps up at once.
+    void hiddenPageRebuildsWhenShown()
+    {
+        m_sample.setSelectedRuns({});
+        QTabWidget window;
+        auto* other = new QWidget;
+        auto* panel = new TokenErrorPanel(&m_sample);
+        window.addTab(other, QStringLiteral("other"));
+        window.addTab(panel, QStringLiteral("tokens"));
+        window.resize(900, 700);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QCOMPARE(window.currentWidget(), other);
+        m_sample.setCurrentRun(m_sampleKeys[1]);
+        QVERIFY(panel->isStale());
+        QCOMPARE(panel->shownKey(), RunKey(0));
+        window.setCurrentWidget(panel);
+        QVERIFY(!panel->isStale());
+        QCOMPARE(panel->shownKey(), m_sampleKeys[1]);
+        // Shown: at once.
+        m_sample.setCurrentRun(m_sampleKeys[0]);
+        QCOMPARE(panel->shownKey(), m_sampleKeys[0]);
+        // Hidden again, then brought up to date on demand (a report grabbing its charts).
+        window.setCurrentWidget(other);
+        m_sample.setCurrentRun(m_sampleKeys[1]);
+        QVERIFY(panel->isStale());
+        panel->syncIfStale();
+        QCOMPARE(panel->shownKey(), m_sampleKeys[1]);
+        QVERIFY(!panel->isStale());
     }
 
     // Hovering a point of the row chart names its token, its row and its errors; a histogram bar names
@@ -171,14 +205,14 @@ private slots:
         m_context.setCurrentRun(m_keys[0]);
         TokenErrorPanel panel(&m_context);
         panel.setLogScale(log);
-        const PlotHistogram& h = panel.histogramChart()->histogram();
+        const PlotHistogram& h = vqtest::tokenErrorViews(panel).histogram->histogram();
         QCOMPARE(h.logScale, log);
         QVERIFY(h.counts.size() > 10);
         const int64_t counted = std::accumulate(h.counts.begin(), h.counts.end(), int64_t(0));
         // GloVe has no zero row: every token has a finite, positive error and lands in a bin.
         QCOMPARE(h.below + h.above + h.nonFinite, int64_t(0));
         QCOMPARE(counted, kRows);
-        QCOMPARE(panel.histogramChart()->outline()->count(), int(2 * h.counts.size()));
+        QCOMPARE(vqtest::tokenErrorViews(panel).histogram->outline()->count(), int(2 * h.counts.size()));
         const auto& rel = m_context.run(m_keys[0])->record->fullMetrics->reconstruction.tokenRelError;
         QCOMPARE(float(h.hi), *std::max_element(rel.begin(), rel.end()));
     }
@@ -190,30 +224,30 @@ private slots:
         panel.resize(1100, 800);
         panel.show();
         QVERIFY(QTest::qWaitForWindowExposed(&panel));
-        panel.rowChart()->replot();
-        const int64_t budget = panel.rowChart()->pointBudget();
-        const auto& plotted = panel.rowChart()->plotted();
+        vqtest::tokenErrorViews(panel).rows->replot();
+        const int64_t budget = vqtest::tokenErrorViews(panel).rows->pointBudget();
+        const auto& plotted = vqtest::tokenErrorViews(panel).rows->plotted();
         QVERIFY2(budget < kRows, qPrintable(QString::number(budget)));
         QVERIFY(int64_t(plotted.size()) <= budget);
         QVERIFY(int64_t(plotted.size()) > budget / 2);
         const auto& rel = m_context.run(m_keys[1])->record->fullMetrics->reconstruction.tokenRelError;
-        QVERIFY(plots(*panel.rowChart(), argMax(rel)));
+        QVERIFY(plots(*vqtest::tokenErrorViews(panel).rows, argMax(rel)));
         // The point under the mouse is the spike's token.
-        QChart* chart = panel.rowChart()->chart();
+        QChart* chart = vqtest::tokenErrorViews(panel).rows->chart();
         const QPointF at = chart->mapToPosition(
             QPointF(double(argMax(rel)), double(rel[size_t(argMax(rel))])), chart->series().constFirst());
-        const QPoint viewportPos = panel.rowChart()->mapFromScene(chart->mapToScene(at));
-        QCOMPARE(panel.rowChart()->rowNear(viewportPos), argMax(rel));
+        const QPoint viewportPos = vqtest::tokenErrorViews(panel).rows->mapFromScene(chart->mapToScene(at));
+        QCOMPARE(vqtest::tokenErrorViews(panel).rows->rowNear(viewportPos), argMax(rel));
         // The points are painted: the spike's pixel has their colour.
-        const QImage drawn = panel.rowChart()->viewport()->grab().toImage();
-        QCOMPARE(drawn.pixelColor(viewportPos).name(), panel.rowChart()->pointColor().name());
+        const QImage drawn = vqtest::tokenErrorViews(panel).rows->viewport()->grab().toImage();
+        QCOMPARE(drawn.pixelColor(viewportPos).name(), vqtest::tokenErrorViews(panel).rows->pointColor().name());
 
         // Clicking the spike selects its token in the table.
-        QTest::mouseClick(panel.rowChart()->viewport(), Qt::LeftButton, {}, viewportPos);
-        const QModelIndex current = panel.tokenTable()->currentIndex();
+        QTest::mouseClick(vqtest::tokenErrorViews(panel).rows->viewport(), Qt::LeftButton, {}, viewportPos);
+        const QModelIndex current = vqtest::tokenErrorViews(panel).table->currentIndex();
         QVERIFY(current.isValid());
-        QCOMPARE(panel.tokenProxy()->mapToSource(current).row(), int(argMax(rel)));
-        QVERIFY(panel.tokenTable()->selectionModel()->isRowSelected(current.row(), {}));
+        QCOMPARE(vqtest::tokenErrorViews(panel).proxy->mapToSource(current).row(), int(argMax(rel)));
+        QVERIFY(vqtest::tokenErrorViews(panel).table->selectionModel()->isRowSelected(current.row(), {}));
     }
 
     void tableSortsWorstFirstWithTokenStrings()
@@ -221,12 +255,12 @@ private slots:
         m_context.setCurrentRun(m_keys[0]);
         TokenErrorPanel panel(&m_context);
         QAbstractItemModelTester modelTester(
-            panel.tokenModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+            vqtest::tokenErrorViews(panel).model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         QAbstractItemModelTester proxyTester(
-            panel.tokenProxy(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+            vqtest::tokenErrorViews(panel).proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
         const auto& rec = m_context.run(m_keys[0])->record->fullMetrics->reconstruction;
         const int64_t worst = argMax(rec.tokenRelError);
-        const QAbstractItemModel* proxy = panel.tokenProxy();
+        const QAbstractItemModel* proxy = vqtest::tokenErrorViews(panel).proxy;
         QCOMPARE(proxy->rowCount(), int(kRows));
         QCOMPARE(proxy->index(0, TokenErrorModel::RelErrorColumn).data(TokenErrorModel::SortRole).toDouble(),
             double(rec.tokenRelError[size_t(worst)]));
@@ -247,13 +281,13 @@ private slots:
                 >= proxy->index(r, TokenErrorModel::RelErrorColumn).data(TokenErrorModel::SortRole).toDouble());
 
         // Best first by cosine distance.
-        panel.tokenTable()->sortByColumn(TokenErrorModel::CosineDistanceColumn, Qt::AscendingOrder);
+        vqtest::tokenErrorViews(panel).table->sortByColumn(TokenErrorModel::CosineDistanceColumn, Qt::AscendingOrder);
         const float bestCos = *std::max_element(rec.tokenCosine.begin(), rec.tokenCosine.end());
         QCOMPARE(proxy->index(0, TokenErrorModel::CosineDistanceColumn).data(TokenErrorModel::SortRole).toDouble(),
             1.0 - double(bestCos));
 
         // The percentile line shows the run's tail.
-        QVERIFY(panel.summaryLabel()->text().contains(
+        QVERIFY(vqtest::tokenErrorViews(panel).summary->text().contains(
             QStringLiteral("p99 ") + QString::number(rec.tokenRelErrorPercentiles.p99, 'g', 4)));
     }
 
@@ -264,8 +298,8 @@ private slots:
         const auto& rec = m_context.run(m_keys[0])->record->fullMetrics->reconstruction;
         const int64_t worst = argMax(rec.tokenRelError);
         const QString token = QString::fromStdString(m_context.table()->tokens[size_t(worst)]);
-        QTest::keyClicks(panel.searchEdit(), token);
-        const QAbstractItemModel* proxy = panel.tokenProxy();
+        QTest::keyClicks(vqtest::tokenErrorViews(panel).search, token);
+        const QAbstractItemModel* proxy = vqtest::tokenErrorViews(panel).proxy;
         QVERIFY(proxy->rowCount() >= 1);
         QVERIFY(proxy->rowCount() < int(kRows));
         bool found = false;
@@ -281,19 +315,22 @@ private slots:
         QCOMPARE(proxy->index(0, TokenErrorModel::RowColumn).data().toString(), QString::number(worst));
 
         // "the" is row 0; its exact row number finds it too.
-        panel.searchEdit()->setText(QStringLiteral("#0"));
+        vqtest::tokenErrorViews(panel).search->setText(QStringLiteral("#0"));
         QCOMPARE(proxy->rowCount(), 1);
         QCOMPARE(proxy->index(0, TokenErrorModel::TokenColumn).data().toString(), QStringLiteral("\"the\""));
-        panel.searchEdit()->clear();
+        vqtest::tokenErrorViews(panel).search->clear();
         QCOMPARE(proxy->rowCount(), int(kRows));
 
         // Selecting a filtered-out token clears the search.
         const QString hiding = token.contains(QStringLiteral("zzzz")) ? QStringLiteral("qqqq") : QStringLiteral("zzzz");
-        panel.searchEdit()->setText(hiding);
+        vqtest::tokenErrorViews(panel).search->setText(hiding);
         QCOMPARE(proxy->rowCount(), 0);
         panel.selectToken(worst);
-        QVERIFY(panel.searchEdit()->text().isEmpty());
-        QCOMPARE(panel.tokenProxy()->mapToSource(panel.tokenTable()->currentIndex()).row(), int(worst));
+        QVERIFY(vqtest::tokenErrorViews(panel).search->text().isEmpty());
+        QCOMPARE(vqtest::tokenErrorViews(panel)
+                     .proxy->mapToSource(vqtest::tokenErrorViews(panel).table->currentIndex())
+                     .row(),
+            int(worst));
     }
 
     void switchingTheMetricChangesThePlot()
@@ -303,30 +340,31 @@ private slots:
         panel.resize(1100, 800);
         const auto& rec = m_context.run(m_keys[1])->record->fullMetrics->reconstruction;
         const auto valuesMatch = [&](const std::vector<float>& expected) {
-            for (const PlotPoint& p : panel.rowChart()->plotted())
+            for (const PlotPoint& p : vqtest::tokenErrorViews(panel).rows->plotted())
                 if (p.value != expected[size_t(p.index)])
                     return false;
-            return !panel.rowChart()->plotted().empty();
+            return !vqtest::tokenErrorViews(panel).rows->plotted().empty();
         };
         QVERIFY(valuesMatch(rec.tokenRelError));
-        const double relHi = panel.histogramChart()->histogram().hi;
+        const double relHi = vqtest::tokenErrorViews(panel).histogram->histogram().hi;
 
-        panel.metricCombo()->setCurrentIndex(panel.metricCombo()->findData(int(TokenErrorMetric::Mse)));
+        vqtest::tokenErrorViews(panel).metric->setCurrentIndex(
+            vqtest::tokenErrorViews(panel).metric->findData(int(TokenErrorMetric::Mse)));
         QCOMPARE(panel.metric(), TokenErrorMetric::Mse);
         QVERIFY(valuesMatch(rec.tokenMse));
         QVERIFY(!valuesMatch(rec.tokenRelError));
-        QCOMPARE(
-            float(panel.histogramChart()->histogram().hi), *std::max_element(rec.tokenMse.begin(), rec.tokenMse.end()));
-        QVERIFY(panel.histogramChart()->histogram().hi != relHi);
-        QVERIFY(plots(*panel.rowChart(), argMax(rec.tokenMse)));
+        QCOMPARE(float(vqtest::tokenErrorViews(panel).histogram->histogram().hi),
+            *std::max_element(rec.tokenMse.begin(), rec.tokenMse.end()));
+        QVERIFY(vqtest::tokenErrorViews(panel).histogram->histogram().hi != relHi);
+        QVERIFY(plots(*vqtest::tokenErrorViews(panel).rows, argMax(rec.tokenMse)));
 
         panel.setMetric(TokenErrorMetric::CosineDistance);
         std::vector<float> distance(rec.tokenCosine.size());
         for (size_t i = 0; i < distance.size(); ++i)
             distance[i] = 1.0f - rec.tokenCosine[i];
         QVERIFY(valuesMatch(distance));
-        QVERIFY(plots(*panel.rowChart(), argMax(distance)));
-        QVERIFY(panel.summaryLabel()->text().contains(
+        QVERIFY(plots(*vqtest::tokenErrorViews(panel).rows, argMax(distance)));
+        QVERIFY(vqtest::tokenErrorViews(panel).summary->text().contains(
             QStringLiteral("max ") + QString::number(rec.tokenCosineDistancePercentiles.max, 'g', 4)));
     }
 
@@ -334,7 +372,7 @@ private slots:
     {
         m_context.setCurrentRun(m_keys[0]);
         TokenErrorPanel panel(&m_context);
-        const TokenErrorModel* model = panel.tokenModel();
+        const TokenErrorModel* model = vqtest::tokenErrorViews(panel).model;
         QSignalSpy resets(model, &QAbstractItemModel::modelReset);
         m_context.renameRun(m_keys[0], QStringLiteral("two-bit baseline"));
         // A rename keeps the vectors: no reset of 5000 rows.
@@ -357,8 +395,10 @@ private slots:
         QVERIFY(!panel.isShowingEmptyState());
         QCOMPARE(panel.shownKey(), key);
         const auto& rel = m_context.run(key)->record->fullMetrics->reconstruction.tokenRelError;
-        QCOMPARE(
-            panel.tokenProxy()->index(0, TokenErrorModel::RelErrorColumn).data(TokenErrorModel::SortRole).toDouble(),
+        QCOMPARE(vqtest::tokenErrorViews(panel)
+                     .proxy->index(0, TokenErrorModel::RelErrorColumn)
+                     .data(TokenErrorModel::SortRole)
+                     .toDouble(),
             double(*std::max_element(rel.begin(), rel.end())));
         m_context.removeRun(key);
         QVERIFY(panel.isShowingEmptyState());

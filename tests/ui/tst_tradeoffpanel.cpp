@@ -7,6 +7,7 @@
 #include "runners/runqueue.h"
 
 #include "charthover.h"
+#include "panelviews.h"
 #include "quantchecks.h"
 #include "testutil.h"
 
@@ -58,7 +59,7 @@ private:
     // Every drawn point equals its record: (bits/param, metric).
     void checkPoints(const TradeoffPanel& panel, TradeoffMetric metric, int expected)
     {
-        const TradeoffChart* chart = panel.chart();
+        const TradeoffChart* chart = vqtest::tradeoffViews(panel).chart;
         QCOMPARE(int(chart->points().size()), expected);
         int seriesPoints = 0;
         for (const QScatterSeries* s : chart->methodSeries())
@@ -111,13 +112,13 @@ private slots:
         TradeoffPanel panel(m_context, m_queue);
         checkPoints(panel, TradeoffMetric::RelMse, 5);
         // Baselines are triangles; the rtn series is one of three (pq, grvq, rtn).
-        QCOMPARE(panel.chart()->methodSeries().size(), 3);
-        for (const QScatterSeries* s : panel.chart()->methodSeries())
+        QCOMPARE(vqtest::tradeoffViews(panel).chart->methodSeries().size(), 3);
+        for (const QScatterSeries* s : vqtest::tradeoffViews(panel).chart->methodSeries())
             QCOMPARE(s->markerShape() == QScatterSeries::MarkerShapeTriangle, s->name() == QStringLiteral("rtn"));
         // rtn 8 has the lowest error of all: always on the frontier.
-        const auto& pts = panel.chart()->points();
+        const auto& pts = vqtest::tradeoffViews(panel).chart->points();
         bool rtn8OnFrontier = false;
-        for (size_t i : panel.chart()->frontier())
+        for (size_t i : vqtest::tradeoffViews(panel).chart->frontier())
             rtn8OnFrontier = rtn8OnFrontier || pts[i].key == m_keys[4];
         QVERIFY(rtn8OnFrontier);
     }
@@ -134,13 +135,13 @@ private slots:
     {
         QFETCH(int, metric);
         TradeoffPanel panel(m_context, m_queue);
-        panel.metricCombo()->setCurrentIndex(panel.metricCombo()->findData(metric));
+        vqtest::tradeoffViews(panel).metric->setCurrentIndex(vqtest::tradeoffViews(panel).metric->findData(metric));
         QCOMPARE(panel.metric(), TradeoffMetric(metric));
         checkPoints(panel, TradeoffMetric(metric), 5);
         // Logit fidelity is off for a table not known to be the output head: nothing to plot.
         panel.setMetric(TradeoffMetric::LogitKl);
-        QCOMPARE(int(panel.chart()->points().size()), 0);
-        QVERIFY(panel.statusLabel()->text().contains(QStringLiteral("5 without")));
+        QCOMPARE(int(vqtest::tradeoffViews(panel).chart->points().size()), 0);
+        QVERIFY(vqtest::tradeoffViews(panel).status->text().contains(QStringLiteral("5 without")));
     }
 
     // A user's click (press and release on the viewport at the point's drawn position) selects the run;
@@ -153,7 +154,7 @@ private slots:
         QVERIFY(QTest::qWaitForWindowExposed(&panel));
         QCoreApplication::processEvents();
         m_context->setCurrentRun(0);
-        TradeoffChart* chart = panel.chart();
+        TradeoffChart* chart = vqtest::tradeoffViews(panel).chart;
         int clicked = 0;
         for (QScatterSeries* s : chart->methodSeries()) {
             for (qsizetype i = 0; i < s->count(); ++i) {
@@ -206,11 +207,11 @@ private slots:
         TradeoffPanel panel(m_context, m_queue);
         const RunKey preview = m_context->addRun(m_context->run(m_keys[0])->record, true);
         QTest::qWait(300); // past the coalescing timer
-        QCOMPARE(int(panel.chart()->points().size()), 5);
+        QCOMPARE(int(vqtest::tradeoffViews(panel).chart->points().size()), 5);
         m_context->removeRun(preview);
         panel.setLogY(true);
-        QVERIFY(panel.chart()->logY());
-        QCOMPARE(int(panel.chart()->points().size()), 5);
+        QVERIFY(vqtest::tradeoffViews(panel).chart->logY());
+        QCOMPARE(int(vqtest::tradeoffViews(panel).chart->points().size()), 5);
     }
 
     void runBaselinesQueuesTheMissingOnes()
@@ -220,14 +221,14 @@ private slots:
         // rtn 3 only: Q4_0 and Q8_0 need rows of whole 32-value blocks, and GloVe rows have 100 values.
         QCOMPARE(missing.size(), 1);
         QCOMPARE(missing[0], rtn(3));
-        QVERIFY(panel.baselinesButton()->isEnabled());
+        QVERIFY(vqtest::tradeoffViews(panel).baselines->isEnabled());
         QSignalSpy finished(m_queue, &RunQueue::runFinished);
         QCOMPARE(panel.runBaselines(), 1);
         QVERIFY(panel.missingBaselines().isEmpty());
-        QVERIFY(!panel.baselinesButton()->isEnabled());
+        QVERIFY(!vqtest::tradeoffViews(panel).baselines->isEnabled());
         QVERIFY(waitFinished(finished, 1));
         // The coalescing timer replots after the run finished.
-        QTRY_COMPARE(int(panel.chart()->points().size()), 6);
+        QTRY_COMPARE(int(vqtest::tradeoffViews(panel).chart->points().size()), 6);
         checkPoints(panel, TradeoffMetric::RelMse, 6);
         QCOMPARE(panel.runBaselines(), 0);
 

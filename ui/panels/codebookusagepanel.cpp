@@ -137,13 +137,14 @@ CodebookUsagePanel::CodebookUsagePanel(AppContext* context, QWidget* parent)
                 current.data(CodebookUsageModel::GroupRole).toInt());
         });
 
-    connect(context, &AppContext::selectionChanged, this, &CodebookUsagePanel::updateFromContext);
+    const auto sync = [this] { syncWhenVisible(); };
+    connect(context, &AppContext::selectionChanged, this, sync);
     connect(context, &AppContext::runChanged, this, [this](RunKey key) {
         if (key == this->context()->currentRun())
-            updateFromContext();
+            syncWhenVisible();
     });
-    connect(context, &AppContext::runRemoved, this, &CodebookUsagePanel::updateFromContext);
-    connect(context, &AppContext::runsReset, this, &CodebookUsagePanel::updateFromContext);
+    connect(context, &AppContext::runRemoved, this, sync);
+    connect(context, &AppContext::runsReset, this, sync);
     updateFromContext();
 }
 

@@ -8,4 +8,30 @@ Panel::Panel(AppContext* context, QWidget* parent)
 {
 }
 
+void Panel::syncWhenVisible()
+{
+    // A panel on its own (not shown yet, or in a test) keeps up at once; a page hidden behind another tab
+    // of a shown window waits.
+    if (!isVisible() && window() != this && window()->isVisible()) {
+        m_stale = true;
+        return;
+    }
+    m_stale = false;
+    syncWithContext();
+}
+
+void Panel::syncIfStale()
+{
+    if (!m_stale)
+        return;
+    m_stale = false;
+    syncWithContext();
+}
+
+void Panel::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    syncIfStale();
+}
+
 } // namespace vq

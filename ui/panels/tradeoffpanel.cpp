@@ -74,6 +74,11 @@ TradeoffPanel::TradeoffPanel(AppContext* context, RunQueue* queue, QWidget* pare
     , m_timer(new QTimer(this))
 {
     setObjectName(QStringLiteral("tradeoffPanel"));
+    m_chart->setObjectName(QStringLiteral("tradeoffChart"));
+    m_metricCombo->setObjectName(QStringLiteral("tradeoffMetric"));
+    m_logCheck->setObjectName(QStringLiteral("tradeoffLogScale"));
+    m_baselinesButton->setObjectName(QStringLiteral("runBaselinesButton"));
+    m_status->setObjectName(QStringLiteral("tradeoffStatus"));
     for (TradeoffMetric m : kTradeoffMetrics)
         m_metricCombo->addItem(QString::fromUtf8(nameOf(m)), int(m));
     m_baselinesButton->setToolTip(tr("Queue RTN 2/3/4/8 bits, Q4_0 and Q8_0 where no such run exists"));
