@@ -1,5 +1,7 @@
 #include "panel.h"
 
+#include <QTimer>
+
 namespace vq {
 
 Panel::Panel(AppContext* context, QWidget* parent)
@@ -31,7 +33,10 @@ void Panel::syncIfStale()
 void Panel::showEvent(QShowEvent* event)
 {
     QWidget::showEvent(event);
-    syncIfStale();
+    // Once shown: charts rebuilt inside the show event (axes swapped before their first layout) keep the
+    // old axes' labels on screen.
+    if (m_stale)
+        QTimer::singleShot(0, this, &Panel::syncIfStale);
 }
 
 } // namespace vq
