@@ -37,6 +37,8 @@
 #include <QTemporaryDir>
 #include <QTimer>
 
+#include "benchsupport.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -59,12 +61,6 @@ double threadCpuMs()
     timespec t {};
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
     return double(t.tv_sec) * 1e3 + double(t.tv_nsec) / 1e6;
-}
-
-double loadAverage()
-{
-    double load[1] = { -1 };
-    return getloadavg(load, 1) == 1 ? load[0] : -1;
 }
 
 // Every gap between the ticks of a kTickMs timer on the GUI thread, with the time of the tick ending it.
@@ -139,14 +135,9 @@ int main(int argc, char** argv)
         qputenv("QT_QPA_PLATFORM", "offscreen");
     std::map<std::string, std::string> args { { "rows", "128256" }, { "dim", "2048" }, { "threads", "0" },
         { "settle-ms", "600" } };
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string key = argv[i];
-        if (key.rfind("--", 0) != 0 || !args.count(key.substr(2))) {
-            std::cerr << "usage: bench_guistall_views [--rows N] [--dim N] [--threads N] [--settle-ms MS]\n";
-            return 2;
-        }
-        args[key.substr(2)] = argv[i + 1];
-    }
+    if (!vqbench::parseArgs(
+            argc, argv, args, "bench_guistall_views [--rows N] [--dim N] [--threads N] [--settle-ms MS]"))
+        return 2;
     int qtArgc = 1;
     QApplication app(qtArgc, argv);
     QApplication::setOrganizationName(QStringLiteral("vqscope-bench"));
@@ -157,25 +148,15 @@ int main(int argc, char** argv)
 
     try {
         nlohmann::json out;
-        out["loadBefore"] = loadAverage();
-        vq::SyntheticSpec synth;
-        synth.rows = std::stoll(args["rows"]);
-        synth.dim = std::stoll(args["dim"]);
-        vq::RunControl control;
-        auto table = std::make_shared<vq::EmbeddingTable>();
-        table->values = vq::generateSyntheticTable(synth, control);
-        table->source.file = "synthetic";
-        table->source.tensor = "synthetic";
-        table->source.checksum = vq::tableChecksum(table->values);
-        table->tokens.reserve(size_t(synth.rows));
-        for (int64_t r = 0; r < synth.rows; ++r)
-            table->tokens.push_back("tok" + std::to_string(r));
-        auto stats = std::make_shared<vq::TableStats>(vq::computeTableStats(table->values, control));
+        out["loadBefore"] = vqbench::loadAverage();
+        const int64_t rows = std::stoll(args["rows"]);
+        const int64_t dim = std::stoll(args["dim"]);
+        const vqbench::GeneratedTable generated = vqbench::generatedTable(rows, dim, true);
 
         vq::MainWindow window;
         window.resize(1280, 800);
         window.show();
-        window.context()->setTable(table, stats);
+        window.context()->setTable(generated.table, generated.stats);
         vq::AppContext* context = window.context();
         vq::RunQueue* queue = window.runQueue();
         queue->setThreads(std::stoi(args["threads"]));
@@ -297,12 +278,12 @@ int main(int argc, char** argv)
             worst = std::max(worst, figures["stallMs"].get<double>());
             worstCpu = std::max(worstCpu, figures["cpuMs"].get<double>());
         }
-        out["rows"] = synth.rows;
-        out["dim"] = synth.dim;
+        out["rows"] = rows;
+        out["dim"] = dim;
         out["actions"] = actions;
         out["worstStallMs"] = worst;
         out["worstCpuMs"] = worstCpu;
-        out["loadAfter"] = loadAverage();
+        out["loadAfter"] = vqbench::loadAverage();
         std::cout << out.dump(2) << std::endl;
         window.sessionController()->setDiscardQuestion(
             [](const QString&) { return vq::SessionController::Decision::Discard; });

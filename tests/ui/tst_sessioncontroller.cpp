@@ -107,6 +107,13 @@ struct Window {
     {
         return QTest::qWaitFor([this] { return !session->isBusy(); }, kTimeoutMs);
     }
+    // Offers the journal of an instance that is gone and waits until its runs are back.
+    bool restore()
+    {
+        QSignalSpy opened(session, &SessionController::opened);
+        session->offerRestore();
+        return opened.wait(kTimeoutMs);
+    }
     bool load()
     {
         QSignalSpy spy(window.context(), &AppContext::tableChanged);
@@ -257,11 +264,9 @@ private slots:
         leaveStaleLock(folder);
         QVERIFY(QFile::exists(folder));
         Window w;
-        QSignalSpy opened(w.session, &SessionController::opened);
         QSignalSpy autosaved(w.session, &SessionController::autosaved);
-        w.session->offerRestore();
+        QVERIFY(w.restore());
         QCOMPARE(w.restoreAsked, 1);
-        QVERIFY(opened.wait(kTimeoutMs));
         AppContext* c = w.window.context();
         QCOMPARE(c->runCount(), 2);
         QCOMPARE(c->runAt(0).record->name, std::string("renamed"));
@@ -307,10 +312,8 @@ private slots:
         first.reset();
         leaveStaleLock(firstFolder);
         Window third;
-        QSignalSpy opened(third.session, &SessionController::opened);
-        third.session->offerRestore();
+        QVERIFY(third.restore());
         QCOMPARE(third.restoreAsked, 1);
-        QVERIFY(opened.wait(kTimeoutMs));
         QCOMPARE(third.window.context()->runCount(), 2);
         QCOMPARE(third.window.context()->runAt(0).record->name, std::string("rtn 4"));
         // The second instance's journal is untouched and still its own.
@@ -344,9 +347,7 @@ private slots:
         }
         leaveStaleLock(folder);
         Window w;
-        QSignalSpy opened(w.session, &SessionController::opened);
-        w.session->offerRestore();
-        QVERIFY(opened.wait(kTimeoutMs));
+        QVERIFY(w.restore());
         AppContext* c = w.window.context();
         QCOMPARE(c->runCount(), 3);
         QCOMPARE(c->sessionPath(), file);
@@ -387,9 +388,7 @@ private slots:
         }
         leaveStaleLock(folder);
         Window w;
-        QSignalSpy opened(w.session, &SessionController::opened);
-        w.session->offerRestore();
-        QVERIFY(opened.wait(kTimeoutMs));
+        QVERIFY(w.restore());
         AppContext* c = w.window.context();
         QCOMPARE(c->runCount(), 1);
         const RunRecord& interrupted = *c->runAt(0).record;

@@ -1,5 +1,7 @@
 #include "axisticks.h"
 
+#include <QAbstractSeries>
+#include <QChart>
 #include <QLogValueAxis>
 #include <QValueAxis>
 #include <algorithm>
@@ -36,6 +38,18 @@ void setRangeWithInterval(QValueAxis* axis, double lo, double hi, double interva
 void setRangeWithRoundTicks(QValueAxis* axis, double lo, double hi, int ticks, double anchor)
 {
     setRangeWithInterval(axis, lo, hi, niceStep((hi - lo) / std::max(ticks, 1)), anchor);
+}
+
+void showAxis(QChart* chart, QAbstractSeries* series, QAbstractAxis* axis, QAbstractAxis* other,
+    Qt::Alignment alignment, QObject* owner)
+{
+    if (chart->axes().contains(axis))
+        return;
+    series->detachAxis(other);
+    chart->removeAxis(other);
+    other->setParent(owner);
+    chart->addAxis(axis, alignment);
+    series->attachAxis(axis);
 }
 
 std::pair<double, double> setLogDecades(QLogValueAxis* axis, double lo, double hi)

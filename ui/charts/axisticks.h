@@ -1,8 +1,13 @@
 #pragma once
 
+#include <Qt>
 #include <utility>
 
+class QAbstractAxis;
+class QAbstractSeries;
+class QChart;
 class QLogValueAxis;
+class QObject;
 class QValueAxis;
 
 namespace vq {
@@ -30,5 +35,10 @@ void setRangeWithRoundTicks(QValueAxis* axis, double lo, double hi, int ticks = 
 // the first one included, and 8 minor ticks per decade while there are at most 4 decades. Returns the
 // range set.
 std::pair<double, double> setLogDecades(QLogValueAxis* axis, double lo, double hi);
+
+// Shows axis (at alignment, for series) in place of other, a linear axis for a log one or back. A chart
+// deletes the axes it holds: the one taken off is parked on owner until it is shown again.
+void showAxis(QChart* chart, QAbstractSeries* series, QAbstractAxis* axis, QAbstractAxis* other,
+    Qt::Alignment alignment, QObject* owner);
 
 } // namespace vq

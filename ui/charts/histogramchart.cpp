@@ -100,18 +100,6 @@ void HistogramChart::setCountNoun(const QString& noun)
     m_noun = noun;
 }
 
-void HistogramChart::useXAxis(QAbstractAxis* axis)
-{
-    QAbstractAxis* other = axis == m_linearX ? static_cast<QAbstractAxis*>(m_logX) : m_linearX;
-    if (chart()->axes(Qt::Horizontal).contains(axis))
-        return;
-    m_area->detachAxis(other);
-    chart()->removeAxis(other);
-    other->setParent(this);
-    chart()->addAxis(axis, Qt::AlignBottom);
-    m_area->attachAxis(axis);
-}
-
 void HistogramChart::rebuild()
 {
     const auto& counts = m_histogram.counts;
@@ -131,7 +119,10 @@ void HistogramChart::rebuild()
     }
     // New points first, then the axis: a log axis must never see old linear points (0 included).
     m_upper->replace(points);
-    useXAxis(m_histogram.logScale ? static_cast<QAbstractAxis*>(m_logX) : m_linearX);
+    if (m_histogram.logScale)
+        showAxis(chart(), m_area, m_logX, m_linearX, Qt::AlignBottom, this);
+    else
+        showAxis(chart(), m_area, m_linearX, m_logX, Qt::AlignBottom, this);
 
     // Round tick values while the axis spans exactly [lo, hi] (whole decades on a log axis).
     if (m_histogram.logScale)

@@ -52,7 +52,6 @@ protected:
 
 private:
     void rebuild();
-    void useXAxis(QAbstractAxis* axis);
 
     PlotHistogram m_histogram;
     Style m_style = Style::Bars;

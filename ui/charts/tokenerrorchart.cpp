@@ -107,18 +107,6 @@ int64_t TokenErrorChart::pointBudget() const
     return std::max<int64_t>(200, int64_t(std::lround(chart()->plotArea().width())));
 }
 
-void TokenErrorChart::useYAxis(QAbstractAxis* axis)
-{
-    QAbstractAxis* other = axis == m_linearY ? static_cast<QAbstractAxis*>(m_logYAxis) : m_linearY;
-    if (chart()->axes(Qt::Vertical).contains(axis))
-        return;
-    m_series->detachAxis(other);
-    chart()->removeAxis(other);
-    other->setParent(this);
-    chart()->addAxis(axis, Qt::AlignLeft);
-    m_series->attachAxis(axis);
-}
-
 void TokenErrorChart::replot()
 {
     m_replotTimer.stop();
@@ -137,7 +125,10 @@ void TokenErrorChart::replot()
         lo = std::min(lo, double(p.value));
         hi = std::max(hi, double(p.value));
     }
-    useYAxis(m_logY ? static_cast<QAbstractAxis*>(m_logYAxis) : m_linearY);
+    if (m_logY)
+        showAxis(chart(), m_series, m_logYAxis, m_linearY, Qt::AlignLeft, this);
+    else
+        showAxis(chart(), m_series, m_linearY, m_logYAxis, Qt::AlignLeft, this);
 
     // Round row numbers as ticks (whole rows: at least 1 apart).
     const double lastRow = std::max<double>(1.0, double(m_values.size()) - 1);

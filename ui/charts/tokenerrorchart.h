@@ -62,8 +62,6 @@ protected:
     void addContextActions(QMenu& menu) override;
 
 private:
-    void useYAxis(QAbstractAxis* axis);
-
     std::span<const float> m_values;
     std::vector<PlotPoint> m_plotted;
     std::vector<QPointF> m_points; // m_plotted as values of the axes

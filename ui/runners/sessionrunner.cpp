@@ -12,9 +12,17 @@ namespace vq {
 
 namespace {
 
-QString errorText(const std::exception& e)
+// Runs work; returns what went wrong ("<file>: <problem>"), empty when nothing did.
+template <typename Work> QString attempt(const QString& target, Work&& work)
 {
-    return QString::fromStdString(e.what());
+    try {
+        work();
+        return {};
+    } catch (const Cancelled&) {
+        return target + QStringLiteral(": cancelled");
+    } catch (const std::exception& e) {
+        return QString::fromStdString(e.what());
+    }
 }
 
 bool endsWith(const QString& path, const char* suffix)
@@ -93,30 +101,31 @@ quint64 SessionRunner::start(const QString& stage, std::function<void(Job&)> wor
     return job->id();
 }
 
-void SessionRunner::finishJob()
+void SessionRunner::deliver(Job& job, std::function<void()> emitResult)
 {
-    if (!isBusy())
-        emit busyChanged(false);
+    m_jobs.finish(job, [this, emitResult = std::move(emitResult)](Job&) {
+        if (!isBusy())
+            emit busyChanged(false);
+        if (emitResult)
+            emitResult();
+    });
+}
+
+void SessionRunner::deliverSave(Job& job, const QString& path, const QString& error, quint64 tag)
+{
+    deliver(job, [this, path, error, tag] {
+        if (error.isEmpty())
+            emit saved(path, tag);
+        else
+            emit saveFailed(path, error, tag);
+    });
 }
 
 quint64 SessionRunner::save(const QString& path, std::shared_ptr<const Session> session, quint64 tag)
 {
     return start({}, [this, path, session = std::move(session), tag](Job& job) {
-        QString error;
-        try {
-            writeSession(path.toStdString(), *session, job.control());
-        } catch (const Cancelled&) {
-            error = path + QStringLiteral(": the save was cancelled");
-        } catch (const std::exception& e) {
-            error = errorText(e);
-        }
-        m_jobs.finish(job, [this, path, error, tag](Job&) {
-            finishJob();
-            if (error.isEmpty())
-                emit saved(path, tag);
-            else
-                emit saveFailed(path, error, tag);
-        });
+        const QString error = attempt(path, [&] { writeSession(path.toStdString(), *session, job.control()); });
+        deliverSave(job, path, error, tag);
     });
 }
 
@@ -124,14 +133,9 @@ quint64 SessionRunner::open(const QString& path)
 {
     return start(QStringLiteral("open session"), [this, path](Job& job) {
         std::shared_ptr<const Session> session;
-        QString error;
-        try {
-            session = std::make_shared<const Session>(readSession(path.toStdString(), job.control()));
-        } catch (const std::exception& e) {
-            error = errorText(e);
-        }
-        m_jobs.finish(job, [this, path, session, error](Job&) {
-            finishJob();
+        const QString error = attempt(
+            path, [&] { session = std::make_shared<const Session>(readSession(path.toStdString(), job.control())); });
+        deliver(job, [this, path, session, error] {
             if (session)
                 emit opened(path, session);
             else
@@ -145,39 +149,32 @@ quint64 SessionRunner::importRuns(const QString& path, std::shared_ptr<const Emb
     return start(QStringLiteral("import"), [this, path, table = std::move(table)](Job& job) {
         auto runs = std::make_shared<RunList>();
         QStringList warnings;
-        QString error;
-        try {
+        const QString error = attempt(path, [&] {
             const std::string file = path.toStdString();
-            if (endsWith(path, ".h5") || endsWith(path, ".hdf5")) {
-                ArtifactContents artifact = readArtifact(file);
-                const std::string recorded = artifact.provenance.value("sourceChecksum", std::string());
-                const bool sameTable = table && !recorded.empty() && table->source.checksum == recorded
-                    && table->rows() == artifact.table.rows && table->dim() == artifact.table.dim;
-                std::shared_ptr<const RunMetrics> measured;
-                if (sameTable) {
-                    RunOptions options;
-                    std::vector<std::string> skipped;
-                    measured = std::make_shared<const RunMetrics>(
-                        measureQuantized(*table, artifact.table, {}, options, skipped, job.control()));
-                } else {
-                    warnings << QStringLiteral(
-                        "%1 was made from another table (checksum %2, loaded table %3): its metrics are "
-                        "imported, its arrays are not.")
-                                    .arg(QFileInfo(path).fileName(), QString::fromStdString(recorded),
-                                        table ? QString::fromStdString(table->source.checksum)
-                                              : QStringLiteral("none"));
-                }
-                runs->push_back(
-                    std::make_shared<const RunRecord>(runFromArtifact(file, std::move(artifact), measured)));
-            } else {
+            if (!endsWith(path, ".h5") && !endsWith(path, ".hdf5")) {
                 for (RunRecord& r : readRunLines(file))
                     runs->push_back(std::make_shared<const RunRecord>(std::move(r)));
+                return;
             }
-        } catch (const std::exception& e) {
-            error = errorText(e);
-        }
-        m_jobs.finish(job, [this, path, runs, warnings, error](Job&) {
-            finishJob();
+            ArtifactContents artifact = readArtifact(file);
+            const std::string recorded = artifact.provenance.value("sourceChecksum", std::string());
+            const bool sameTable = table && !recorded.empty() && table->source.checksum == recorded
+                && table->rows() == artifact.table.rows && table->dim() == artifact.table.dim;
+            std::shared_ptr<const RunMetrics> measured;
+            if (sameTable) {
+                RunOptions options;
+                std::vector<std::string> skipped;
+                measured = std::make_shared<const RunMetrics>(
+                    measureQuantized(*table, artifact.table, {}, options, skipped, job.control()));
+            } else {
+                warnings << QStringLiteral("%1 was made from another table (checksum %2, loaded table %3): its "
+                                           "metrics are imported, its arrays are not.")
+                                .arg(QFileInfo(path).fileName(), QString::fromStdString(recorded),
+                                    table ? QString::fromStdString(table->source.checksum) : QStringLiteral("none"));
+            }
+            runs->push_back(std::make_shared<const RunRecord>(runFromArtifact(file, std::move(artifact), measured)));
+        });
+        deliver(job, [this, path, runs, warnings, error] {
             if (error.isEmpty())
                 emit imported(path, runs, warnings);
             else
@@ -193,21 +190,8 @@ quint64 SessionRunner::writeJournal(std::shared_ptr<SessionJournal> journal, Ses
     return start({},
         [this, journal = std::move(journal), table = std::move(table), sessionPath = std::move(sessionPath),
             runs = std::move(runs), folder, tag](Job& job) {
-            QString error;
-            try {
-                journal->write(table, sessionPath, runs, job.control());
-            } catch (const Cancelled&) {
-                error = folder + QStringLiteral(": the autosave was cancelled");
-            } catch (const std::exception& e) {
-                error = errorText(e);
-            }
-            m_jobs.finish(job, [this, folder, error, tag](Job&) {
-                finishJob();
-                if (error.isEmpty())
-                    emit saved(folder, tag);
-                else
-                    emit saveFailed(folder, error, tag);
-            });
+            const QString error = attempt(folder, [&] { journal->write(table, sessionPath, runs, job.control()); });
+            deliverSave(job, folder, error, tag);
         });
 }
 
@@ -215,7 +199,7 @@ quint64 SessionRunner::clearJournal(std::shared_ptr<SessionJournal> journal)
 {
     return start({}, [this, journal = std::move(journal)](Job& job) {
         journal->clear();
-        m_jobs.finish(job, [this](Job&) { finishJob(); });
+        deliver(job, {});
     });
 }
 
@@ -223,15 +207,11 @@ quint64 SessionRunner::openJournal(const QString& folder)
 {
     return start(QStringLiteral("open autosave"), [this, folder](Job& job) {
         std::shared_ptr<const JournalContents> contents;
-        QString error;
-        try {
+        const QString error = attempt(folder, [&] {
             contents
                 = std::make_shared<const JournalContents>(SessionJournal::read(folder.toStdString(), job.control()));
-        } catch (const std::exception& e) {
-            error = errorText(e);
-        }
-        m_jobs.finish(job, [this, folder, contents, error](Job&) {
-            finishJob();
+        });
+        deliver(job, [this, folder, contents, error] {
             if (contents)
                 emit journalOpened(folder, contents);
             else

@@ -69,8 +69,9 @@ signals:
 private:
     // Starts work(job) as a job whose progress is reported under stage (core's stage names when empty).
     quint64 start(const QString& stage, std::function<void(Job&)> work);
-    // After a job's result signal.
-    void finishJob();
+    // Ends job on the GUI thread: busyChanged(false) when it was the last, then emitResult.
+    void deliver(Job& job, std::function<void()> emitResult);
+    void deliverSave(Job& job, const QString& path, const QString& error, quint64 tag);
 
     JobTracker m_jobs;
 };
