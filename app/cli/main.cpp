@@ -2,6 +2,7 @@
 // function; this file only dispatches and maps errors to exit codes.
 #include "cliargs.h"
 #include "common/error.h"
+#include "convertcommand.h"
 #include "evalcommand.h"
 #include "exportcommand.h"
 #include "inspectcommand.h"
@@ -32,6 +33,7 @@ std::vector<Command> commands()
         { vqcli::sweepCommandSpec(), vqcli::runSweep },
         { vqcli::mergeCommandSpec(), vqcli::runMerge },
         { vqcli::exportCommandSpec(), vqcli::runExport },
+        { vqcli::convertCommandSpec(), vqcli::runConvert },
     };
 }
 
