@@ -36,6 +36,8 @@
 #include <QElapsedTimer>
 #include <QTimer>
 
+#include "benchsupport.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -49,12 +51,6 @@
 namespace {
 
 constexpr int kTickMs = 10;
-
-double loadAverage()
-{
-    double load[1] = { -1 };
-    return getloadavg(load, 1) == 1 ? load[0] : -1;
-}
 
 // Records the gaps between ticks of a kTickMs timer, with the run's stage at each tick.
 class StallProbe {
@@ -134,15 +130,10 @@ int main(int argc, char** argv)
         qputenv("QT_QPA_PLATFORM", "offscreen");
     std::map<std::string, std::string> args { { "rows", "128256" }, { "dim", "2048" }, { "threads", "0" },
         { "method", "carvq" }, { "spec", "{}" }, { "idle-seconds", "2" } };
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string key = argv[i];
-        if (key.rfind("--", 0) != 0 || !args.count(key.substr(2))) {
-            std::cerr << "usage: bench_guistall [--rows N] [--dim N] [--threads N] [--method NAME] [--spec JSON]"
-                         " [--idle-seconds S]\n";
-            return 2;
-        }
-        args[key.substr(2)] = argv[i + 1];
-    }
+    if (!vqbench::parseArgs(argc, argv, args,
+            "bench_guistall [--rows N] [--dim N] [--threads N] [--method NAME] [--spec JSON]"
+            " [--idle-seconds S]"))
+        return 2;
     int qtArgc = 1;
     QApplication app(qtArgc, argv);
     QApplication::setOrganizationName(QStringLiteral("vqscope-bench"));
@@ -150,23 +141,17 @@ int main(int argc, char** argv)
 
     try {
         nlohmann::json out;
-        out["loadBefore"] = loadAverage();
+        out["loadBefore"] = vqbench::loadAverage();
         QElapsedTimer clock;
         clock.start();
-        vq::SyntheticSpec synth;
-        synth.rows = std::stoll(args["rows"]);
-        synth.dim = std::stoll(args["dim"]);
-        vq::RunControl control;
-        auto table = std::make_shared<vq::EmbeddingTable>();
-        table->values = vq::generateSyntheticTable(synth, control);
-        table->source.file = "synthetic";
-        table->source.checksum = vq::tableChecksum(table->values);
-        auto stats = std::make_shared<vq::TableStats>(vq::computeTableStats(table->values, control));
+        const int64_t rows = std::stoll(args["rows"]);
+        const int64_t dim = std::stoll(args["dim"]);
+        const vqbench::GeneratedTable generated = vqbench::generatedTable(rows, dim, false);
         out["prepareSeconds"] = double(clock.elapsed()) / 1e3;
 
         vq::MainWindow window;
         window.show();
-        window.context()->setTable(table, stats);
+        window.context()->setTable(generated.table, generated.stats);
         vq::RunQueue* queue = window.runQueue();
         queue->setThreads(std::stoi(args["threads"]));
 
@@ -210,8 +195,8 @@ int main(int argc, char** argv)
         const double wall = double(runClock.elapsed()) / 1e3;
 
         const vq::RunRecord& record = *window.context()->run(key)->record;
-        out["rows"] = synth.rows;
-        out["dim"] = synth.dim;
+        out["rows"] = rows;
+        out["dim"] = dim;
         out["spec"] = record.spec.toJson();
         out["threads"] = queue->threads();
         out["status"] = vq::nameOf(record.status);
@@ -223,7 +208,7 @@ int main(int argc, char** argv)
         if (record.metrics.is_object() && record.metrics.contains("reconstruction"))
             out["relMse"] = record.metrics["reconstruction"]["relMse"];
         out["bitsPerParam"] = record.bits.bitsPerParam();
-        out["loadAfter"] = loadAverage();
+        out["loadAfter"] = vqbench::loadAverage();
         std::cout << out.dump(2) << std::endl;
         return record.status == vq::RunStatus::Done ? 0 : 1;
     } catch (const std::exception& e) {

@@ -299,8 +299,11 @@ QList<QPair<QString, QImage>> MainWindow::reportChartImages() const
 {
     QList<QPair<QString, QImage>> charts;
     for (int i = 0; i < m_tabs->count(); ++i)
-        if (const auto* panel = qobject_cast<const Panel*>(m_tabs->widget(i)))
+        if (auto* panel = qobject_cast<Panel*>(m_tabs->widget(i))) {
+            // A hidden tab may have put its rebuild off.
+            panel->syncIfStale();
             charts.append(panel->reportImages());
+        }
     return charts;
 }
 

@@ -10,6 +10,7 @@
 #include <QStringList>
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 namespace vq {
 
@@ -265,21 +266,16 @@ QImage ReportWriter::tokenErrorHistogram(const RunRecord& record, QSize size)
 {
     if (!record.fullMetrics || record.fullMetrics->reconstruction.tokenRelError.empty())
         return {};
-    // Relative errors span decades: bin their log10 so the bulk and the tail both show.
+    // Relative errors span decades: bins of equal width in log10, so the bulk and the tail both show.
     const std::vector<float>& errors = record.fullMetrics->reconstruction.tokenRelError;
-    std::vector<float> logs;
-    logs.reserve(errors.size());
-    for (float e : errors) {
-        if (std::isfinite(e) && e > 0)
-            logs.push_back(std::log10(e));
-    }
-    const PlotHistogram h = makeHistogram(logs, HistogramOptions { 64, std::nullopt, std::nullopt, false });
+    const PlotHistogram h = makeHistogram(errors, HistogramOptions { 64, std::nullopt, std::nullopt, true });
+    const int64_t shown = std::accumulate(h.counts.begin(), h.counts.end(), int64_t(0));
 
     HistogramChart chart;
     chart.setAttribute(Qt::WA_DontShowOnScreen);
-    chart.setHistogram(Histogram { h.lo, h.hi, h.counts });
-    chart.setTitle(QStringLiteral("Per-token relative error of %1 tokens").arg(display::count(int64_t(logs.size()))));
-    chart.setAxisTitles(QStringLiteral("log10 relative error"), QStringLiteral("tokens"));
+    chart.setHistogram(h);
+    chart.setTitle(QStringLiteral("Per-token relative error of %1 tokens").arg(display::count(shown)));
+    chart.setAxisTitles(QStringLiteral("relative error"), QStringLiteral("tokens"));
     chart.resize(size);
     // Shown off screen so the chart lays itself out at size before the grab.
     chart.show();

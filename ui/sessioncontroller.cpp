@@ -4,14 +4,19 @@
 #include "mainwindow.h"
 
 #include <QAction>
+#include <QCoreApplication>
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QLockFile>
 #include <QMenu>
 #include <QMessageBox>
 #include <QStandardPaths>
 #include <QStatusBar>
+
+#include <atomic>
 
 namespace vq {
 
@@ -29,11 +34,33 @@ bool isPreviewOrEmpty(const AppContext& context)
     return true;
 }
 
+// A lock file of an instance's journal; only the process holding it (alive) keeps it.
+std::unique_ptr<QLockFile> journalLock(const QString& folder)
+{
+    auto lock = std::make_unique<QLockFile>(folder + QStringLiteral(".lock"));
+    // Never stale by age: a session may stay open for days. Only a dead owner makes it stale.
+    lock->setStaleLockTime(0);
+    return lock;
+}
+
+// A name no other instance uses: the process and the time, and a count for instances in one process.
+QString newInstanceName()
+{
+    static std::atomic<int> count { 0 };
+    return QStringLiteral("%1-%2-%3")
+        .arg(QCoreApplication::applicationPid())
+        .arg(QDateTime::currentMSecsSinceEpoch())
+        .arg(count.fetch_add(1));
+}
+
 } // namespace
 
 struct SessionController::Opening {
     QString path;
     std::shared_ptr<const Session> session;
+    // A journal being restored: the session file its work belongs to.
+    bool journal = false;
+    QString sessionPath;
     bool waitingForTable = false;
     QMetaObject::Connection aborted;
 };
@@ -44,14 +71,13 @@ SessionController::SessionController(MainWindow* window)
     , m_context(window->context())
     , m_runner(new SessionRunner(this))
     , m_sweepWatcher(new SweepWatcher(this))
+    , m_instance(newInstanceName())
 {
     setObjectName(QStringLiteral("sessionController"));
+    m_journal = std::make_shared<SessionJournal>(autosaveFolder().toStdString());
     m_autosaveTimer.setSingleShot(true);
     m_autosaveTimer.setInterval(kAutosaveDelayMs);
-    connect(&m_autosaveTimer, &QTimer::timeout, this, [this] {
-        if (m_context->isModified())
-            startSave(autosavePath(), true);
-    });
+    connect(&m_autosaveTimer, &QTimer::timeout, this, &SessionController::autosave);
 
     connect(m_context, &AppContext::runAdded, this, &SessionController::onChanged);
     connect(m_context, &AppContext::runChanged, this, &SessionController::onChanged);
@@ -60,15 +86,15 @@ SessionController::SessionController(MainWindow* window)
     connect(m_context, &AppContext::modifiedChanged, this, &SessionController::updateTitle);
     connect(m_context, &AppContext::sessionPathChanged, this, &SessionController::updateTitle);
     connect(m_context, &AppContext::tableChanged, this, &SessionController::onTableChanged);
-    // A finished run is saved at once: a crash loses at most the run in progress.
-    connect(window->runQueue(), &RunQueue::runFinished, this, [this] {
-        if (m_context->isModified())
-            startSave(autosavePath(), true);
-    });
+    // A finished run is saved at once: a crash loses at most the run in progress. A started one is listed
+    // at once (the index only), so a crash shows it as interrupted.
+    connect(window->runQueue(), &RunQueue::runFinished, this, &SessionController::autosave);
+    connect(window->runQueue(), &RunQueue::runStarted, this, &SessionController::autosave);
 
     connect(m_runner, &SessionRunner::saved, this, &SessionController::onSaved);
     connect(m_runner, &SessionRunner::saveFailed, this, &SessionController::onSaveFailed);
     connect(m_runner, &SessionRunner::opened, this, &SessionController::onOpened);
+    connect(m_runner, &SessionRunner::journalOpened, this, &SessionController::onJournalOpened);
     connect(m_runner, &SessionRunner::imported, this, &SessionController::onImported);
     connect(m_sweepWatcher, &SweepWatcher::runsArrived, this,
         [this](std::shared_ptr<const RunList> runs, const QStringList& warnings) {
@@ -84,9 +110,12 @@ SessionController::SessionController(MainWindow* window)
                                       : warnings.last());
         });
     connect(m_runner, &SessionRunner::failed, this, [this](const QString& path, const QString& message) {
-        if (m_opening && m_opening->path == path)
+        if (m_opening && m_opening->path == path) {
+            // A journal that cannot be read would be offered again at every start.
+            if (m_opening->journal)
+                forgetRestoredJournal();
             m_opening.reset();
-        m_restoring = false;
+        }
         showError(tr("Could not open %1").arg(QFileInfo(path).fileName()), message);
         emit failed(path, message);
     });
@@ -94,10 +123,21 @@ SessionController::SessionController(MainWindow* window)
         if (m_saveTag != 0 || m_opening)
             status(tr("%1… %2%").arg(stage).arg(int(fraction * 100)));
     });
+    // Closing waits for the runner without blocking: the window closes once it is idle.
+    connect(m_runner, &SessionRunner::busyChanged, this, [this](bool busy) {
+        if (!busy && m_closing) {
+            m_closing = false;
+            m_window->close();
+        }
+    });
     updateTitle();
 }
 
-SessionController::~SessionController() = default;
+SessionController::~SessionController()
+{
+    // The runner first: an autosave still being written finishes before the lock is let go.
+    delete m_runner;
+}
 
 void SessionController::addActions(QMenu* menu)
 {
@@ -135,15 +175,80 @@ void SessionController::addActions(QMenu* menu)
     menu->addSeparator();
 }
 
-QString SessionController::autosavePath() const
+QString SessionController::autosaveRoot()
 {
-    const QString folder = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation);
-    return QDir(folder).filePath(QStringLiteral("autosave") + kSessionSuffix);
+    return QDir(QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation))
+        .filePath(QStringLiteral("autosave"));
+}
+
+QString SessionController::autosaveFolder() const
+{
+    return QDir(autosaveRoot()).filePath(m_instance);
+}
+
+bool SessionController::lockAutosave()
+{
+    if (m_lock)
+        return true;
+    QDir().mkpath(autosaveRoot());
+    auto lock = journalLock(autosaveFolder());
+    if (!lock->tryLock(0)) {
+        status(tr("Autosave is off: cannot lock %1")
+                   .arg(lock->error() == QLockFile::PermissionError ? autosaveRoot()
+                                                                    : autosaveFolder() + QStringLiteral(".lock")));
+        return false;
+    }
+    m_lock = std::move(lock);
+    return true;
+}
+
+void SessionController::autosave()
+{
+    if (!m_context->isModified() || m_closing)
+        return;
+    m_autosaveTimer.stop();
+    if (m_autosaveJob) {
+        m_autosaveAgain = true;
+        return;
+    }
+    // The lock before the folder: an instance's folder never exists without its owner's lock.
+    if (!lockAutosave())
+        return;
+    m_autosaveAgain = false;
+    std::vector<JournalRun> runs;
+    for (const RunEntry& e : m_context->runs())
+        if (!e.preview)
+            runs.push_back({ e.key, e.record });
+    SessionTable table;
+    if (m_context->hasTable())
+        table = SessionTable::of(*m_context->table());
+    const quint64 tag = ++m_lastTag;
+    m_autosaveJob = tag;
+    m_autosaveJobId = m_runner->writeJournal(
+        m_journal, std::move(table), m_context->sessionPath().toStdString(), std::move(runs), tag);
 }
 
 void SessionController::removeAutosave()
 {
-    QFile::remove(autosavePath());
+    m_autosaveTimer.stop();
+    m_autosaveAgain = false;
+    if (!m_lock)
+        return; // nothing was ever autosaved
+    // After the autosave being written, if any (the runner runs jobs in order); at once when it is idle
+    // (removing a few files).
+    if (m_runner->isBusy())
+        m_runner->clearJournal(m_journal);
+    else
+        m_journal->clear();
+}
+
+void SessionController::forgetRestoredJournal()
+{
+    if (m_restoredFolder.isEmpty())
+        return;
+    QDir(m_restoredFolder).removeRecursively();
+    m_restoredLock.reset(); // unlocks and removes the lock file
+    m_restoredFolder.clear();
 }
 
 void SessionController::updateTitle()
@@ -248,6 +353,17 @@ bool SessionController::openIfSessionFile(const QString& path)
     return false;
 }
 
+void SessionController::onJournalOpened(const QString& folder, std::shared_ptr<const JournalContents> contents)
+{
+    if (!m_opening || m_opening->path != folder || !m_opening->journal)
+        return;
+    auto session = std::make_shared<Session>();
+    session->table = contents->table;
+    session->runs = contents->runs;
+    m_opening->sessionPath = QString::fromStdString(contents->sessionPath);
+    onOpened(folder, std::move(session));
+}
+
 void SessionController::onOpened(const QString& path, std::shared_ptr<const Session> session)
 {
     if (!m_opening || m_opening->path != path)
@@ -317,11 +433,12 @@ void SessionController::finishOpening()
     m_context->clearRuns();
     for (const RunRecord& r : opening->session->runs)
         m_context->addRun(std::make_shared<const RunRecord>(r));
-    if (m_restoring) {
-        // Restored work is not saved anywhere yet.
-        m_restoring = false;
-        m_context->setSessionPath(QString());
+    if (opening->journal) {
+        // Restored work is not saved anywhere yet; it belongs to the session file it was saved to, if any.
+        // Once this instance has autosaved it, the dead instance's journal goes.
+        m_context->setSessionPath(opening->sessionPath);
         m_context->setModified(true);
+        autosave();
     } else {
         m_context->setSessionPath(opening->path);
         m_context->setModified(false);
@@ -330,8 +447,11 @@ void SessionController::finishOpening()
     }
     if (m_context->runCount() > 0)
         m_context->setCurrentRun(m_context->runAt(0).key);
-    status(tr("Opened %1: %n run(s)", nullptr, int(opening->session->runs.size()))
-               .arg(QFileInfo(opening->path).fileName()));
+    if (opening->journal)
+        status(tr("Restored %n run(s)", nullptr, int(opening->session->runs.size())));
+    else
+        status(tr("Opened %1: %n run(s)", nullptr, int(opening->session->runs.size()))
+                   .arg(QFileInfo(opening->path).fileName()));
     emit opened(opening->path);
 }
 
@@ -341,8 +461,9 @@ void SessionController::abandonOpening(const QString& message)
         return;
     const QString path = m_opening->path;
     disconnect(m_opening->aborted);
+    if (m_opening->journal)
+        forgetRestoredJournal();
     m_opening.reset();
-    m_restoring = false;
     status(tr("Did not open %1").arg(QFileInfo(path).fileName()));
     emit failed(path, message);
 }
@@ -370,7 +491,7 @@ bool SessionController::save()
 
 void SessionController::saveAs(const QString& path)
 {
-    startSave(path, false);
+    startSave(path);
 }
 
 std::shared_ptr<const Session> SessionController::snapshot() const
@@ -391,34 +512,32 @@ std::shared_ptr<const Session> SessionController::snapshot() const
     return s;
 }
 
-void SessionController::startSave(const QString& path, bool autosave)
+void SessionController::startSave(const QString& path)
 {
     const quint64 tag = ++m_lastTag;
-    if (autosave) {
-        QDir().mkpath(QFileInfo(path).absolutePath());
-    } else {
-        m_saveTag = tag;
-        m_saveChanges = m_changes;
-        status(tr("Saving %1…").arg(QFileInfo(path).fileName()));
-    }
+    m_saveTag = tag;
+    m_saveChanges = m_changes;
+    status(tr("Saving %1…").arg(QFileInfo(path).fileName()));
     m_runner->save(path, snapshot(), tag);
 }
 
 void SessionController::onSaved(const QString& path, quint64 tag)
 {
-    if (tag != m_saveTag) {
-        // An autosave; a session saved or discarded meanwhile needs none.
-        if (!m_context->isModified())
-            removeAutosave();
-        else
-            emit autosaved(path);
+    if (tag == m_autosaveJob) {
+        m_autosaveJob = 0;
+        // The restored work is in this instance's journal now.
+        forgetRestoredJournal();
+        emit autosaved(path);
+        if (m_autosaveAgain)
+            autosave();
         return;
     }
+    if (tag != m_saveTag)
+        return;
     m_saveTag = 0;
     m_context->setSessionPath(path);
     if (m_changes == m_saveChanges) {
         m_context->setModified(false);
-        m_autosaveTimer.stop();
         removeAutosave();
     }
     status(tr("Saved %1").arg(QFileInfo(path).fileName()));
@@ -429,10 +548,16 @@ void SessionController::onSaved(const QString& path, quint64 tag)
 
 void SessionController::onSaveFailed(const QString& path, const QString& message, quint64 tag)
 {
-    if (tag != m_saveTag) {
-        status(tr("Autosave failed: %1").arg(message));
+    if (tag == m_autosaveJob) {
+        m_autosaveJob = 0;
+        if (!m_closing)
+            status(tr("Autosave failed: %1").arg(message));
+        if (m_autosaveAgain)
+            autosave();
         return;
     }
+    if (tag != m_saveTag)
+        return;
     m_saveTag = 0;
     m_afterSave = nullptr;
     showError(tr("Could not save %1").arg(QFileInfo(path).fileName()), message);
@@ -440,6 +565,31 @@ void SessionController::onSaveFailed(const QString& path, const QString& message
 }
 
 bool SessionController::confirmClose()
+{
+    if (m_closing)
+        return false; // already closing: waiting for the runner
+    if (!m_closeConfirmed) {
+        if (!askClose())
+            return false;
+        m_closeConfirmed = true;
+        // A clean shutdown leaves no journal behind.
+        removeAutosave();
+    }
+    // An autosave being written is cancelled; the GUI thread never waits for it: the window closes once
+    // the runner is idle.
+    if (m_runner->isBusy()) {
+        if (m_autosaveJob)
+            m_runner->cancel(m_autosaveJobId);
+        m_closing = true;
+        status(tr("Closing once the autosave has stopped…"));
+        return false;
+    }
+    m_closeConfirmed = false;
+    m_lock.reset();
+    return true;
+}
+
+bool SessionController::askClose()
 {
     bool close = !hasUnsavedRuns();
     if (!close) {
@@ -462,32 +612,51 @@ bool SessionController::confirmClose()
         }
         close = d == Decision::Discard;
     }
-    if (close) {
-        // A clean shutdown leaves no autosave behind (one being written is waited for first).
-        m_autosaveTimer.stop();
-        m_runner->waitForIdle();
-        removeAutosave();
-    }
     return close;
 }
 
 void SessionController::offerRestore()
 {
-    const QString path = autosavePath();
-    if (!QFileInfo::exists(path))
+    // The newest journal whose owner is gone; a live instance's lock cannot be taken.
+    const QDir root(autosaveRoot());
+    QString chosen;
+    std::unique_ptr<QLockFile> chosenLock;
+    QDateTime newest;
+    for (const QFileInfo& dir : root.entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        const QString folder = dir.absoluteFilePath();
+        if (folder == autosaveFolder())
+            continue;
+        auto lock = journalLock(folder);
+        if (!lock->tryLock(0))
+            continue;
+        const QFileInfo index(QString::fromStdString(SessionJournal::indexPath(folder.toStdString())));
+        if (!index.exists()) {
+            // A journal that was being cleared or never written: nothing to restore.
+            QDir(folder).removeRecursively();
+            continue;
+        }
+        if (chosen.isEmpty() || index.lastModified() > newest) {
+            chosen = folder;
+            chosenLock = std::move(lock);
+            newest = index.lastModified();
+        }
+    }
+    if (chosen.isEmpty())
         return;
+    m_restoredFolder = chosen;
+    m_restoredLock = std::move(chosenLock);
     const QString text = tr("vqscope did not shut down cleanly. Restore the unsaved runs of the last session?");
     const bool restore = m_askRestore
         ? m_askRestore(text)
         : QMessageBox::question(m_window, tr("Restore unsaved runs"), text) == QMessageBox::Yes;
     if (!restore) {
-        removeAutosave();
+        forgetRestoredJournal();
         return;
     }
-    m_restoring = true;
     m_opening = std::make_unique<Opening>();
-    m_opening->path = path;
-    m_runner->open(path);
+    m_opening->path = chosen;
+    m_opening->journal = true;
+    m_runner->openJournal(chosen);
 }
 
 void SessionController::importRuns(const QString& path)

@@ -10,6 +10,7 @@
 #include <memory>
 
 class QAction;
+class QLockFile;
 class QMenu;
 
 namespace vq {
@@ -20,6 +21,12 @@ class MainWindow;
 // Sessions of the main window: New/Open/Save/Save As of session files (.vqproj, see core/run/SESSION.md),
 // importing CLI results (artifacts, sweep JSON lines) as runs, asking before unsaved runs are dropped,
 // and autosave. Saving and reading run on a SessionRunner; the GUI thread only builds the snapshot.
+//
+// Autosave: each instance keeps its own journal folder (core/run/sessionjournal.h) under the
+// application's data folder, next to a lock file (QLockFile) it holds while it lives. A run's arrays
+// are written once when it finishes; later autosaves rewrite only the small index (a run started, a
+// rename). At start, offerRestore() offers only journals whose owner is gone (a stale lock); a second
+// instance never sees the first one's live work. A clean shutdown or a save removes the journal.
 //
 // Questions go through overridable hooks (defaults show message boxes) so that tests answer them.
 class SessionController : public QObject {
@@ -62,14 +69,23 @@ public:
     // save for Save, never for Cancel). The runs of the previous table are dropped when the new one is set.
     void confirmReplaceTable(std::function<void()> load);
     // For closeEvent: true when the window may close now. Save starts a save and closes when it is done.
+    // An autosave being written is cancelled, never waited for: the window closes once it has stopped.
     bool confirmClose();
-    // At startup: when an autosave exists, offers to restore it (its runs come back, modified).
+    // At startup: when the journal of an instance that did not shut down cleanly exists (its lock is
+    // stale), offers to restore it: its runs come back, modified, with the session file they belong to
+    // (Save writes there); runs that were in progress come back Interrupted, ready to run again.
     void offerRestore();
 
-    QString autosavePath() const;
+    // Where every instance keeps its journal folder and lock file.
+    static QString autosaveRoot();
+    // This instance's journal folder (exists once something was autosaved).
+    QString autosaveFolder() const;
     // Delay of the debounced autosave after the last change, in ms (default 30 s).
     void setAutosaveDelay(int ms) { m_autosaveTimer.setInterval(ms); }
-    // Removes the autosave file (clean shutdown, saved session).
+    // Brings the journal up to date now (if the session has unsaved changes); an autosave in progress is
+    // followed by another.
+    void autosave();
+    // Removes this instance's journal (clean shutdown, saved session), after any autosave in progress.
     void removeAutosave();
 
     void setDiscardQuestion(DiscardQuestion q) { m_askDiscard = std::move(q); }
@@ -88,17 +104,23 @@ signals:
     void imported(const QString& path, int runs);
     // An open or import failed or was abandoned (message names the file, empty when the user cancelled).
     void failed(const QString& path, const QString& message);
-    void autosaved(const QString& path);
+    // An autosave brought the journal folder up to date.
+    void autosaved(const QString& folder);
 
 private:
     struct Opening;
     void updateTitle();
     void onChanged();
-    void startSave(const QString& path, bool autosave);
+    void startSave(const QString& path);
     std::shared_ptr<const Session> snapshot() const;
     void onSaved(const QString& path, quint64 tag);
     void onSaveFailed(const QString& path, const QString& message, quint64 tag);
     void onOpened(const QString& path, std::shared_ptr<const Session> session);
+    void onJournalOpened(const QString& folder, std::shared_ptr<const JournalContents> contents);
+    bool lockAutosave();
+    // The close question (Save / Discard / Cancel); true: close now.
+    bool askClose();
+    void forgetRestoredJournal();
     void continueOpening();
     void finishOpening();
     void abandonOpening(const QString& message);
@@ -116,13 +138,23 @@ private:
     SessionRunner* m_runner;
     SweepWatcher* m_sweepWatcher;
     QTimer m_autosaveTimer;
+    QString m_instance; // the name of this instance's journal folder and lock
+    std::unique_ptr<QLockFile> m_lock; // held while the journal exists
+    std::shared_ptr<SessionJournal> m_journal;
+    quint64 m_autosaveJob = 0; // the tag of the autosave being written
+    quint64 m_autosaveJobId = 0; // its job in the runner
+    bool m_autosaveAgain = false; // something changed while it was written
+    bool m_closeConfirmed = false; // the user agreed to close
+    bool m_closing = false; // the window closes once the runner is idle
+    // The journal of a dead instance being restored, removed once this one has autosaved the runs.
+    QString m_restoredFolder;
+    std::unique_ptr<QLockFile> m_restoredLock;
     quint64 m_changes = 0; // bumped on every change of the runs
     quint64 m_lastTag = 0;
     quint64 m_saveTag = 0; // tag of the explicit save in flight
     quint64 m_saveChanges = 0; // m_changes when it started
     std::function<void()> m_afterSave;
     std::unique_ptr<Opening> m_opening;
-    bool m_restoring = false;
 
     DiscardQuestion m_askDiscard;
     YesNoQuestion m_askChecksum;

@@ -113,14 +113,16 @@ const char* nameOf(RunStatus status)
         return "failed";
     case RunStatus::Cancelled:
         return "cancelled";
+    case RunStatus::Interrupted:
+        return "interrupted";
     }
     return "unknown";
 }
 
 RunStatus runStatusFromName(const std::string& name)
 {
-    for (RunStatus s :
-        { RunStatus::Queued, RunStatus::Running, RunStatus::Done, RunStatus::Failed, RunStatus::Cancelled })
+    for (RunStatus s : { RunStatus::Queued, RunStatus::Running, RunStatus::Done, RunStatus::Failed,
+             RunStatus::Cancelled, RunStatus::Interrupted })
         if (name == nameOf(s))
             return s;
     malformed("unknown status '" + name + "'");

@@ -20,9 +20,11 @@ enum class RunStatus {
     Done,
     Failed, // RunRecord::error says why
     Cancelled,
+    // Queued or running when the application stopped (read back from an autosave); its spec can run again.
+    Interrupted,
 };
 
-// "queued", "running", "done", "failed", "cancelled".
+// "queued", "running", "done", "failed", "cancelled", "interrupted".
 const char* nameOf(RunStatus status);
 // Inverse of nameOf; throws Error(Malformed) for other text.
 RunStatus runStatusFromName(const std::string& name);

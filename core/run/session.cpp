@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace vq {
 
@@ -274,24 +275,36 @@ void writeRun(hid_t runs, size_t index, const RunRecord& r, const std::string& p
             group.id(), "full_metrics", fullMetricsJson(*r.fullMetrics), r.fullMetrics->reconstruction.rows, path);
 }
 
+// The HDF5 lock is taken per run, not for the whole file: a table load (or another save) on another thread
+// waits for one run at most. The handles stay open in between; HDF5 calls are still never concurrent.
 void buildFile(const std::string& filePath, const std::string& path, const Session& s, RunControl& control)
 {
-    const Hdf5Lock lock;
-    Hdf5File file = createHdf5File(filePath, path);
+    Hdf5File file;
+    Hdf5Group root;
+    Hdf5Group runs;
     {
-        Hdf5Group root(hdf5Check(H5Gopen2(file.id(), "/", H5P_DEFAULT), ErrorKind::WriteFailed, path, "cannot open /"));
+        const Hdf5Lock lock;
+        file = createHdf5File(filePath, path);
+        root = Hdf5Group(
+            hdf5Check(H5Gopen2(file.id(), "/", H5P_DEFAULT), ErrorKind::WriteFailed, path, "cannot open /"));
         attr::writeString(root.id(), "format", kSessionFormat, path);
         attr::writeInt64(root.id(), "version", kSessionVersion, path);
         attr::writeString(root.id(), "app_version", kVersion, path);
         attr::writeString(root.id(), "table", dump(s.table.toJson(), path, "table"), path);
         attr::writeInt64(root.id(), "run_count", static_cast<int64_t>(s.runs.size()), path);
-        Hdf5Group runs = createGroup(root.id(), "runs", path);
-        for (size_t i = 0; i < s.runs.size(); ++i) {
-            control.throwIfCancelled();
-            writeRun(runs.id(), i, s.runs[i], path);
-            control.report("save session", static_cast<double>(i + 1) / static_cast<double>(s.runs.size()));
-        }
+        runs = createGroup(root.id(), "runs", path);
     }
+    for (size_t i = 0; i < s.runs.size(); ++i) {
+        control.throwIfCancelled();
+        {
+            const Hdf5Lock lock;
+            writeRun(runs.id(), i, s.runs[i], path);
+        }
+        control.report("save session", static_cast<double>(i + 1) / static_cast<double>(s.runs.size()));
+    }
+    const Hdf5Lock lock;
+    runs.reset();
+    root.reset();
     hdf5Check(H5Fclose(file.release()), ErrorKind::WriteFailed, path, "cannot close " + filePath);
 }
 
@@ -438,7 +451,8 @@ Session readSession(const std::string& path, RunControl& control)
 {
     control.report("open session", 0.0);
     const Hdf5File file = openHdf5ForReading(path);
-    const Hdf5Lock lock;
+    // Held for the header, then per run (as when writing).
+    std::optional<Hdf5Lock> lock(std::in_place);
     const Hdf5Group root(hdf5Check(H5Gopen2(file.id(), "/", H5P_DEFAULT), ErrorKind::Malformed, path, "cannot open /"));
     if (!attr::exists(root.id(), "format"))
         throw Error(ErrorKind::Unsupported, path, "not a vqscope session (no 'format' attribute)");
@@ -463,9 +477,13 @@ Session readSession(const std::string& path, RunControl& control)
     if (count < 0)
         throw Error(ErrorKind::Malformed, path, "negative run count");
     const Hdf5Group runs = openGroup(root.id(), "runs", path, "group /runs");
+    lock.reset();
     for (size_t i = 0; i < static_cast<size_t>(count); ++i) {
         control.throwIfCancelled();
-        s.runs.push_back(readRun(runs.id(), i, path));
+        {
+            const Hdf5Lock runLock;
+            s.runs.push_back(readRun(runs.id(), i, path));
+        }
         control.report("open session", static_cast<double>(i + 1) / static_cast<double>(count));
     }
     return s;

@@ -44,7 +44,8 @@ struct Session {
 // Writes session atomically to path (temporary file beside it, then rename): a failure (missing or
 // read-only folder, disk full, cancel) throws and leaves an existing file at path untouched. Progress
 // stage "save session" over the runs; throws vq::Cancelled. Errors: WriteFailed naming path,
-// InvalidArgument for a run whose arrays do not pass StoredArray::check(). Takes the HDF5 lock.
+// InvalidArgument for a run whose arrays do not pass StoredArray::check(). Takes the HDF5 lock one run at a
+// time (never across the whole file), so a table load on another thread waits for one run at most.
 void writeSession(const std::string& path, const Session& session, RunControl& control = nullRunControl());
 
 // Reads and validates a session file: format and version, the table identity, every run's record and
@@ -52,7 +53,7 @@ void writeSession(const std::string& path, const Session& session, RunControl& c
 // readArtifact; its per-token metrics). Errors name path: NotFound, Empty, Truncated (cut short),
 // Malformed (not HDF5, a missing run or run array, a record that is not a run record, arrays that do
 // not match their record), Unsupported (another format or version). Progress stage "open session";
-// throws vq::Cancelled. Takes the HDF5 lock.
+// throws vq::Cancelled. Takes the HDF5 lock one run at a time.
 Session readSession(const std::string& path, RunControl& control = nullRunControl());
 
 // Every field of metrics as JSON (RunMetrics::toJson with per-token, per-query vectors and code counts,

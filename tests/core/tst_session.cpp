@@ -3,6 +3,7 @@
 // Real runs (rtn, pq) on the first 2000 rows of the GloVe table.
 #include "common/error.h"
 #include "export/artifact.h"
+#include "io/hdf5lock.h"
 #include "run/runexecutor.h"
 #include "run/session.h"
 
@@ -20,6 +21,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <future>
 
 Q_DECLARE_METATYPE(vq::ErrorKind)
 
@@ -141,6 +143,37 @@ private slots:
         }
         // pq d=5 at 6 bits: 64 codes per group, 20 groups; every code is used on 2000 rows.
         QCOMPARE(back.runs[1].fullMetrics->codebookUsage.front().perGroup.size(), size_t(20));
+    }
+
+    // Saving and opening take the HDF5 lock one run at a time: between runs (when progress is reported)
+    // another thread, a table load, gets it at once.
+    void theHdf5LockIsFreeBetweenRuns()
+    {
+        const auto lockIsFree = [] {
+            return std::async(std::launch::async, [] {
+                if (!vq::hdf5Mutex().try_lock())
+                    return false;
+                vq::hdf5Mutex().unlock();
+                return true;
+            }).get();
+        };
+        int reports = 0;
+        int free = 0;
+        vq::RunControl control;
+        control.setProgressCallback([&](std::string_view, double f) {
+            if (f <= 0)
+                return;
+            ++reports;
+            free += lockIsFree() ? 1 : 0;
+        });
+        const QString file = path("lock.vqproj");
+        vq::writeSession(file.toStdString(), m_session, control);
+        QCOMPARE(reports, int(m_session.runs.size()) + 1); // each run, then the commit
+        QCOMPARE(free, reports);
+        reports = free = 0;
+        vq::readSession(file.toStdString(), control);
+        QCOMPARE(reports, int(m_session.runs.size()));
+        QCOMPARE(free, reports);
     }
 
     void emptySessionRoundTrips()

@@ -55,9 +55,9 @@ int64_t largestSpread(const std::vector<float>& a, const std::vector<float>& b)
     return best;
 }
 
-bool seriesHas(const QScatterSeries* series, float x, float y)
+bool drawsPoint(const std::vector<QPointF>& points, float x, float y)
 {
-    for (const QPointF& p : series->points())
+    for (const QPointF& p : points)
         if (p.x() == double(x) && p.y() == double(y))
             return true;
     return false;
@@ -151,12 +151,12 @@ private slots:
         const CompareScatterChart* chart = panel.scatterChart();
         QVERIFY(chart->pointCount() >= ComparePanel::kScatterSample);
         QVERIFY(chart->pointCount() <= ComparePanel::kScatterSample + ComparePanel::kScatterExtremes);
-        QCOMPARE(chart->highlightSeries()->count(), ComparePanel::kScatterExtremes);
+        QCOMPARE(int(chart->highlightPoints().size()), ComparePanel::kScatterExtremes);
         QVERIFY(chart->subtitle().contains(QStringLiteral("of 5000 tokens")));
         const auto& a = relError(m_context, m_keys[0]);
         const auto& b = relError(m_context, m_keys[1]);
         const int64_t extreme = largestSpread(a, b);
-        QVERIFY(seriesHas(chart->highlightSeries(), a[size_t(extreme)], b[size_t(extreme)]));
+        QVERIFY(drawsPoint(chart->highlightPoints(), a[size_t(extreme)], b[size_t(extreme)]));
         // The diagonal spans the axes' common range.
         QCOMPARE(chart->diagonal()->count(), 2);
         QCOMPARE(chart->diagonal()->at(0).x(), chart->diagonal()->at(0).y());
@@ -170,13 +170,13 @@ private slots:
         const auto& ra = m_context.run(m_keys[0])->record->fullMetrics->reconstruction;
         const auto& rb = m_context.run(m_keys[1])->record->fullMetrics->reconstruction;
         const int64_t relExtreme = largestSpread(ra.tokenRelError, rb.tokenRelError);
-        QVERIFY(seriesHas(panel.scatterChart()->highlightSeries(), ra.tokenRelError[size_t(relExtreme)],
+        QVERIFY(drawsPoint(panel.scatterChart()->highlightPoints(), ra.tokenRelError[size_t(relExtreme)],
             rb.tokenRelError[size_t(relExtreme)]));
         panel.setMetric(TokenErrorMetric::Mse);
         const int64_t mseExtreme = largestSpread(ra.tokenMse, rb.tokenMse);
-        QVERIFY(seriesHas(
-            panel.scatterChart()->highlightSeries(), ra.tokenMse[size_t(mseExtreme)], rb.tokenMse[size_t(mseExtreme)]));
-        QVERIFY(!seriesHas(panel.scatterChart()->highlightSeries(), ra.tokenRelError[size_t(relExtreme)],
+        QVERIFY(drawsPoint(
+            panel.scatterChart()->highlightPoints(), ra.tokenMse[size_t(mseExtreme)], rb.tokenMse[size_t(mseExtreme)]));
+        QVERIFY(!drawsPoint(panel.scatterChart()->highlightPoints(), ra.tokenRelError[size_t(relExtreme)],
             rb.tokenRelError[size_t(relExtreme)]));
         QCOMPARE(panel.diffProxy()->index(0, TokenDiffModel::RowColumn).data().toString(),
             QString::number(largestRatio(ra.tokenMse, rb.tokenMse)));

@@ -3,8 +3,8 @@
 // export the PQ run with its report, save the session and reopen it in a fresh window.
 #include "appcontext.h"
 #include "charts/comparescatterchart.h"
-#include "charts/errorhistogramchart.h"
 #include "charts/heatmapchart.h"
+#include "charts/histogramchart.h"
 #include "charts/tokenerrorchart.h"
 #include "charts/tradeoffchart.h"
 #include "dialogs/exportdialog.h"
@@ -23,6 +23,7 @@
 #include "runners/exportrunner.h"
 #include "sessioncontroller.h"
 
+#include "panelviews.h"
 #include "testutil.h"
 
 #include <QAction>
@@ -127,20 +128,24 @@ private slots:
         QCOMPARE(context->selectedRuns(), (QList<RunKey> { pq, rtn }));
 
         // Token errors: PQ's 20000 per-token errors, histogram over all of them, the row scatter thinned.
+        // Each view is looked at on its tab, as a user does (hidden tabs rebuild when shown).
         auto* tokens = window.findChild<TokenErrorPanel*>();
         QVERIFY(tokens);
+        window.tabs()->setCurrentWidget(tokens);
         QTRY_COMPARE(tokens->shownKey(), pq);
-        QCOMPARE(tokens->tokenModel()->rowCount(), 20000);
-        const PlotHistogram& histogram = tokens->histogramChart()->histogram();
+        QCOMPARE(vqtest::tokenErrorViews(*tokens).model->rowCount(), 20000);
+        const PlotHistogram& histogram = vqtest::tokenErrorViews(*tokens).histogram->histogram();
         QCOMPARE(std::accumulate(histogram.counts.begin(), histogram.counts.end(), int64_t(0)) + histogram.below
                 + histogram.above + histogram.nonFinite,
             int64_t(20000));
-        QVERIFY(!tokens->rowChart()->plotted().empty());
-        QVERIFY(int64_t(tokens->rowChart()->plotted().size()) <= tokens->rowChart()->pointBudget());
+        QVERIFY(!vqtest::tokenErrorViews(*tokens).rows->plotted().empty());
+        QVERIFY(int64_t(vqtest::tokenErrorViews(*tokens).rows->plotted().size())
+            <= vqtest::tokenErrorViews(*tokens).rows->pointBudget());
 
         // Codebook usage: PQ's 25 positions x 256 codes, counts summing to the rows per position.
         auto* usage = window.findChild<CodebookUsagePanel*>();
         QVERIFY(usage);
+        window.tabs()->setCurrentWidget(usage);
         QTRY_VERIFY(usage->usages() && !usage->usages()->empty());
         QVERIFY(usage->heatmap()->rowCount() >= 25);
         QCOMPARE(usage->heatmap()->columnCount(), 256);
@@ -152,8 +157,8 @@ private slots:
         // Trade-off: one point per run at its bits/param and relMSE; clicking RTN's point selects it.
         auto* tradeoff = window.findChild<TradeoffPanel*>();
         QVERIFY(tradeoff);
-        QTRY_COMPARE(tradeoff->chart()->points().size(), size_t(2));
-        for (const TradeoffPoint& point : tradeoff->chart()->points()) {
+        QTRY_COMPARE(vqtest::tradeoffViews(*tradeoff).chart->points().size(), size_t(2));
+        for (const TradeoffPoint& point : vqtest::tradeoffViews(*tradeoff).chart->points()) {
             const RunRecord& record = *context->run(point.key)->record;
             QCOMPARE(point.bitsPerParam, record.bits.bitsPerParam());
             QCOMPARE(point.value, relMse(record));
@@ -162,6 +167,7 @@ private slots:
         // Compare: A = PQ, B = RTN, every token in the table, RTN better on the token that differs most.
         auto* compare = window.findChild<ComparePanel*>();
         QVERIFY(compare);
+        window.tabs()->setCurrentWidget(compare);
         QTRY_COMPARE(compare->runA(), pq);
         QCOMPARE(compare->runB(), rtn);
         QVERIFY(!compare->isShowingEmptyState());
@@ -221,8 +227,9 @@ private slots:
         // The reopened runs feed the views again.
         reopened->setSelectedRuns({ reopened->runAt(1).key, reopened->runAt(0).key });
         auto* reopenedTokens = again.findChild<TokenErrorPanel*>();
+        again.tabs()->setCurrentWidget(reopenedTokens);
         QTRY_COMPARE(reopenedTokens->shownKey(), reopened->runAt(1).key);
-        QCOMPARE(reopenedTokens->tokenModel()->rowCount(), 20000);
+        QCOMPARE(vqtest::tokenErrorViews(*reopenedTokens).model->rowCount(), 20000);
         window.close();
     }
 };

@@ -1,6 +1,12 @@
-// HistogramChart: the plotted outline, bin lookup for tooltips, and PNG/SVG export.
+// HistogramChart: the plotted outline of linear and log10 bins, bin lookup, the tooltip a hover brings
+// up, and PNG/SVG export.
 #include "charts/histogramchart.h"
+#include "stats/tablestats.h"
 
+#include "charthover.h"
+
+#include <QAreaSeries>
+#include <QChart>
 #include <QFile>
 #include <QImage>
 #include <QLineSeries>
@@ -17,6 +23,17 @@ Histogram sample()
     h.lo = 1.0;
     h.hi = 5.0;
     h.counts = { 3, 10, 0, 7 }; // bins of width 1
+    return h;
+}
+
+// Four decades, one bin each: [1e-3, 1e-2), ..., [1, 10].
+PlotHistogram decades()
+{
+    PlotHistogram h;
+    h.lo = 1e-3;
+    h.hi = 10;
+    h.logScale = true;
+    h.counts = { 2, 0, 5, 1 };
     return h;
 }
 
@@ -41,7 +58,17 @@ private slots:
         QCOMPARE(area[0], QPointF(1.5, 3.0));
         QCOMPARE(area[3], QPointF(4.5, 7.0));
 
+        chart.setStyle(HistogramChart::Style::Bars);
+        chart.setHistogram(decades());
+        QVERIFY(chart.isLogX());
+        const QList<QPointF> log = chart.outline()->points();
+        QCOMPARE(log.size(), 8);
+        QCOMPARE(log[4].y(), 5.0);
+        QCOMPARE(log[4].x(), 0.1);
+        QCOMPARE(log[5].x(), 1.0);
+
         chart.clear();
+        QVERIFY(!chart.isLogX());
         QCOMPARE(chart.outline()->count(), 0);
         QCOMPARE(chart.binAt(2.0), -1);
     }
@@ -67,6 +94,28 @@ private slots:
         QCOMPARE(chart.binAt(x), bin);
     }
 
+    void binAtLog_data()
+    {
+        QTest::addColumn<double>("x");
+        QTest::addColumn<int>("bin");
+        QTest::newRow("zero") << 0.0 << -1;
+        QTest::newRow("below") << 0.9e-3 << -1;
+        QTest::newRow("lo") << 1e-3 << 0;
+        QTest::newRow("third decade") << 0.5 << 2;
+        QTest::newRow("edge") << 1.0 << 3;
+        QTest::newRow("hi") << 10.0 << 3;
+        QTest::newRow("above") << 10.5 << -1;
+    }
+
+    void binAtLog()
+    {
+        QFETCH(double, x);
+        QFETCH(int, bin);
+        HistogramChart chart;
+        chart.setHistogram(decades());
+        QCOMPARE(chart.binAt(x), bin);
+    }
+
     void binText()
     {
         HistogramChart chart;
@@ -74,6 +123,39 @@ private slots:
         QCOMPARE(chart.binText(1), QStringLiteral("[2, 3): 10"));
         QCOMPARE(chart.binText(3), QStringLiteral("[4, 5]: 7"));
         QCOMPARE(chart.binText(4), QString());
+        chart.setCountNoun(QStringLiteral("tokens"));
+        chart.setHistogram(decades());
+        QCOMPARE(chart.binText(2), QStringLiteral("[0.1, 1): 5 tokens"));
+    }
+
+    // Hovering a bar shows its bin; outside the plot there is no tooltip.
+    void hoverShowsTheBin_data()
+    {
+        QTest::addColumn<bool>("log");
+        QTest::addColumn<QPointF>("at");
+        QTest::addColumn<QString>("text");
+        QTest::newRow("linear") << false << QPointF(2.5, 5) << QStringLiteral("[2, 3): 10 rows");
+        QTest::newRow("last bin") << false << QPointF(4.5, 1) << QStringLiteral("[4, 5]: 7 rows");
+        QTest::newRow("log") << true << QPointF(0.3, 1) << QStringLiteral("[0.1, 1): 5 rows");
+        QTest::newRow("outside") << false << QPointF(6, 5) << QString();
+    }
+
+    void hoverShowsTheBin()
+    {
+        QFETCH(bool, log);
+        QFETCH(QPointF, at);
+        QFETCH(QString, text);
+        HistogramChart chart;
+        chart.setCountNoun(QStringLiteral("rows"));
+        if (log)
+            chart.setHistogram(decades());
+        else
+            chart.setHistogram(sample());
+        chart.resize(500, 320);
+        chart.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&chart));
+        QCoreApplication::processEvents();
+        QCOMPARE(vqtest::hoverText(&chart, at, chart.chart()->series().constFirst()), text);
     }
 
     void exportFiles()

@@ -149,17 +149,19 @@ private slots:
         QVERIFY(!summary->fieldText(QStringLiteral("outliers")).isEmpty());
 
         // Row norms: the standard percentiles and a 64-bin histogram of all 20000 rows.
-        QCOMPARE(summary->percentileModel()->rowCount(), 9);
-        // Its tables export to CSV (context menu): a header and one line per percentile.
         const auto* percentileView = summary->findChild<QTableView*>(QStringLiteral("percentileView"));
         QVERIFY(percentileView);
+        QCOMPARE(percentileView->model()->rowCount(), 9);
+        // Its tables export to CSV (context menu): a header and one line per percentile.
         QCOMPARE(percentileView->contextMenuPolicy(), Qt::CustomContextMenu);
-        QCOMPARE(tableToCsv(*summary->percentileModel()).count(QLatin1Char('\n')), 10);
-        const Histogram& histogram = summary->rowNormChart()->histogram();
+        QCOMPARE(tableToCsv(*percentileView->model()).count(QLatin1Char('\n')), 10);
+        const auto* rowNorms = summary->findChild<HistogramChart*>(QStringLiteral("rowNormHistogram"));
+        QVERIFY(rowNorms);
+        const PlotHistogram& histogram = rowNorms->histogram();
         QCOMPARE(histogram.counts.size(), size_t(64));
         QCOMPARE(std::accumulate(histogram.counts.begin(), histogram.counts.end(), int64_t(0)), int64_t(20000));
         QVERIFY(histogram.hi > histogram.lo);
-        QCOMPARE(summary->rowNormChart()->outline()->count(), 128);
+        QCOMPARE(rowNorms->outline()->count(), 128);
 
         QVERIFY(window.windowTitle().contains(QStringLiteral("glove-20k.npy")));
         QVERIFY(!window.loadStatus()->isVisibleTo(&window));

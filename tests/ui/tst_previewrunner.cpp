@@ -2,6 +2,7 @@
 // replaced in place, a superseded job dropped, and the entry removed when the table changes.
 #include "appcontext.h"
 #include "metrics/rowsample.h"
+#include "runners/jobtracker.h"
 #include "runners/previewrunner.h"
 
 #include "quantchecks.h"
@@ -128,6 +129,8 @@ private slots:
         QCOMPARE(dropped.at(0).at(0).value<quint64>(), slow);
         QCOMPARE(context.runCount(), 1);
         QCOMPARE(QString::fromStdString(context.runAt(0).record->spec.method), QStringLiteral("rtn"));
+        // Both jobs are freed: the dropped one and the published one (no job holds itself).
+        QTRY_COMPARE(Job::liveCount(), 0);
     }
 
     void refusedSpecFailsAndTableChangeRemovesTheEntry()

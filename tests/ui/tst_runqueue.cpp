@@ -2,6 +2,7 @@
 // the AppContext, and cancel (queued or running) ends in status Cancelled. Real GloVe rows.
 #include "appcontext.h"
 #include "common/error.h"
+#include "runners/jobtracker.h"
 #include "runners/runqueue.h"
 #include "runners/workerpriority.h"
 
@@ -93,6 +94,8 @@ private slots:
         QCOMPARE(busy.count(), 2);
         // Queued -> Running -> Done.
         QVERIFY(changed.count() >= 2);
+        // The finished run's job is freed (its progress callback does not keep it alive).
+        QTRY_COMPARE(Job::liveCount(), 0);
     }
 
     void refusedSpecAddsNothing()
@@ -182,6 +185,27 @@ private slots:
         QCOMPARE(context.run(b)->record->status, RunStatus::Cancelled);
         QVERIFY(!queue.isBusy());
         QCOMPARE(busy.last().at(0).toBool(), false);
+    }
+
+    // Done, cancelled while queued, cancelled while running: every job is freed once its run ended.
+    void everyEndedRunFreesItsJob()
+    {
+        AppContext context;
+        setTable(context, 2000);
+        RunQueue queue(&context);
+        QSignalSpy finished(&queue, &RunQueue::runFinished);
+        QSignalSpy progress(&context, &AppContext::runProgress);
+        const RunKey slow = queue.enqueue(slowSpec());
+        queue.enqueue(rtn(4));
+        const RunKey queued = queue.enqueue(rtn(3));
+        QCOMPARE(Job::liveCount(), 3);
+        queue.cancel(queued);
+        QCOMPARE(Job::liveCount(), 2);
+        QVERIFY(progress.wait(kRunTimeoutMs));
+        queue.cancel(slow);
+        QVERIFY(waitFinished(finished, 3));
+        QVERIFY(!queue.isBusy());
+        QTRY_COMPARE(Job::liveCount(), 0);
     }
 
     void workersRunBelowTheGuiThread()

@@ -1,22 +1,36 @@
 // Sessions end to end with the real main window offscreen and the bundled sample: save and reopen runs
-// exactly, ask before unsaved runs are dropped, autosave and restore, import CLI artifacts and sweeps.
+// exactly, ask before unsaved runs are dropped, import CLI artifacts and sweeps, and autosave: one journal
+// per instance behind a lock (two windows in this process are two instances; a crash is a window
+// destroyed without closing, its lock left stale), restore only of a dead instance's journal, the
+// session file kept, runs in progress back as interrupted and runnable again, closing never waiting.
 #include "appcontext.h"
 #include "export/artifact.h"
+#include "io/hdf5lock.h"
 #include "mainwindow.h"
 #include "run/runexecutor.h"
+#include "run/sessionjournal.h"
+#include "runners/jobtracker.h"
 #include "sessioncontroller.h"
 
 #include "testutil.h"
 
+#include <QAction>
+#include <QDir>
 #include <QFile>
+#include <QItemSelectionModel>
 #include <QMessageBox>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QSysInfo>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace vq;
 
@@ -49,11 +63,32 @@ bool waitCount(QSignalSpy& spy, int count)
     return true;
 }
 
+// A slow run (several seconds): still running when the test stops it.
+QuantSpec slowSpec()
+{
+    return QuantSpec { "aqlm",
+        { { "M", 2 }, { "B", 8 }, { "g", 4 }, { "beam", 4 }, { "maxRounds", 200 }, { "tolerance", 0.0 } } };
+}
+
+// What a crashed instance leaves: its journal folder and a lock file naming a process that is gone.
+void leaveStaleLock(const QString& folder)
+{
+    const pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    waitpid(child, nullptr, 0); // the pid names no process now
+    QFile lock(folder + QStringLiteral(".lock"));
+    QVERIFY(lock.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    lock.write(QByteArray::number(child) + '\n' + QCoreApplication::applicationName().toUtf8() + '\n'
+        + QSysInfo::machineHostName().toUtf8() + '\n');
+}
+
 // A window whose questions are answered by the test.
 struct Window {
     MainWindow window;
     SessionController* session = window.sessionController();
     int asked = 0;
+    int restoreAsked = 0;
     SessionController::Decision answer = SessionController::Decision::Cancel;
 
     Window()
@@ -63,7 +98,21 @@ struct Window {
             return answer;
         });
         session->setChecksumQuestion([](const QString&) { return false; });
-        session->setRestoreQuestion([](const QString&) { return true; });
+        session->setRestoreQuestion([this](const QString&) {
+            ++restoreAsked;
+            return true;
+        });
+    }
+    bool idle()
+    {
+        return QTest::qWaitFor([this] { return !session->isBusy(); }, kTimeoutMs);
+    }
+    // Offers the journal of an instance that is gone and waits until its runs are back.
+    bool restore()
+    {
+        QSignalSpy opened(session, &SessionController::opened);
+        session->offerRestore();
+        return opened.wait(kTimeoutMs);
     }
     bool load()
     {
@@ -95,7 +144,7 @@ class TestSessionController : public QObject {
     Q_OBJECT
 private slots:
     void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
-    void init() { QFile::remove(Window().session->autosavePath()); }
+    void init() { QDir(SessionController::autosaveRoot()).removeRecursively(); }
 
     void saveAndReopenGivesTheSameRuns()
     {
@@ -157,10 +206,15 @@ private slots:
         QCOMPARE(w.asked, 2);
         QVERIFY(!w.window.loadRunner()->isBusy());
 
-        // Discard closes, and a clean shutdown leaves no autosave.
+        // Discard closes (once an autosave being written has stopped), and a clean shutdown leaves no
+        // journal and no lock behind.
+        QVERIFY(QFile::exists(w.session->autosaveFolder()));
         w.answer = SessionController::Decision::Discard;
-        QVERIFY(w.window.close());
-        QVERIFY(!QFile::exists(w.session->autosavePath()));
+        w.window.close();
+        QTRY_VERIFY(!w.window.isVisible());
+        QCOMPARE(w.asked, 3);
+        QVERIFY(!QFile::exists(w.session->autosaveFolder()));
+        QVERIFY(!QFile::exists(w.session->autosaveFolder() + QStringLiteral(".lock")));
     }
 
     void saveAnswerSavesThenCloses()
@@ -182,45 +236,209 @@ private slots:
 
     void autosaveAppearsAndRestores()
     {
-        QString autosave;
+        QString folder;
         {
             Window w;
-            autosave = w.session->autosavePath();
+            folder = w.session->autosaveFolder();
             QVERIFY(w.load());
             QSignalSpy autosaved(w.session, &SessionController::autosaved);
             QVERIFY(w.runTwo());
             // Saved after each finished run.
             QVERIFY(waitCount(autosaved, 1));
-            QVERIFY(QFile::exists(autosave));
-            // A change (rename) is saved after the debounce delay.
+            QVERIFY(w.idle());
+            QVERIFY(QFile::exists(folder + QStringLiteral("/index.json")));
+            QVERIFY(QFile::exists(folder + QStringLiteral(".lock")));
+            // A change (rename) is saved after the debounce delay, in the index only.
             w.session->setAutosaveDelay(50);
+            const auto runFile = std::filesystem::path(folder.toStdString()) / "run-1.vqproj";
+            QVERIFY(std::filesystem::exists(runFile));
+            const auto written = std::filesystem::last_write_time(runFile);
             const int count = int(autosaved.count());
             w.window.context()->renameRun(w.window.context()->runAt(0).key, QStringLiteral("renamed"));
             QVERIFY(waitCount(autosaved, count + 1));
-            // The autosave of the second finished run may land first: wait for the one holding the rename.
-            const auto renamedSaved = [&] {
-                try {
-                    const Session saved = readSession(autosave.toStdString());
-                    return !saved.runs.empty() && saved.runs.front().name == "renamed";
-                } catch (const std::exception&) {
-                    return false;
-                }
-            };
-            QVERIFY(QTest::qWaitFor([&] { return !w.session->isBusy() && renamedSaved(); }, kTimeoutMs));
+            QVERIFY(w.idle());
+            QCOMPARE(SessionJournal::read(folder.toStdString()).runs.front().name, std::string("renamed"));
+            QCOMPARE(std::filesystem::last_write_time(runFile), written);
             // No clean shutdown: the window is destroyed without close(), as in a crash.
         }
-        QVERIFY(QFile::exists(autosave));
+        leaveStaleLock(folder);
+        QVERIFY(QFile::exists(folder));
         Window w;
-        QSignalSpy opened(w.session, &SessionController::opened);
-        w.session->offerRestore();
-        QVERIFY(opened.wait(kTimeoutMs));
+        QSignalSpy autosaved(w.session, &SessionController::autosaved);
+        QVERIFY(w.restore());
+        QCOMPARE(w.restoreAsked, 1);
         AppContext* c = w.window.context();
         QCOMPARE(c->runCount(), 2);
         QCOMPARE(c->runAt(0).record->name, std::string("renamed"));
         QVERIFY(c->runAt(1).record->fullMetrics != nullptr);
         QVERIFY(c->isModified()); // restored work is not saved anywhere yet
         QVERIFY(c->sessionPath().isEmpty());
+        // Once this instance has autosaved the runs, the dead instance's journal and lock are gone.
+        QVERIFY(waitCount(autosaved, 1));
+        QVERIFY(!QFile::exists(folder));
+        QVERIFY(!QFile::exists(folder + QStringLiteral(".lock")));
+        QVERIFY(QFile::exists(w.session->autosaveFolder() + QStringLiteral("/index.json")));
     }
+
+    // Two instances at once: neither offers the other's live work nor writes into its journal. When the
+    // first one dies, a third instance offers exactly its runs.
+    void twoInstancesKeepTheirOwnJournals()
+    {
+        auto first = std::make_unique<Window>();
+        QVERIFY(first->load());
+        QSignalSpy firstSaved(first->session, &SessionController::autosaved);
+        QVERIFY(first->runTwo());
+        QVERIFY(waitCount(firstSaved, 1));
+        QVERIFY(first->idle());
+        const QString firstFolder = first->session->autosaveFolder();
+
+        Window second;
+        QVERIFY(second.session->autosaveFolder() != firstFolder);
+        second.session->offerRestore();
+        QCOMPARE(second.restoreAsked, 0); // the first instance is alive
+        QVERIFY(second.load());
+        QSignalSpy secondSaved(second.session, &SessionController::autosaved);
+        QSignalSpy finished(second.window.runQueue(), &RunQueue::runFinished);
+        RunOptions options = quick();
+        options.name = "second's";
+        second.window.runQueue()->enqueue(rtn(2), options);
+        QVERIFY(waitCount(finished, 1));
+        QVERIFY(waitCount(secondSaved, 1));
+        QVERIFY(second.idle());
+        // The first journal still holds the first instance's two runs only.
+        QCOMPARE(SessionJournal::read(firstFolder.toStdString()).runs.size(), size_t(2));
+
+        // The first instance crashes; the second lives on.
+        first.reset();
+        leaveStaleLock(firstFolder);
+        Window third;
+        QVERIFY(third.restore());
+        QCOMPARE(third.restoreAsked, 1);
+        QCOMPARE(third.window.context()->runCount(), 2);
+        QCOMPARE(third.window.context()->runAt(0).record->name, std::string("rtn 4"));
+        // The second instance's journal is untouched and still its own.
+        QCOMPARE(SessionJournal::read(second.session->autosaveFolder().toStdString()).runs.size(), size_t(1));
+    }
+
+    // Work on a saved session, then a crash: the restored session still belongs to its file, and Save
+    // writes there without asking.
+    void restoreKeepsTheSessionFile()
+    {
+        QTemporaryDir dir;
+        const QString file = dir.filePath(QStringLiteral("kept.vqproj"));
+        QString folder;
+        {
+            Window w;
+            QVERIFY(w.load());
+            QVERIFY(w.runTwo());
+            QSignalSpy saved(w.session, &SessionController::saved);
+            w.session->saveAs(file);
+            QVERIFY(saved.wait(kTimeoutMs));
+            QVERIFY(w.idle());
+            // A saved session needs no journal.
+            QVERIFY(!QFile::exists(w.session->autosaveFolder() + QStringLiteral("/index.json")));
+            QSignalSpy autosaved(w.session, &SessionController::autosaved);
+            QSignalSpy finished(w.window.runQueue(), &RunQueue::runFinished);
+            w.window.runQueue()->enqueue(rtn(3), quick());
+            QVERIFY(waitCount(finished, 1));
+            QVERIFY(waitCount(autosaved, 1));
+            QVERIFY(w.idle());
+            folder = w.session->autosaveFolder();
+        }
+        leaveStaleLock(folder);
+        Window w;
+        QVERIFY(w.restore());
+        AppContext* c = w.window.context();
+        QCOMPARE(c->runCount(), 3);
+        QCOMPARE(c->sessionPath(), file);
+        QVERIFY(c->isModified());
+        QVERIFY(w.window.windowTitle().startsWith(QStringLiteral("kept[*]")));
+        // Save goes to the session's file: no question asked.
+        int asked = 0;
+        w.session->setSavePathQuestion([&asked] {
+            ++asked;
+            return QString();
+        });
+        QSignalSpy saved(w.session, &SessionController::saved);
+        QVERIFY(w.session->save());
+        QVERIFY(saved.wait(kTimeoutMs));
+        QCOMPARE(asked, 0);
+        QCOMPARE(readSession(file.toStdString()).runs.size(), size_t(3));
+        QVERIFY(!c->isModified());
+    }
+
+    // A run in progress at the crash comes back interrupted, with its spec, and Run Again runs it.
+    void interruptedRunComesBackAndRunsAgain()
+    {
+        QString folder;
+        QuantSpec spec;
+        {
+            Window w;
+            QVERIFY(w.load());
+            QSignalSpy autosaved(w.session, &SessionController::autosaved);
+            QSignalSpy started(w.window.runQueue(), &RunQueue::runStarted);
+            const RunKey key = w.window.runQueue()->enqueue(slowSpec(), quick());
+            spec = w.window.context()->run(key)->record->spec;
+            QVERIFY(waitCount(started, 1));
+            // Listed as soon as it started.
+            QVERIFY(waitCount(autosaved, 1));
+            QVERIFY(w.idle());
+            folder = w.session->autosaveFolder();
+            QCOMPARE(w.window.context()->run(key)->record->status, RunStatus::Running);
+        }
+        leaveStaleLock(folder);
+        Window w;
+        QVERIFY(w.restore());
+        AppContext* c = w.window.context();
+        QCOMPARE(c->runCount(), 1);
+        const RunRecord& interrupted = *c->runAt(0).record;
+        QCOMPARE(interrupted.status, RunStatus::Interrupted);
+        QCOMPARE(interrupted.spec.toJson().dump(), spec.toJson().dump());
+
+        // Run Again (the runs table's action) queues the same spec.
+        c->setCurrentRun(c->runAt(0).key);
+        auto* runAgain = w.window.findChild<QAction*>(QStringLiteral("runAgainAction"));
+        QVERIFY(runAgain);
+        QTRY_VERIFY(runAgain->isEnabled());
+        QSignalSpy queued(c, &AppContext::runAdded);
+        runAgain->trigger();
+        QCOMPARE(queued.count(), 1);
+        QCOMPARE(c->runCount(), 2);
+        QCOMPARE(c->runAt(1).record->spec.toJson().dump(), spec.toJson().dump());
+        QVERIFY(w.window.runQueue()->isBusy());
+        w.window.runQueue()->cancelAll();
+        QTRY_VERIFY(!w.window.runQueue()->isBusy());
+    }
+
+    // Closing while an autosave is being written (held here on the HDF5 lock) neither blocks nor waits:
+    // close() returns at once, the autosave is cancelled, and the window closes once it has stopped,
+    // leaving no journal.
+    void closingDoesNotWaitForAnAutosave()
+    {
+        Window w;
+        QVERIFY(w.load());
+        w.window.show();
+        QVERIFY(w.runTwo());
+        QVERIFY(w.idle());
+        // A finished run the journal has not written yet.
+        RunRecord copy = *w.window.context()->runAt(0).record;
+        copy.name = "copy";
+        w.window.context()->addRun(std::make_shared<const RunRecord>(std::move(copy)));
+        {
+            const std::lock_guard hold(hdf5Mutex());
+            w.session->autosave();
+            QTRY_VERIFY(w.session->isBusy());
+            w.answer = SessionController::Decision::Discard;
+            QVERIFY(!w.window.close()); // returns while the autosave waits for the lock
+            QVERIFY(w.window.isVisible());
+        }
+        QTRY_VERIFY(!w.window.isVisible());
+        QVERIFY(!QFile::exists(w.session->autosaveFolder()));
+        QVERIFY(!QFile::exists(w.session->autosaveFolder() + QStringLiteral(".lock")));
+    }
+
+    // Every job the session and run runners made is freed.
+    void cleanupTestCase() { QTRY_COMPARE(Job::liveCount(), 0); }
 
     void importsArtifactsAndSweeps()
     {

@@ -2,21 +2,31 @@
 // holds every token, the row chart is thinned to its pixel budget yet keeps the worst token's spike, the
 // table sorts and searches 5000 tokens, the metric selector changes what is plotted, and clicking a
 // point selects its token.
-#include "charts/errorhistogramchart.h"
+#include "charts/histogramchart.h"
 #include "charts/tokenerrorchart.h"
 #include "models/tokenerrormodel.h"
 #include "models/tokenerrorproxymodel.h"
 #include "panels/tokenerrorpanel.h"
 
+#include "axisprobe.h"
+#include "charthover.h"
+#include "displaytext.h"
 #include "glovetokens.h"
+#include "io/embeddingloader.h"
+#include "models/tokentablemodel.h"
+#include "panelviews.h"
+#include "run/runexecutor.h"
+#include "testutil.h"
 
 #include <QAbstractItemModelTester>
 #include <QChart>
 #include <QComboBox>
+#include <QElapsedTimer>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLineSeries>
 #include <QScatterSeries>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTest>
 #include <algorithm>
@@ -46,6 +56,18 @@ class TestTokenErrorPanel : public QObject {
 private slots:
     void initTestCase()
     {
+        // The bundled sample with its words: 20000 rows, two RTN runs.
+        LoadOptions load;
+        auto sample = std::make_shared<const EmbeddingTable>(
+            loadEmbedding(vqtest::sourcePath("resources/sample/glove-20k.npy"), load, nullRunControl()));
+        QCOMPARE(sample->tokens.size(), size_t(20000));
+        m_sample.setTable(sample, std::make_shared<TableStats>());
+        RunOptions options;
+        options.recallQueries = 0;
+        for (int bits : { 3, 2 })
+            m_sampleKeys.push_back(m_sample.addRun(std::make_shared<const RunRecord>(
+                executeRun(*sample, vqtest::rtnSpec(bits), options, nullRunControl()))));
+
         m_context.setTable(vqtest::gloveTableWithTokens(kRows), std::make_shared<TableStats>());
         m_queue = std::make_unique<RunQueue>(&m_context);
         QVERIFY(vqtest::runAll(*m_queue, { vqtest::rtnSpec(2), vqtest::pqSpec() }, m_keys));
@@ -58,14 +80,119 @@ private slots:
         m_context.setSelectedRuns({});
         TokenErrorPanel panel(&m_context);
         QVERIFY(panel.isShowingEmptyState());
-        QCOMPARE(panel.tokenModel()->rowCount(), 0);
+        QCOMPARE(vqtest::tokenErrorViews(panel).model->rowCount(), 0);
         m_context.setCurrentRun(m_keys[0]);
         QVERIFY(!panel.isShowingEmptyState());
         QCOMPARE(panel.shownKey(), m_keys[0]);
-        QCOMPARE(panel.tokenModel()->rowCount(), int(kRows));
+        QCOMPARE(vqtest::tokenErrorViews(panel).model->rowCount(), int(kRows));
         m_context.setSelectedRuns({});
         QVERIFY(panel.isShowingEmptyState());
-        QCOMPARE(panel.tokenModel()->rowCount(), 0);
+        QCOMPARE(vqtest::tokenErrorViews(panel).model->rowCount(), 0);
+    }
+
+    // Selecting a finished run of the bundled sample (20000 rows) at start, after deselecting it and
+    // after selecting another: Qt Charts lays out each axis with the ticks it has when its range changes,
+    // so a chart cleared to 2 rows and then given 20000 once built 10000 labels (seconds of a frozen
+    // window; 45 s at 32000 x 2048). The probe counts what Qt built at every range change.
+    void selectingARunOnTheSampleBuildsFewLabels()
+    {
+        AppContext& context = m_sample;
+        const RunKey a = m_sampleKeys[0];
+        const RunKey b = m_sampleKeys[1];
+        TokenErrorPanel panel(&context);
+        panel.resize(1100, 800);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        std::vector<std::unique_ptr<vqtest::AxisProbe>> probes;
+        for (QChartView* chart : panel.findChildren<QChartView*>())
+            probes.push_back(std::make_unique<vqtest::AxisProbe>(chart));
+        QCOMPARE(probes.size(), size_t(2));
+
+        const QList<QList<RunKey>> steps { { a }, {}, { a }, { b }, { a, b }, {}, { b } };
+        for (const QList<RunKey>& selection : steps) {
+            QElapsedTimer clock;
+            clock.start();
+            context.setSelectedRuns(selection);
+            QCoreApplication::sendPostedEvents();
+            QCoreApplication::processEvents();
+            qInfo("selecting %d run(s): %lld ms on the GUI thread", int(selection.size()), clock.elapsed());
+            for (const auto& probe : probes) {
+                QVERIFY2(probe->worstTicks() <= 300,
+                    qPrintable(QStringLiteral("axis '%1' laid out with %2 ticks")
+                                   .arg(probe->worstAxis())
+                                   .arg(probe->worstTicks())));
+                QVERIFY2(probe->worstTextItems() <= 300, qPrintable(QString::number(probe->worstTextItems())));
+                probe->reset();
+            }
+        }
+    }
+
+    // Behind another tab of a shown window the panel puts its rebuild off until it is shown: a selection
+    // costs the GUI thread the visible view only. On its own (not in a window) it keeps up at once.
+    void hiddenPageRebuildsWhenShown()
+    {
+        m_sample.setSelectedRuns({});
+        QTabWidget window;
+        auto* other = new QWidget;
+        auto* panel = new TokenErrorPanel(&m_sample);
+        window.addTab(other, QStringLiteral("other"));
+        window.addTab(panel, QStringLiteral("tokens"));
+        window.resize(900, 700);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QCOMPARE(window.currentWidget(), other);
+        m_sample.setCurrentRun(m_sampleKeys[1]);
+        QVERIFY(panel->isStale());
+        QCOMPARE(panel->shownKey(), RunKey(0));
+        // Rebuilt right after it is shown (inside the show event, Qt Charts would keep swapped-out axes'
+        // labels on screen).
+        window.setCurrentWidget(panel);
+        QTRY_VERIFY(!panel->isStale());
+        QCOMPARE(panel->shownKey(), m_sampleKeys[1]);
+        // Shown: at once.
+        m_sample.setCurrentRun(m_sampleKeys[0]);
+        QCOMPARE(panel->shownKey(), m_sampleKeys[0]);
+        // Hidden again, then brought up to date on demand (a report grabbing its charts).
+        window.setCurrentWidget(other);
+        m_sample.setCurrentRun(m_sampleKeys[1]);
+        QVERIFY(panel->isStale());
+        panel->syncIfStale();
+        QCOMPARE(panel->shownKey(), m_sampleKeys[1]);
+        QVERIFY(!panel->isStale());
+    }
+
+    // Hovering a point of the row chart names its token, its row and its errors; a histogram bar names
+    // its bin and count.
+    void hoverNamesTheTokenAndTheBin()
+    {
+        m_sample.setCurrentRun(m_sampleKeys[0]);
+        TokenErrorPanel panel(&m_sample);
+        panel.resize(1100, 800);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        QCoreApplication::processEvents();
+        auto* rows = panel.findChild<TokenErrorChart*>();
+        QVERIFY(rows);
+        rows->replot();
+        const RunRecord& record = *m_sample.run(m_sampleKeys[0])->record;
+        const auto& rel = record.fullMetrics->reconstruction.tokenRelError;
+        // The worst token: always plotted (thinning keeps each pixel column's extremes).
+        const int64_t worst = argMax(rel);
+        QVERIFY(plots(*rows, worst));
+        const QString text
+            = vqtest::hoverText(rows, QPointF(double(worst), double(rel[size_t(worst)])), rows->chart()->series()[0]);
+        const std::string& token = m_sample.table()->tokens[size_t(worst)];
+        QVERIFY2(text.startsWith(quotedToken(token)), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("row %1").arg(worst)), qPrintable(text));
+        QVERIFY2(text.contains(display::number(rel[size_t(worst)])), qPrintable(text));
+
+        auto* histogram = panel.findChild<HistogramChart*>();
+        QVERIFY(histogram);
+        const PlotHistogram& h = histogram->histogram();
+        const int peak = int(std::max_element(h.counts.begin(), h.counts.end()) - h.counts.begin());
+        const QPointF centre(std::sqrt(h.edge(peak) * h.edge(peak + 1)), 1);
+        QCOMPARE(vqtest::hoverText(histogram, centre, histogram->chart()->series()[0]), histogram->binText(peak));
+        QVERIFY(histogram->binText(peak).endsWith(QStringLiteral(" tokens")));
     }
 
     void histogramHoldsEveryToken_data()
@@ -80,14 +207,14 @@ private slots:
         m_context.setCurrentRun(m_keys[0]);
         TokenErrorPanel panel(&m_context);
         panel.setLogScale(log);
-        const PlotHistogram& h = panel.histogramChart()->histogram();
+        const PlotHistogram& h = vqtest::tokenErrorViews(panel).histogram->histogram();
         QCOMPARE(h.logScale, log);
         QVERIFY(h.counts.size() > 10);
         const int64_t counted = std::accumulate(h.counts.begin(), h.counts.end(), int64_t(0));
         // GloVe has no zero row: every token has a finite, positive error and lands in a bin.
         QCOMPARE(h.below + h.above + h.nonFinite, int64_t(0));
         QCOMPARE(counted, kRows);
-        QCOMPARE(panel.histogramChart()->outline()->count(), int(2 * h.counts.size()));
+        QCOMPARE(vqtest::tokenErrorViews(panel).histogram->outline()->count(), int(2 * h.counts.size()));
         const auto& rel = m_context.run(m_keys[0])->record->fullMetrics->reconstruction.tokenRelError;
         QCOMPARE(float(h.hi), *std::max_element(rel.begin(), rel.end()));
     }
@@ -99,28 +226,30 @@ private slots:
         panel.resize(1100, 800);
         panel.show();
         QVERIFY(QTest::qWaitForWindowExposed(&panel));
-        panel.rowChart()->replot();
-        const int64_t budget = panel.rowChart()->pointBudget();
-        const auto& plotted = panel.rowChart()->plotted();
+        vqtest::tokenErrorViews(panel).rows->replot();
+        const int64_t budget = vqtest::tokenErrorViews(panel).rows->pointBudget();
+        const auto& plotted = vqtest::tokenErrorViews(panel).rows->plotted();
         QVERIFY2(budget < kRows, qPrintable(QString::number(budget)));
         QVERIFY(int64_t(plotted.size()) <= budget);
         QVERIFY(int64_t(plotted.size()) > budget / 2);
-        QCOMPARE(panel.rowChart()->series()->count(), int(plotted.size()));
         const auto& rel = m_context.run(m_keys[1])->record->fullMetrics->reconstruction.tokenRelError;
-        QVERIFY(plots(*panel.rowChart(), argMax(rel)));
+        QVERIFY(plots(*vqtest::tokenErrorViews(panel).rows, argMax(rel)));
         // The point under the mouse is the spike's token.
-        QChart* chart = panel.rowChart()->chart();
-        const QPointF at = chart->mapToPosition(QPointF(double(argMax(rel)), double(rel[size_t(argMax(rel))])),
-            const_cast<QScatterSeries*>(panel.rowChart()->series()));
-        const QPoint viewportPos = panel.rowChart()->mapFromScene(chart->mapToScene(at));
-        QCOMPARE(panel.rowChart()->rowNear(viewportPos), argMax(rel));
+        QChart* chart = vqtest::tokenErrorViews(panel).rows->chart();
+        const QPointF at = chart->mapToPosition(
+            QPointF(double(argMax(rel)), double(rel[size_t(argMax(rel))])), chart->series().constFirst());
+        const QPoint viewportPos = vqtest::tokenErrorViews(panel).rows->mapFromScene(chart->mapToScene(at));
+        QCOMPARE(vqtest::tokenErrorViews(panel).rows->rowNear(viewportPos), argMax(rel));
+        // The points are painted: the spike's pixel has their colour.
+        const QImage drawn = vqtest::tokenErrorViews(panel).rows->viewport()->grab().toImage();
+        QCOMPARE(drawn.pixelColor(viewportPos).name(), vqtest::tokenErrorViews(panel).rows->pointColor().name());
 
         // Clicking the spike selects its token in the table.
-        QTest::mouseClick(panel.rowChart()->viewport(), Qt::LeftButton, {}, viewportPos);
-        const QModelIndex current = panel.tokenTable()->currentIndex();
+        QTest::mouseClick(vqtest::tokenErrorViews(panel).rows->viewport(), Qt::LeftButton, {}, viewportPos);
+        const QModelIndex current = vqtest::tokenErrorViews(panel).table->currentIndex();
         QVERIFY(current.isValid());
-        QCOMPARE(panel.tokenProxy()->mapToSource(current).row(), int(argMax(rel)));
-        QVERIFY(panel.tokenTable()->selectionModel()->isRowSelected(current.row(), {}));
+        QCOMPARE(vqtest::tokenErrorViews(panel).proxy->mapToSource(current).row(), int(argMax(rel)));
+        QVERIFY(vqtest::tokenErrorViews(panel).table->selectionModel()->isRowSelected(current.row(), {}));
     }
 
     void tableSortsWorstFirstWithTokenStrings()
@@ -128,12 +257,12 @@ private slots:
         m_context.setCurrentRun(m_keys[0]);
         TokenErrorPanel panel(&m_context);
         QAbstractItemModelTester modelTester(
-            panel.tokenModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+            vqtest::tokenErrorViews(panel).model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         QAbstractItemModelTester proxyTester(
-            panel.tokenProxy(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+            vqtest::tokenErrorViews(panel).proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
         const auto& rec = m_context.run(m_keys[0])->record->fullMetrics->reconstruction;
         const int64_t worst = argMax(rec.tokenRelError);
-        const QAbstractItemModel* proxy = panel.tokenProxy();
+        const QAbstractItemModel* proxy = vqtest::tokenErrorViews(panel).proxy;
         QCOMPARE(proxy->rowCount(), int(kRows));
         QCOMPARE(proxy->index(0, TokenErrorModel::RelErrorColumn).data(TokenErrorModel::SortRole).toDouble(),
             double(rec.tokenRelError[size_t(worst)]));
@@ -154,13 +283,13 @@ private slots:
                 >= proxy->index(r, TokenErrorModel::RelErrorColumn).data(TokenErrorModel::SortRole).toDouble());
 
         // Best first by cosine distance.
-        panel.tokenTable()->sortByColumn(TokenErrorModel::CosineDistanceColumn, Qt::AscendingOrder);
+        vqtest::tokenErrorViews(panel).table->sortByColumn(TokenErrorModel::CosineDistanceColumn, Qt::AscendingOrder);
         const float bestCos = *std::max_element(rec.tokenCosine.begin(), rec.tokenCosine.end());
         QCOMPARE(proxy->index(0, TokenErrorModel::CosineDistanceColumn).data(TokenErrorModel::SortRole).toDouble(),
             1.0 - double(bestCos));
 
         // The percentile line shows the run's tail.
-        QVERIFY(panel.summaryLabel()->text().contains(
+        QVERIFY(vqtest::tokenErrorViews(panel).summary->text().contains(
             QStringLiteral("p99 ") + QString::number(rec.tokenRelErrorPercentiles.p99, 'g', 4)));
     }
 
@@ -171,8 +300,8 @@ private slots:
         const auto& rec = m_context.run(m_keys[0])->record->fullMetrics->reconstruction;
         const int64_t worst = argMax(rec.tokenRelError);
         const QString token = QString::fromStdString(m_context.table()->tokens[size_t(worst)]);
-        QTest::keyClicks(panel.searchEdit(), token);
-        const QAbstractItemModel* proxy = panel.tokenProxy();
+        QTest::keyClicks(vqtest::tokenErrorViews(panel).search, token);
+        const QAbstractItemModel* proxy = vqtest::tokenErrorViews(panel).proxy;
         QVERIFY(proxy->rowCount() >= 1);
         QVERIFY(proxy->rowCount() < int(kRows));
         bool found = false;
@@ -188,19 +317,22 @@ private slots:
         QCOMPARE(proxy->index(0, TokenErrorModel::RowColumn).data().toString(), QString::number(worst));
 
         // "the" is row 0; its exact row number finds it too.
-        panel.searchEdit()->setText(QStringLiteral("#0"));
+        vqtest::tokenErrorViews(panel).search->setText(QStringLiteral("#0"));
         QCOMPARE(proxy->rowCount(), 1);
         QCOMPARE(proxy->index(0, TokenErrorModel::TokenColumn).data().toString(), QStringLiteral("\"the\""));
-        panel.searchEdit()->clear();
+        vqtest::tokenErrorViews(panel).search->clear();
         QCOMPARE(proxy->rowCount(), int(kRows));
 
         // Selecting a filtered-out token clears the search.
         const QString hiding = token.contains(QStringLiteral("zzzz")) ? QStringLiteral("qqqq") : QStringLiteral("zzzz");
-        panel.searchEdit()->setText(hiding);
+        vqtest::tokenErrorViews(panel).search->setText(hiding);
         QCOMPARE(proxy->rowCount(), 0);
         panel.selectToken(worst);
-        QVERIFY(panel.searchEdit()->text().isEmpty());
-        QCOMPARE(panel.tokenProxy()->mapToSource(panel.tokenTable()->currentIndex()).row(), int(worst));
+        QVERIFY(vqtest::tokenErrorViews(panel).search->text().isEmpty());
+        QCOMPARE(vqtest::tokenErrorViews(panel)
+                     .proxy->mapToSource(vqtest::tokenErrorViews(panel).table->currentIndex())
+                     .row(),
+            int(worst));
     }
 
     void switchingTheMetricChangesThePlot()
@@ -210,30 +342,31 @@ private slots:
         panel.resize(1100, 800);
         const auto& rec = m_context.run(m_keys[1])->record->fullMetrics->reconstruction;
         const auto valuesMatch = [&](const std::vector<float>& expected) {
-            for (const PlotPoint& p : panel.rowChart()->plotted())
+            for (const PlotPoint& p : vqtest::tokenErrorViews(panel).rows->plotted())
                 if (p.value != expected[size_t(p.index)])
                     return false;
-            return !panel.rowChart()->plotted().empty();
+            return !vqtest::tokenErrorViews(panel).rows->plotted().empty();
         };
         QVERIFY(valuesMatch(rec.tokenRelError));
-        const double relHi = panel.histogramChart()->histogram().hi;
+        const double relHi = vqtest::tokenErrorViews(panel).histogram->histogram().hi;
 
-        panel.metricCombo()->setCurrentIndex(panel.metricCombo()->findData(int(TokenErrorMetric::Mse)));
+        vqtest::tokenErrorViews(panel).metric->setCurrentIndex(
+            vqtest::tokenErrorViews(panel).metric->findData(int(TokenErrorMetric::Mse)));
         QCOMPARE(panel.metric(), TokenErrorMetric::Mse);
         QVERIFY(valuesMatch(rec.tokenMse));
         QVERIFY(!valuesMatch(rec.tokenRelError));
-        QCOMPARE(
-            float(panel.histogramChart()->histogram().hi), *std::max_element(rec.tokenMse.begin(), rec.tokenMse.end()));
-        QVERIFY(panel.histogramChart()->histogram().hi != relHi);
-        QVERIFY(plots(*panel.rowChart(), argMax(rec.tokenMse)));
+        QCOMPARE(float(vqtest::tokenErrorViews(panel).histogram->histogram().hi),
+            *std::max_element(rec.tokenMse.begin(), rec.tokenMse.end()));
+        QVERIFY(vqtest::tokenErrorViews(panel).histogram->histogram().hi != relHi);
+        QVERIFY(plots(*vqtest::tokenErrorViews(panel).rows, argMax(rec.tokenMse)));
 
         panel.setMetric(TokenErrorMetric::CosineDistance);
         std::vector<float> distance(rec.tokenCosine.size());
         for (size_t i = 0; i < distance.size(); ++i)
             distance[i] = 1.0f - rec.tokenCosine[i];
         QVERIFY(valuesMatch(distance));
-        QVERIFY(plots(*panel.rowChart(), argMax(distance)));
-        QVERIFY(panel.summaryLabel()->text().contains(
+        QVERIFY(plots(*vqtest::tokenErrorViews(panel).rows, argMax(distance)));
+        QVERIFY(vqtest::tokenErrorViews(panel).summary->text().contains(
             QStringLiteral("max ") + QString::number(rec.tokenCosineDistancePercentiles.max, 'g', 4)));
     }
 
@@ -241,7 +374,7 @@ private slots:
     {
         m_context.setCurrentRun(m_keys[0]);
         TokenErrorPanel panel(&m_context);
-        const TokenErrorModel* model = panel.tokenModel();
+        const TokenErrorModel* model = vqtest::tokenErrorViews(panel).model;
         QSignalSpy resets(model, &QAbstractItemModel::modelReset);
         m_context.renameRun(m_keys[0], QStringLiteral("two-bit baseline"));
         // A rename keeps the vectors: no reset of 5000 rows.
@@ -264,14 +397,18 @@ private slots:
         QVERIFY(!panel.isShowingEmptyState());
         QCOMPARE(panel.shownKey(), key);
         const auto& rel = m_context.run(key)->record->fullMetrics->reconstruction.tokenRelError;
-        QCOMPARE(
-            panel.tokenProxy()->index(0, TokenErrorModel::RelErrorColumn).data(TokenErrorModel::SortRole).toDouble(),
+        QCOMPARE(vqtest::tokenErrorViews(panel)
+                     .proxy->index(0, TokenErrorModel::RelErrorColumn)
+                     .data(TokenErrorModel::SortRole)
+                     .toDouble(),
             double(*std::max_element(rel.begin(), rel.end())));
         m_context.removeRun(key);
         QVERIFY(panel.isShowingEmptyState());
     }
 
 private:
+    AppContext m_sample;
+    std::vector<RunKey> m_sampleKeys;
     AppContext m_context;
     std::unique_ptr<RunQueue> m_queue;
     std::vector<RunKey> m_keys;

@@ -7,6 +7,8 @@
 #include "panels/tradeoffpanel.h"
 #include "runners/runqueue.h"
 
+#include "charthover.h"
+#include "panelviews.h"
 #include "quantchecks.h"
 #include "testutil.h"
 
@@ -61,7 +63,7 @@ private:
     // Every drawn point equals its record: (bits/param, metric).
     void checkPoints(const TradeoffPanel& panel, TradeoffMetric metric, int expected)
     {
-        const TradeoffChart* chart = panel.chart();
+        const TradeoffChart* chart = vqtest::tradeoffViews(panel).chart;
         QCOMPARE(int(chart->points().size()), expected);
         int seriesPoints = 0;
         for (const QScatterSeries* s : chart->methodSeries())
@@ -114,13 +116,13 @@ private slots:
         TradeoffPanel panel(m_context, m_queue);
         checkPoints(panel, TradeoffMetric::RelMse, 5);
         // Baselines are triangles; the rtn series is one of three (pq, grvq, rtn).
-        QCOMPARE(panel.chart()->methodSeries().size(), 3);
-        for (const QScatterSeries* s : panel.chart()->methodSeries())
+        QCOMPARE(vqtest::tradeoffViews(panel).chart->methodSeries().size(), 3);
+        for (const QScatterSeries* s : vqtest::tradeoffViews(panel).chart->methodSeries())
             QCOMPARE(s->markerShape() == QScatterSeries::MarkerShapeTriangle, s->name() == QStringLiteral("rtn"));
         // rtn 8 has the lowest error of all: always on the frontier.
-        const auto& pts = panel.chart()->points();
+        const auto& pts = vqtest::tradeoffViews(panel).chart->points();
         bool rtn8OnFrontier = false;
-        for (size_t i : panel.chart()->frontier())
+        for (size_t i : vqtest::tradeoffViews(panel).chart->frontier())
             rtn8OnFrontier = rtn8OnFrontier || pts[i].key == m_keys[4];
         QVERIFY(rtn8OnFrontier);
     }
@@ -137,41 +139,71 @@ private slots:
     {
         QFETCH(int, metric);
         TradeoffPanel panel(m_context, m_queue);
-        panel.metricCombo()->setCurrentIndex(panel.metricCombo()->findData(metric));
+        vqtest::tradeoffViews(panel).metric->setCurrentIndex(vqtest::tradeoffViews(panel).metric->findData(metric));
         QCOMPARE(panel.metric(), TradeoffMetric(metric));
         checkPoints(panel, TradeoffMetric(metric), 5);
         // Logit fidelity is off for a table not known to be the output head: nothing to plot.
         panel.setMetric(TradeoffMetric::LogitKl);
-        QCOMPARE(int(panel.chart()->points().size()), 0);
-        QVERIFY(panel.statusLabel()->text().contains(QStringLiteral("5 without")));
+        QCOMPARE(int(vqtest::tradeoffViews(panel).chart->points().size()), 0);
+        QVERIFY(vqtest::tradeoffViews(panel).status->text().contains(QStringLiteral("5 without")));
     }
 
+    // A user's click (press and release on the viewport at the point's drawn position) selects the run;
+    // Ctrl+click adds it; hovering a point names it.
     void clickSelectsTheRun()
     {
         TradeoffPanel panel(m_context, m_queue);
         panel.resize(900, 600);
         panel.show();
         QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        QCoreApplication::processEvents();
         m_context->setCurrentRun(0);
-        const TradeoffChart* chart = panel.chart();
-        for (qsizetype si = 0; si < chart->methodSeries().size(); ++si) {
-            QScatterSeries* s = chart->methodSeries()[si];
+        TradeoffChart* chart = vqtest::tradeoffViews(panel).chart;
+        int clicked = 0;
+        for (QScatterSeries* s : chart->methodSeries()) {
             for (qsizetype i = 0; i < s->count(); ++i) {
-                emit s->clicked(s->at(i));
+                const QPoint at = vqtest::viewPosOf(chart, s->at(i), s);
+                QTest::mouseClick(chart->viewport(), Qt::LeftButton, Qt::NoModifier, at);
                 const RunKey key = m_context->currentRun();
-                QVERIFY(key != 0);
+                QVERIFY2(key != 0,
+                    qPrintable(QStringLiteral("no run selected by a click at %1, %2").arg(at.x()).arg(at.y())));
+                QCOMPARE(m_context->selectedRuns().size(), 1);
                 const RunRecord& r = *m_context->run(key)->record;
                 QCOMPARE(r.bits.bitsPerParam(), s->at(i).x());
                 QCOMPARE(*tradeoffValue(r.metrics, TradeoffMetric::RelMse), s->at(i).y());
                 QCOMPARE(chart->selectionSeries()->count(), 1);
                 QCOMPARE(chart->selectionSeries()->at(0), s->at(i));
+                ++clicked;
             }
         }
-        // Ctrl adds to the selection; both are ringed.
-        panel.selectRun(m_keys[0]);
-        panel.selectRun(m_keys[1], Qt::ControlModifier);
-        QCOMPARE(m_context->selectedRuns(), (QList<RunKey> { m_keys[0], m_keys[1] }));
+        QCOMPARE(clicked, 5);
+
+        // Ctrl+click adds to the selection; both are ringed. A click away from every point keeps it.
+        QScatterSeries* first = chart->methodSeries().constFirst();
+        QScatterSeries* last = chart->methodSeries().constLast();
+        QTest::mouseClick(
+            chart->viewport(), Qt::LeftButton, Qt::NoModifier, vqtest::viewPosOf(chart, first->at(0), first));
+        const RunKey a = m_context->currentRun();
+        QTest::mouseClick(
+            chart->viewport(), Qt::LeftButton, Qt::ControlModifier, vqtest::viewPosOf(chart, last->at(0), last));
+        QCOMPARE(m_context->selectedRuns().size(), 2);
+        QCOMPARE(m_context->selectedRuns().constFirst(), a);
         QCOMPARE(chart->selectionSeries()->count(), 2);
+        QTest::mouseClick(chart->viewport(), Qt::LeftButton, Qt::NoModifier, QPoint(3, 3));
+        QCOMPARE(m_context->selectedRuns().size(), 2);
+
+        // The tooltip of a point names its run, method, bits and metric.
+        const TradeoffPoint* p = nullptr;
+        for (const TradeoffPoint& q : chart->points())
+            if (q.key == a)
+                p = &q;
+        QVERIFY(p);
+        const QString text = vqtest::hoverText(chart, first->at(0), first);
+        QCOMPARE(text, chart->pointText(*p));
+        QVERIFY(text.contains(QString::number(p->bitsPerParam, 'f', 3)));
+        QVERIFY(text.contains(p->method));
+        // Away from every point: no tooltip.
+        QCOMPARE(vqtest::hoverTextAt(chart, QPoint(3, 3)), QString());
     }
 
     void previewsAndLiveUpdates()
@@ -179,11 +211,11 @@ private slots:
         TradeoffPanel panel(m_context, m_queue);
         const RunKey preview = m_context->addRun(m_context->run(m_keys[0])->record, true);
         QTest::qWait(300); // past the coalescing timer
-        QCOMPARE(int(panel.chart()->points().size()), 5);
+        QCOMPARE(int(vqtest::tradeoffViews(panel).chart->points().size()), 5);
         m_context->removeRun(preview);
         panel.setLogY(true);
-        QVERIFY(panel.chart()->logY());
-        QCOMPARE(int(panel.chart()->points().size()), 5);
+        QVERIFY(vqtest::tradeoffViews(panel).chart->logY());
+        QCOMPARE(int(vqtest::tradeoffViews(panel).chart->points().size()), 5);
     }
 
     void runBaselinesQueuesTheMissingOnes()
@@ -193,14 +225,14 @@ private slots:
         // rtn 3 only: Q4_0 and Q8_0 need rows of whole 32-value blocks, and GloVe rows have 100 values.
         QCOMPARE(missing.size(), 1);
         QCOMPARE(missing[0], rtn(3));
-        QVERIFY(panel.baselinesButton()->isEnabled());
+        QVERIFY(vqtest::tradeoffViews(panel).baselines->isEnabled());
         QSignalSpy finished(m_queue, &RunQueue::runFinished);
         QCOMPARE(panel.runBaselines(), 1);
         QVERIFY(panel.missingBaselines().isEmpty());
-        QVERIFY(!panel.baselinesButton()->isEnabled());
+        QVERIFY(!vqtest::tradeoffViews(panel).baselines->isEnabled());
         QVERIFY(waitFinished(finished, 1));
         // The coalescing timer replots after the run finished.
-        QTRY_COMPARE(int(panel.chart()->points().size()), 6);
+        QTRY_COMPARE(int(vqtest::tradeoffViews(panel).chart->points().size()), 6);
         checkPoints(panel, TradeoffMetric::RelMse, 6);
         QCOMPARE(panel.runBaselines(), 0);
 
@@ -225,7 +257,7 @@ private slots:
         };
         context.setTable(loaded("table-q4_0.gguf"), std::make_shared<TableStats>());
         panel.refresh();
-        TradeoffChart* chart = panel.chart();
+        TradeoffChart* chart = vqtest::tradeoffViews(panel).chart;
         QCOMPARE(chart->referenceBits(), 4.5);
         QCOMPARE(chart->referenceLabel(), QStringLiteral("Q4_0 as stored"));
         const auto* axis = qobject_cast<QValueAxis*>(chart->chart()->axes(Qt::Horizontal).value(0));
@@ -275,13 +307,13 @@ private slots:
             labels << QString::fromStdString(spec.method);
         QCOMPARE(labels.join(QLatin1Char(' ')),
             QStringLiteral("rtn rtn rtn rtn q8_0 q4_0 q2_K q3_K q4_K q5_K q6_K q4_1 q5_0 q5_1 iq4_nl iq4_xs"));
-        QVERIFY(panel.baselinesButton()->toolTip().contains(QStringLiteral("rtn 8, q8_0, q4_0, q2_K")));
+        QVERIFY(vqtest::tradeoffViews(panel).baselines->toolTip().contains(QStringLiteral("rtn 8, q8_0, q4_0, q2_K")));
         QSignalSpy finished(&queue, &RunQueue::runFinished);
         QCOMPARE(panel.runBaselines(), 16);
         QVERIFY(waitFinished(finished, 16));
-        QTRY_COMPARE(int(panel.chart()->points().size()), 16);
+        QTRY_COMPARE(int(vqtest::tradeoffViews(panel).chart->points().size()), 16);
         QStringList drawn;
-        for (const TradeoffPoint& p : panel.chart()->points()) {
+        for (const TradeoffPoint& p : vqtest::tradeoffViews(panel).chart->points()) {
             QVERIFY(p.baseline);
             drawn << p.label;
         }

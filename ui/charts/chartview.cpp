@@ -14,6 +14,9 @@ ChartView::ChartView(QWidget* parent)
     : QChartView(parent)
 {
     setRenderHint(QPainter::Antialiasing);
+    // Tooltips follow the mouse without a button held.
+    setMouseTracking(true);
+    viewport()->setMouseTracking(true);
 }
 
 void ChartView::addContextActions(QMenu&) { }

@@ -1,5 +1,7 @@
 #include "comparescatterchart.h"
 
+#include "charts/axisticks.h"
+#include "charts/paintedpoints.h"
 #include "displaytext.h"
 
 #include <QChart>
@@ -14,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 namespace vq {
 
@@ -125,7 +128,14 @@ void CompareScatterChart::setPointText(std::function<QString(int64_t)> text)
 
 int CompareScatterChart::pointCount() const
 {
-    return int(m_sample->count() + m_highlight->count());
+    return int(m_samplePoints.size() + m_hotPoints.size());
+}
+
+void CompareScatterChart::drawForeground(QPainter* painter, const QRectF& rect)
+{
+    ChartView::drawForeground(painter, rect);
+    paintPoints(painter, chart(), m_diagonal, m_samplePoints, m_sample->color(), m_sample->markerSize());
+    paintPoints(painter, chart(), m_diagonal, m_hotPoints, m_highlight->color(), m_highlight->markerSize());
 }
 
 void CompareScatterChart::useAxes(bool log)
@@ -150,8 +160,8 @@ void CompareScatterChart::useAxes(bool log)
 
 void CompareScatterChart::rebuild()
 {
-    QList<QPointF> sample;
-    QList<QPointF> hot;
+    m_samplePoints.clear();
+    m_hotPoints.clear();
     m_drawn.clear();
     double lo = std::numeric_limits<double>::infinity();
     double hi = -lo;
@@ -161,14 +171,12 @@ void CompareScatterChart::rebuild()
         if (m_logLog && !(p.a > 0 && p.b > 0))
             continue;
         m_drawn.push_back(p);
-        (p.highlighted ? hot : sample).append({ double(p.a), double(p.b) });
+        (p.highlighted ? m_hotPoints : m_samplePoints).emplace_back(double(p.a), double(p.b));
         lo = std::min({ lo, double(p.a), double(p.b) });
         hi = std::max({ hi, double(p.a), double(p.b) });
     }
-    // New points first, then the axes: a log axis must never see the old linear points (0 included).
+    // The diagonal cleared first, then the axes: a log axis must never see old linear points (0 included).
     m_diagonal->clear();
-    m_sample->replace(sample);
-    m_highlight->replace(hot);
     useAxes(m_logLog);
     if (!(lo <= hi)) {
         lo = m_logLog ? 1 : 0;
@@ -176,11 +184,8 @@ void CompareScatterChart::rebuild()
     }
     // Both axes span the same range, so y = x is the diagonal of the plot.
     if (m_logLog) {
-        lo = std::pow(10.0, std::floor(std::log10(lo)));
-        hi = std::pow(10.0, std::ceil(std::log10(hi) + 1e-9));
-        // Qt puts the first label at ceil(log10(min)): nudge min below the power of ten so it is labelled.
-        m_logX->setRange(lo * (1 - 1e-9), hi);
-        m_logY->setRange(lo * (1 - 1e-9), hi);
+        std::tie(lo, hi) = setLogDecades(m_logX, lo, hi);
+        setLogDecades(m_logY, lo, hi);
     } else {
         lo = std::min(0.0, lo);
         hi = hi > lo ? hi * 1.05 : lo + 1;
@@ -193,6 +198,7 @@ void CompareScatterChart::rebuild()
         hi = m_linearX->max();
     }
     m_diagonal->replace(QList<QPointF> { { lo, lo }, { hi, hi } });
+    viewport()->update();
 }
 
 int64_t CompareScatterChart::rowNear(const QPointF& pos, double radius) const
@@ -202,7 +208,7 @@ int64_t CompareScatterChart::rowNear(const QPointF& pos, double radius) const
     int64_t row = -1;
     // A few thousand points: a linear scan per mouse move is cheap.
     for (const Point& p : m_drawn) {
-        const QPointF at = chart()->mapToPosition(QPointF(double(p.a), double(p.b)), m_sample);
+        const QPointF at = chart()->mapToPosition(QPointF(double(p.a), double(p.b)), m_diagonal);
         const double d
             = (at.x() - chartPos.x()) * (at.x() - chartPos.x()) + (at.y() - chartPos.y()) * (at.y() - chartPos.y());
         if (d <= best) {

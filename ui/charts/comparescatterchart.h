@@ -2,6 +2,7 @@
 
 #include "charts/chartview.h"
 
+#include <QPointF>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -18,8 +19,8 @@ namespace vq {
 // Per-token errors of run A (x) against run B (y) for chosen rows (a sample plus the rows that differ
 // most, picked in core by compareScatterRows), with the y = x line: points above it are tokens B
 // reconstructs worse. The highlighted rows are drawn in a second colour. Linear or log-log axes (points
-// with a value <= 0 are left out of a log plot). Hover shows pointText(row). One bulk replace() per
-// series.
+// with a value <= 0 are left out of a log plot). Hover shows pointText(row). The points are painted
+// straight onto the plot area (paintPoints); the two scatter series only name them in the legend.
 class CompareScatterChart : public ChartView {
     Q_OBJECT
 public:
@@ -38,16 +39,17 @@ public:
     void setAxisTitles(const QString& x, const QString& y);
     void setPointText(std::function<QString(int64_t row)> text);
 
-    // Points drawn (both series) and the diagonal.
+    // Points drawn (both kinds, as (A, B) values) and the diagonal.
     int pointCount() const;
-    const QScatterSeries* sampleSeries() const { return m_sample; }
-    const QScatterSeries* highlightSeries() const { return m_highlight; }
+    const std::vector<QPointF>& samplePoints() const { return m_samplePoints; }
+    const std::vector<QPointF>& highlightPoints() const { return m_hotPoints; }
     const QLineSeries* diagonal() const { return m_diagonal; }
     // The table row of the drawn point nearest to pos (viewport coordinates) within radius pixels; -1 if none.
     int64_t rowNear(const QPointF& pos, double radius = 8) const;
 
 protected:
     void mouseMoveEvent(QMouseEvent* event) override;
+    void drawForeground(QPainter* painter, const QRectF& rect) override;
     void addContextActions(QMenu& menu) override;
 
 private:
@@ -62,6 +64,8 @@ private:
     };
     std::vector<Point> m_points;
     std::vector<Point> m_drawn;
+    std::vector<QPointF> m_samplePoints; // what is painted, as values of the axes
+    std::vector<QPointF> m_hotPoints;
     std::function<QString(int64_t)> m_pointText;
     QString m_title;
     QString m_subtitle;

@@ -1,5 +1,6 @@
 #include "entropychart.h"
 
+#include "charts/axisticks.h"
 #include "displaytext.h"
 
 #include <QBarCategoryAxis>
@@ -108,11 +109,8 @@ void EntropyChart::setBars(QStringList categories, std::vector<double> entropies
     m_bitsLine->replace({ QPointF(-0.5, m_bits), QPointF(n - 0.5, m_bits) });
     m_bitsLine->setName(tr("allotted bits (%1)").arg(m_bits));
     // The two vertical axes read the same height: H on the left, 2^H on the right.
-    m_axisY->setRange(0, m_bits * kHeadroom);
-    m_axisY->setTickType(QValueAxis::TicksDynamic);
-    m_axisY->setTickAnchor(0);
     const int step = m_bits <= 10 ? 1 : m_bits <= 16 ? 2 : 4;
-    m_axisY->setTickInterval(step);
+    setRangeWithInterval(m_axisY, 0, m_bits * kHeadroom, step);
     // Ticks of the right axis at the same heights as the left one's.
     m_axisPerplexity->setBase(std::exp2(step));
     m_axisPerplexity->setRange(1, std::exp2(m_bits * kHeadroom));

@@ -1,5 +1,6 @@
 #include "heatmapchart.h"
 
+#include "charts/axisticks.h"
 #include "displaytext.h"
 
 #include <QCategoryAxis>
@@ -138,16 +139,11 @@ void HeatmapChart::rebuild()
         }
     }
 
-    // Powers of two: codes are bit patterns. Fixed ticks while the range changes, so an old small
-    // interval never meets a new wide range (thousands of tick items).
+    // Powers of two: codes are bit patterns.
     double step = 1;
     while (double(m_codes) / step > 8)
         step *= 2;
-    m_axisX->setTickType(QValueAxis::TicksFixed);
-    m_axisX->setRange(0, double(std::max<int64_t>(m_codes, 1)));
-    m_axisX->setTickAnchor(0);
-    m_axisX->setTickInterval(step);
-    m_axisX->setTickType(QValueAxis::TicksDynamic);
+    setRangeWithInterval(m_axisX, 0, double(std::max<int64_t>(m_codes, 1)), step);
 
     updateRowLabels();
     viewport()->update();

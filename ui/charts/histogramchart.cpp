@@ -1,34 +1,22 @@
 #include "histogramchart.h"
 
+#include "charts/axisticks.h"
 #include "displaytext.h"
+#include "stats/tablestats.h"
 
 #include <QAreaSeries>
 #include <QChart>
 #include <QGraphicsLayout>
-#include <QImage>
 #include <QLineSeries>
+#include <QLogValueAxis>
 #include <QMenu>
-#include <QPainter>
+#include <QMouseEvent>
 #include <QToolTip>
 #include <QValueAxis>
 #include <algorithm>
 #include <cmath>
 
 namespace vq {
-
-namespace {
-
-double niceStep(double rough)
-{
-    if (!(rough > 0) || !std::isfinite(rough))
-        return 1.0;
-    const double magnitude = std::pow(10.0, std::floor(std::log10(rough)));
-    const double scaled = rough / magnitude;
-    const double nice = scaled <= 1.0 ? 1.0 : scaled <= 2.0 ? 2.0 : scaled <= 5.0 ? 5.0 : 10.0;
-    return nice * magnitude;
-}
-
-} // namespace
 
 HistogramChart::HistogramChart(QWidget* parent)
     : ChartView(parent)
@@ -50,31 +38,43 @@ HistogramChart::HistogramChart(QWidget* parent)
     m_area->setBrush(fill);
     chart->addSeries(m_area);
 
-    m_axisX = new QValueAxis(chart);
+    m_linearX = new QValueAxis(chart);
+    m_linearX->setLabelFormat(QStringLiteral("%.3g"));
+    m_logX = new QLogValueAxis(chart);
+    m_logX->setBase(10);
+    m_logX->setLabelFormat(QStringLiteral("%g"));
     m_axisY = new QValueAxis(chart);
-    m_axisX->setLabelFormat(QStringLiteral("%g"));
     m_axisY->setLabelFormat(QStringLiteral("%d"));
-    chart->addAxis(m_axisX, Qt::AlignBottom);
     chart->addAxis(m_axisY, Qt::AlignLeft);
-    m_area->attachAxis(m_axisX);
     m_area->attachAxis(m_axisY);
+    chart->addAxis(m_linearX, Qt::AlignBottom);
+    m_area->attachAxis(m_linearX);
+    // The log axis is owned by the chart only while shown; keep it parented to the view otherwise.
+    m_logX->setParent(this);
 
     setChart(chart);
-    setRenderHint(QPainter::Antialiasing);
     setMouseTracking(true);
     setMinimumSize(320, 220);
 }
 
-void HistogramChart::setHistogram(const Histogram& histogram)
+void HistogramChart::setHistogram(const PlotHistogram& histogram)
 {
     m_histogram = histogram;
     rebuild();
 }
 
+void HistogramChart::setHistogram(const Histogram& histogram)
+{
+    PlotHistogram h;
+    h.lo = histogram.lo;
+    h.hi = histogram.hi;
+    h.counts = histogram.counts;
+    setHistogram(h);
+}
+
 void HistogramChart::clear()
 {
-    m_histogram = {};
-    rebuild();
+    setHistogram(PlotHistogram {});
 }
 
 void HistogramChart::setStyle(Style style)
@@ -90,77 +90,84 @@ void HistogramChart::setTitle(const QString& title)
 
 void HistogramChart::setAxisTitles(const QString& x, const QString& y)
 {
-    m_axisX->setTitleText(x);
+    m_linearX->setTitleText(x);
+    m_logX->setTitleText(x);
     m_axisY->setTitleText(y);
+}
+
+void HistogramChart::setCountNoun(const QString& noun)
+{
+    m_noun = noun;
 }
 
 void HistogramChart::rebuild()
 {
     const auto& counts = m_histogram.counts;
-    const size_t bins = counts.size();
+    const int bins = int(counts.size());
     QList<QPointF> points;
-    if (bins > 0) {
-        const double width = (m_histogram.hi - m_histogram.lo) / double(bins);
-        points.reserve(qsizetype(m_style == Style::Bars ? 2 * bins : bins));
-        for (size_t i = 0; i < bins; ++i) {
-            const double left = m_histogram.lo + width * double(i);
-            const double y = double(counts[i]);
-            if (m_style == Style::Bars) {
-                points.append({ left, y });
-                points.append({ left + width, y });
-            } else {
-                points.append({ left + width / 2, y });
-            }
+    points.reserve(m_style == Style::Bars ? 2 * bins : bins);
+    for (int i = 0; i < bins; ++i) {
+        const double y = double(counts[size_t(i)]);
+        const double left = m_histogram.edge(i);
+        const double right = m_histogram.edge(i + 1);
+        if (m_style == Style::Bars) {
+            points.append({ left, y });
+            points.append({ right, y });
+        } else {
+            points.append({ m_histogram.logScale ? std::sqrt(left * right) : (left + right) / 2, y });
         }
     }
-    // One bulk replace: a single repaint, whatever the bin count.
+    // New points first, then the axis: a log axis must never see old linear points (0 included).
     m_upper->replace(points);
+    if (m_histogram.logScale)
+        showAxis(chart(), m_area, m_logX, m_linearX, Qt::AlignBottom, this);
+    else
+        showAxis(chart(), m_area, m_linearX, m_logX, Qt::AlignBottom, this);
 
+    // Round tick values while the axis spans exactly [lo, hi] (whole decades on a log axis).
+    if (m_histogram.logScale)
+        setLogDecades(m_logX, m_histogram.lo, m_histogram.hi);
+    else
+        setRangeWithRoundTicks(m_linearX, m_histogram.lo, m_histogram.hi);
     const int64_t top = bins > 0 ? *std::max_element(counts.begin(), counts.end()) : 0;
-    double lo = m_histogram.lo;
-    double hi = m_histogram.hi;
-    if (!(hi > lo)) {
-        lo -= 0.5;
-        hi += 0.5;
-    }
-    m_axisX->setRange(lo, hi);
-    // Round tick values (1, 2 or 5 times a power of ten) while the axis spans exactly [lo, hi].
-    m_axisX->setTickType(QValueAxis::TicksDynamic);
-    m_axisX->setTickAnchor(0.0);
-    m_axisX->setTickInterval(niceStep((hi - lo) / 6.0));
     m_axisY->setRange(0, std::max<double>(1.0, double(top) * 1.05));
     m_axisY->applyNiceNumbers();
 }
 
 int HistogramChart::binAt(double x) const
 {
-    const size_t bins = m_histogram.counts.size();
+    const int bins = int(m_histogram.counts.size());
     if (bins == 0 || !(x >= m_histogram.lo && x <= m_histogram.hi))
         return -1;
-    const double width = (m_histogram.hi - m_histogram.lo) / double(bins);
-    if (!(width > 0))
+    const bool log = m_histogram.logScale;
+    if (log && !(x > 0))
+        return -1;
+    const auto unit = [log](double v) { return log ? std::log10(v) : v; };
+    const double span = unit(m_histogram.hi) - unit(m_histogram.lo);
+    if (!(span > 0))
         return 0;
     // The last bin includes hi.
-    return std::min(int(bins) - 1, int(std::floor((x - m_histogram.lo) / width)));
+    return std::min(bins - 1, int(std::floor((unit(x) - unit(m_histogram.lo)) / span * bins)));
 }
 
 QString HistogramChart::binText(int bin) const
 {
     if (bin < 0 || size_t(bin) >= m_histogram.counts.size())
         return {};
-    const double width = (m_histogram.hi - m_histogram.lo) / double(m_histogram.counts.size());
-    const double left = m_histogram.lo + width * bin;
     const bool last = size_t(bin) + 1 == m_histogram.counts.size();
-    return tr("[%1, %2%3: %4")
-        .arg(display::number(left), display::number(left + width), last ? QStringLiteral("]") : QStringLiteral(")"),
-            display::count(m_histogram.counts[size_t(bin)]));
+    QString text
+        = tr("[%1, %2%3: %4")
+              .arg(display::number(m_histogram.edge(bin)), display::number(m_histogram.edge(bin + 1)),
+                  last ? QStringLiteral("]") : QStringLiteral(")"), display::count(m_histogram.counts[size_t(bin)]));
+    if (!m_noun.isEmpty())
+        text += u' ' + m_noun;
+    return text;
 }
 
 void HistogramChart::mouseMoveEvent(QMouseEvent* event)
 {
     QChartView::mouseMoveEvent(event);
-    const QPointF scenePos = mapToScene(event->position().toPoint());
-    const QPointF chartPos = chart()->mapFromScene(scenePos);
+    const QPointF chartPos = chart()->mapFromScene(mapToScene(event->position().toPoint()));
     int bin = -1;
     if (chart()->plotArea().contains(chartPos))
         bin = binAt(chart()->mapToValue(chartPos, m_area).x());

@@ -1,5 +1,7 @@
 #include "tokenerrorchart.h"
 
+#include "charts/axisticks.h"
+#include "charts/paintedpoints.h"
 #include "displaytext.h"
 
 #include <QChart>
@@ -7,6 +9,7 @@
 #include <QLogValueAxis>
 #include <QMenu>
 #include <QMouseEvent>
+#include <QPainter>
 #include <QScatterSeries>
 #include <QToolTip>
 #include <QValueAxis>
@@ -26,17 +29,12 @@ TokenErrorChart::TokenErrorChart(QWidget* parent)
     chart->setBackgroundRoundness(0);
     chart->layout()->setContentsMargins(0, 0, 0, 0);
 
+    // Holds no points: it places the painted ones on the axes (and names their colour).
     m_series = new QScatterSeries(chart);
     m_series->setMarkerSize(4);
     m_series->setColor(QColor(0x3b, 0x6e, 0xa8));
     m_series->setBorderColor(Qt::transparent);
-    m_series->setUseOpenGL(false);
-    m_marked = new QScatterSeries(chart);
-    m_marked->setMarkerSize(11);
-    m_marked->setColor(QColor(0xd6, 0x3b, 0x2f));
-    m_marked->setBorderColor(Qt::white);
     chart->addSeries(m_series);
-    chart->addSeries(m_marked);
 
     m_axisX = new QValueAxis(chart);
     m_axisX->setLabelFormat(QStringLiteral("%d"));
@@ -48,10 +46,8 @@ TokenErrorChart::TokenErrorChart(QWidget* parent)
     m_logYAxis->setLabelFormat(QStringLiteral("%g"));
     chart->addAxis(m_axisX, Qt::AlignBottom);
     chart->addAxis(m_linearY, Qt::AlignLeft);
-    for (QScatterSeries* s : { m_series, m_marked }) {
-        s->attachAxis(m_axisX);
-        s->attachAxis(m_linearY);
-    }
+    m_series->attachAxis(m_axisX);
+    m_series->attachAxis(m_linearY);
     m_logYAxis->setParent(this);
 
     setChart(chart);
@@ -103,30 +99,12 @@ void TokenErrorChart::setPointText(std::function<QString(int64_t)> text)
 void TokenErrorChart::setMarkedRow(int64_t row)
 {
     m_markedRow = row >= 0 && row < int64_t(m_values.size()) ? row : -1;
-    QList<QPointF> points;
-    const float v = m_markedRow >= 0 ? m_values[size_t(m_markedRow)] : 0.f;
-    if (m_markedRow >= 0 && std::isfinite(v) && (!m_logY || v > 0))
-        points.append({ double(m_markedRow), double(v) });
-    m_marked->replace(points);
+    viewport()->update();
 }
 
 int64_t TokenErrorChart::pointBudget() const
 {
     return std::max<int64_t>(200, int64_t(std::lround(chart()->plotArea().width())));
-}
-
-void TokenErrorChart::useYAxis(QAbstractAxis* axis)
-{
-    QAbstractAxis* other = axis == m_linearY ? static_cast<QAbstractAxis*>(m_logYAxis) : m_linearY;
-    if (chart()->axes(Qt::Vertical).contains(axis))
-        return;
-    for (QScatterSeries* s : { m_series, m_marked })
-        s->detachAxis(other);
-    chart()->removeAxis(other);
-    other->setParent(this);
-    chart()->addAxis(axis, Qt::AlignLeft);
-    for (QScatterSeries* s : { m_series, m_marked })
-        s->attachAxis(axis);
 }
 
 void TokenErrorChart::replot()
@@ -138,38 +116,26 @@ void TokenErrorChart::replot()
     else
         std::erase_if(m_plotted, [](const PlotPoint& p) { return !std::isfinite(p.value); });
 
-    QList<QPointF> points;
-    points.reserve(qsizetype(m_plotted.size()));
+    m_points.clear();
+    m_points.reserve(m_plotted.size());
     double lo = std::numeric_limits<double>::infinity();
     double hi = -lo;
     for (const PlotPoint& p : m_plotted) {
-        points.append({ double(p.index), double(p.value) });
+        m_points.emplace_back(double(p.index), double(p.value));
         lo = std::min(lo, double(p.value));
         hi = std::max(hi, double(p.value));
     }
-    // New points first, then the axis: a log axis must never see the old linear points (0 included).
-    m_series->replace(points);
-    setMarkedRow(m_markedRow);
-    useYAxis(m_logY ? static_cast<QAbstractAxis*>(m_logYAxis) : m_linearY);
+    if (m_logY)
+        showAxis(chart(), m_series, m_logYAxis, m_linearY, Qt::AlignLeft, this);
+    else
+        showAxis(chart(), m_series, m_linearY, m_logYAxis, Qt::AlignLeft, this);
 
-    m_axisX->setRange(0, std::max<double>(1.0, double(m_values.size()) - 1));
-    // Round row numbers as ticks (1, 2 or 5 times a power of ten).
-    const double rough = std::max(1.0, double(m_values.size()) / 5.0);
-    const double magnitude = std::pow(10.0, std::floor(std::log10(rough)));
-    const double scaled = rough / magnitude;
-    m_axisX->setTickType(QValueAxis::TicksDynamic);
-    m_axisX->setTickAnchor(0);
-    m_axisX->setTickInterval((scaled <= 2 ? 2 : scaled <= 5 ? 5 : 10) * magnitude);
+    // Round row numbers as ticks (whole rows: at least 1 apart).
+    const double lastRow = std::max<double>(1.0, double(m_values.size()) - 1);
+    setRangeWithInterval(m_axisX, 0, lastRow, std::max(1.0, niceStep(lastRow / 5)));
     if (m_logY) {
-        if (!(lo <= hi)) {
-            lo = 1;
-            hi = 10;
-        }
         // Whole decades around the data.
-        m_logYAxis->setMinorTickCount(8);
-        // Qt puts the first label at ceil(log10(min)): nudge min below the power of ten so it is labelled.
-        m_logYAxis->setRange(
-            std::pow(10.0, std::floor(std::log10(lo))) * (1 - 1e-9), std::pow(10.0, std::ceil(std::log10(hi) + 1e-9)));
+        setLogDecades(m_logYAxis, lo, hi);
     } else {
         if (!(lo <= hi)) {
             lo = 0;
@@ -178,6 +144,32 @@ void TokenErrorChart::replot()
         m_linearY->setRange(std::min(0.0, lo), hi > std::min(0.0, lo) ? hi * 1.05 : 1.0);
         m_linearY->applyNiceNumbers();
     }
+    viewport()->update();
+}
+
+QColor TokenErrorChart::pointColor() const
+{
+    return m_series->color();
+}
+
+void TokenErrorChart::drawForeground(QPainter* painter, const QRectF& rect)
+{
+    ChartView::drawForeground(painter, rect);
+    paintPoints(painter, chart(), m_series, m_points, m_series->color(), m_series->markerSize());
+    // The marked row on top, as a ringed dot.
+    const float v = m_markedRow >= 0 ? m_values[size_t(m_markedRow)] : 0.f;
+    if (m_markedRow < 0 || !std::isfinite(v) || (m_logY && !(v > 0)))
+        return;
+    const QPointF at = chart()->mapToPosition(QPointF(double(m_markedRow), double(v)), m_series);
+    if (!chart()->plotArea().contains(at))
+        return;
+    painter->save();
+    painter->setTransform(chart()->sceneTransform(), true);
+    painter->setRenderHint(QPainter::Antialiasing);
+    painter->setPen(QPen(Qt::white, 1.5));
+    painter->setBrush(QColor(0xd6, 0x3b, 0x2f));
+    painter->drawEllipse(at, 5.5, 5.5);
+    painter->restore();
 }
 
 int64_t TokenErrorChart::rowNear(const QPointF& pos, double radius) const

@@ -4,14 +4,13 @@
 #include "run/pareto.h"
 
 #include <QChart>
-#include <QCursor>
 #include <QFontMetricsF>
 #include <QGraphicsLayout>
-#include <QGuiApplication>
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QLogValueAxis>
 #include <QMenu>
+#include <QMouseEvent>
 #include <QPainter>
 #include <QScatterSeries>
 #include <QToolTip>
@@ -84,10 +83,9 @@ TradeoffChart::TradeoffChart(QWidget* parent)
     chart->addSeries(m_selection);
     m_selection->attachAxis(m_axisX);
     m_selection->attachAxis(m_axisY);
-    connect(
-        m_selection, &QScatterSeries::clicked, this, [this](const QPointF& value) { handleClick(m_selection, value); });
 
     setChart(chart);
+    setMouseTracking(true);
     setMinimumSize(420, 300);
     rebuild();
 }
@@ -104,13 +102,9 @@ void TradeoffChart::setSelectedKeys(const QList<quint64>& keys)
 {
     m_selectedKeys = keys;
     QList<QPointF> ring;
-    m_selectionPoints.clear();
-    for (size_t i = 0; i < m_points.size(); ++i) {
-        if (keys.contains(m_points[i].key)) {
-            ring.append({ m_points[i].bitsPerParam, m_points[i].value });
-            m_selectionPoints.push_back(i);
-        }
-    }
+    for (const TradeoffPoint& p : m_points)
+        if (keys.contains(p.key))
+            ring.append({ p.bitsPerParam, p.value });
     m_selection->replace(ring);
 }
 
@@ -187,17 +181,6 @@ void TradeoffChart::rebuild()
         c->addSeries(s);
         s->attachAxis(m_axisX);
         s->attachAxis(wanted);
-        connect(s, &QScatterSeries::clicked, this, [this, s](const QPointF& value) { handleClick(s, value); });
-        connect(s, &QScatterSeries::hovered, this, [this, s](const QPointF& value, bool state) {
-            if (!state) {
-                QToolTip::hideText();
-                return;
-            }
-            const quint64 key = keyAt(s, value);
-            for (const TradeoffPoint& p : m_points)
-                if (p.key == key)
-                    QToolTip::showText(QCursor::pos(), pointText(p), this);
-        });
         m_series.append(s);
         m_seriesPoints.push_back(indices);
     }
@@ -251,6 +234,7 @@ void TradeoffChart::rebuild()
     m_axisX->setTickCount(9);
     m_axisX->applyNiceNumbers();
     if (m_logY) {
+        m_axisLogY->setMinorTickCount(std::log10(yhi / ylo) <= 4.5 ? 8 : 0);
         m_axisLogY->setRange(ylo, yhi);
     } else {
         m_axisY->setRange(ylo, yhi);
@@ -260,26 +244,20 @@ void TradeoffChart::rebuild()
     viewport()->update();
 }
 
-quint64 TradeoffChart::keyAt(const QScatterSeries* series, const QPointF& value) const
+const TradeoffPoint* TradeoffChart::pointAt(const QPoint& pos, double radius) const
 {
-    const std::vector<size_t>* indices = nullptr;
-    if (series == m_selection)
-        indices = &m_selectionPoints;
-    for (qsizetype i = 0; i < m_series.size() && !indices; ++i)
-        if (m_series[i] == series)
-            indices = &m_seriesPoints[size_t(i)];
-    if (!indices || indices->empty())
-        return 0;
-    // Nearest in plot pixels, so x and y weigh as the eye sees them.
-    const QPointF target = chart()->mapToPosition(value, const_cast<QScatterSeries*>(series));
-    quint64 best = 0;
-    double bestDistance = 0;
-    for (size_t i : *indices) {
-        const QPointF at = chart()->mapToPosition(
-            { m_points[i].bitsPerParam, m_points[i].value }, const_cast<QScatterSeries*>(series));
+    const QPointF target = chart()->mapFromScene(mapToScene(pos));
+    if (!chart()->plotArea().adjusted(-radius, -radius, radius, radius).contains(target))
+        return nullptr;
+    // Nearest in plot pixels, so x and y weigh as the eye sees them. The selection ring is attached to
+    // the axes shown, whichever they are.
+    const TradeoffPoint* best = nullptr;
+    double bestDistance = radius;
+    for (const TradeoffPoint& p : m_points) {
+        const QPointF at = chart()->mapToPosition({ p.bitsPerParam, p.value }, m_selection);
         const double d = std::hypot(at.x() - target.x(), at.y() - target.y());
-        if (best == 0 || d < bestDistance) {
-            best = m_points[i].key;
+        if (d <= bestDistance) {
+            best = &p;
             bestDistance = d;
         }
     }
@@ -292,11 +270,22 @@ QString TradeoffChart::pointText(const TradeoffPoint& p) const
         .arg(p.name, p.method, QString::number(p.bitsPerParam, 'f', 3), m_metricTitle, display::number(p.value));
 }
 
-void TradeoffChart::handleClick(const QScatterSeries* series, const QPointF& value)
+void TradeoffChart::mouseMoveEvent(QMouseEvent* event)
 {
-    const quint64 key = keyAt(series, value);
-    if (key != 0)
-        emit pointClicked(key, QGuiApplication::keyboardModifiers());
+    ChartView::mouseMoveEvent(event);
+    if (const TradeoffPoint* p = pointAt(event->position().toPoint()))
+        QToolTip::showText(event->globalPosition().toPoint(), pointText(*p), this);
+    else
+        QToolTip::hideText();
+}
+
+void TradeoffChart::mousePressEvent(QMouseEvent* event)
+{
+    ChartView::mousePressEvent(event);
+    if (event->button() != Qt::LeftButton)
+        return;
+    if (const TradeoffPoint* p = pointAt(event->position().toPoint()))
+        emit pointClicked(p->key, event->modifiers());
 }
 
 void TradeoffChart::drawForeground(QPainter* painter, const QRectF& rect)

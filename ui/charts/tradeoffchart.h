@@ -27,7 +27,8 @@ struct TradeoffPoint {
 
 // Bits per parameter against a quality metric: a scatter series per method (baselines as labelled
 // triangles), the Pareto frontier over all points as a dashed staircase (computed in core:
-// paretoFrontier), the selected runs ringed. Tooltip on hover; a click reports the run's key. Log y
+// paretoFrontier), the selected runs ringed. Hovering a point shows its run in a tooltip; a click on one
+// reports the run's key (hit-tested here in pixels, so a ring or a label over a point never hides it). Log y
 // for metrics spanning decades (points with y <= 0 are then left out).
 class TradeoffChart : public ChartView {
     Q_OBJECT
@@ -52,12 +53,9 @@ public:
     const QList<QScatterSeries*>& methodSeries() const { return m_series; }
     const QLineSeries* frontierLine() const { return m_frontierLine; }
     const QScatterSeries* selectionSeries() const { return m_selection; }
-    // The key of the point of series nearest to value (chart coordinates); 0 when series has none.
-    quint64 keyAt(const QScatterSeries* series, const QPointF& value) const;
+    // The point drawn nearest to pos (viewport coordinates) within radius pixels; null when none.
+    const TradeoffPoint* pointAt(const QPoint& pos, double radius = 10) const;
     QString pointText(const TradeoffPoint& p) const;
-
-    // What a click on a point of series does (the series' clicked signal lands here).
-    void handleClick(const QScatterSeries* series, const QPointF& value);
 
 signals:
     // A point was clicked; modifiers as held (Ctrl: add to the selection).
@@ -66,13 +64,14 @@ signals:
 
 protected:
     void drawForeground(QPainter* painter, const QRectF& rect) override;
+    void mouseMoveEvent(QMouseEvent* event) override;
+    void mousePressEvent(QMouseEvent* event) override;
     void addContextActions(QMenu& menu) override;
 
 private:
     void rebuild();
     // Indices into m_points of each series' points, in the series' order.
     std::vector<std::vector<size_t>> m_seriesPoints;
-    std::vector<size_t> m_selectionPoints;
 
     std::vector<TradeoffPoint> m_allPoints;
     std::vector<TradeoffPoint> m_points;

@@ -80,6 +80,8 @@ QString statusName(RunStatus status)
         return RunsModel::tr("failed");
     case RunStatus::Cancelled:
         return RunsModel::tr("cancelled");
+    case RunStatus::Interrupted:
+        return RunsModel::tr("interrupted");
     }
     return {};
 }

@@ -48,7 +48,7 @@ bool RunsProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex& sourcePa
             return false;
         break;
     case StatusFilter::Cancelled:
-        if (status != RunStatus::Cancelled)
+        if (status != RunStatus::Cancelled && status != RunStatus::Interrupted)
             return false;
         break;
     }

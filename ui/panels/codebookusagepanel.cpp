@@ -137,13 +137,14 @@ CodebookUsagePanel::CodebookUsagePanel(AppContext* context, QWidget* parent)
                 current.data(CodebookUsageModel::GroupRole).toInt());
         });
 
-    connect(context, &AppContext::selectionChanged, this, &CodebookUsagePanel::updateFromContext);
+    const auto sync = [this] { syncWhenVisible(); };
+    connect(context, &AppContext::selectionChanged, this, sync);
     connect(context, &AppContext::runChanged, this, [this](RunKey key) {
         if (key == this->context()->currentRun())
-            updateFromContext();
+            syncWhenVisible();
     });
-    connect(context, &AppContext::runRemoved, this, &CodebookUsagePanel::updateFromContext);
-    connect(context, &AppContext::runsReset, this, &CodebookUsagePanel::updateFromContext);
+    connect(context, &AppContext::runRemoved, this, sync);
+    connect(context, &AppContext::runsReset, this, sync);
     updateFromContext();
 }
 
@@ -183,9 +184,11 @@ void CodebookUsagePanel::updateFromContext()
         return;
     }
     if (record->status != RunStatus::Done) {
-        showMessage(record->status == RunStatus::Failed  ? tr("This run failed: %1").arg(display::text(record->error))
-                : record->status == RunStatus::Cancelled ? tr("This run was cancelled.")
-                                                         : tr("Codebook usage appears when the run has finished."));
+        showMessage(record->status == RunStatus::Failed    ? tr("This run failed: %1").arg(display::text(record->error))
+                : record->status == RunStatus::Cancelled   ? tr("This run was cancelled.")
+                : record->status == RunStatus::Interrupted ? tr("This run was interrupted: run it again to see its "
+                                                                "codebook usage.")
+                                                           : tr("Codebook usage appears when the run has finished."));
         return;
     }
     if (record->fullMetrics) {

@@ -54,6 +54,9 @@ public:
     QComboBox* stageCombo() const { return m_stageCombo; }
     QComboBox* groupCombo() const { return m_groupCombo; }
 
+protected:
+    void syncWithContext() override { updateFromContext(); }
+
 private:
     void updateFromContext();
     void showMessage(const QString& text);

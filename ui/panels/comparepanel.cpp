@@ -145,16 +145,17 @@ ComparePanel::ComparePanel(AppContext* context, QWidget* parent)
     connect(m_logCheck, &QCheckBox::toggled, this, &ComparePanel::setLogLog);
     connect(m_search, &QLineEdit::textChanged, m_proxy, &TokenErrorProxyModel::setSearchText);
 
-    connect(context, &AppContext::selectionChanged, this, &ComparePanel::followSelection);
+    const auto sync = [this] { syncWhenVisible(); };
+    connect(context, &AppContext::selectionChanged, this, sync);
     connect(context, &AppContext::runAdded, this, &ComparePanel::rebuildCombos);
     connect(context, &AppContext::runChanged, this, [this](RunKey key) {
         rebuildCombos();
         if (key == m_keyA || key == m_keyB || !m_recordA || !m_recordB)
-            followSelection();
+            syncWhenVisible();
     });
-    connect(context, &AppContext::runRemoved, this, &ComparePanel::followSelection);
-    connect(context, &AppContext::runsReset, this, &ComparePanel::followSelection);
-    connect(context, &AppContext::tableChanged, this, &ComparePanel::refresh);
+    connect(context, &AppContext::runRemoved, this, sync);
+    connect(context, &AppContext::runsReset, this, sync);
+    connect(context, &AppContext::tableChanged, this, sync);
     followSelection();
 }
 

@@ -62,6 +62,9 @@ public:
     QComboBox* comboA() const { return m_comboA; }
     QComboBox* comboB() const { return m_comboB; }
 
+protected:
+    void syncWithContext() override { followSelection(); }
+
 private:
     void followSelection();
     void rebuildCombos();

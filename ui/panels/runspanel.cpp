@@ -78,7 +78,7 @@ RunsPanel::RunsPanel(AppContext* context, RunQueue* queue, QWidget* parent)
     m_statusFilter->addItem(tr("Queued or running"), int(RunsProxyModel::StatusFilter::Active));
     m_statusFilter->addItem(tr("Done"), int(RunsProxyModel::StatusFilter::Done));
     m_statusFilter->addItem(tr("Failed"), int(RunsProxyModel::StatusFilter::Failed));
-    m_statusFilter->addItem(tr("Cancelled"), int(RunsProxyModel::StatusFilter::Cancelled));
+    m_statusFilter->addItem(tr("Cancelled or interrupted"), int(RunsProxyModel::StatusFilter::Cancelled));
     connect(m_statusFilter, &QComboBox::currentIndexChanged, this,
         [this] { m_proxy->setStatusFilter(RunsProxyModel::StatusFilter(m_statusFilter->currentData().toInt())); });
 
@@ -113,29 +113,34 @@ void RunsPanel::createActions()
     m_toolBar->setObjectName(QStringLiteral("runsToolBar"));
     m_toolBar->setToolButtonStyle(Qt::ToolButtonTextOnly);
 
-    auto add = [this](const QString& text, const QString& tip, void (RunsPanel::*slot)()) {
+    auto add = [this](const char* name, const QString& text, const QString& tip, void (RunsPanel::*slot)()) {
         auto* action = new QAction(text, this);
+        action->setObjectName(QLatin1String(name));
         action->setToolTip(tip);
         action->setShortcutContext(Qt::WidgetWithChildrenShortcut);
         connect(action, &QAction::triggered, this, slot);
         addAction(action);
         return action;
     };
-    m_cancel = add(tr("Cancel"), tr("Cancel the selected queued or running runs"), &RunsPanel::cancelSelected);
+    m_cancel = add(
+        "cancelRunAction", tr("Cancel"), tr("Cancel the selected queued or running runs"), &RunsPanel::cancelSelected);
     m_cancelAll = new QAction(tr("Cancel All"), this);
+    m_cancelAll->setObjectName(QStringLiteral("cancelAllRunsAction"));
     m_cancelAll->setToolTip(tr("Cancel the running run and every queued one"));
     connect(m_cancelAll, &QAction::triggered, m_queue, &RunQueue::cancelAll);
-    m_rename = add(tr("Rename"), tr("Give the selected run a name"), &RunsPanel::renameCurrent);
+    m_rename = add("renameRunAction", tr("Rename"), tr("Give the selected run a name"), &RunsPanel::renameCurrent);
     m_rename->setShortcut(Qt::Key_F2);
-    m_delete
-        = add(tr("Delete"), tr("Remove the selected runs (running ones are cancelled)"), &RunsPanel::deleteSelected);
+    m_delete = add("deleteRunAction", tr("Delete"), tr("Remove the selected runs (running ones are cancelled)"),
+        &RunsPanel::deleteSelected);
     m_delete->setShortcut(QKeySequence::Delete);
-    m_editSpec = add(tr("Re-run with Edits…"), tr("Load the selected run's method and parameters into the method form"),
-        &RunsPanel::editSpec);
-    m_runAgain = add(tr("Run Again"), tr("Queue the selected runs again with the same specs"), &RunsPanel::runAgain);
-    m_saveSpec = add(tr("Save Spec…"), tr("Save the selected run's spec as JSON for vqscope-cli quantize --config"),
-        &RunsPanel::saveSpec);
+    m_editSpec = add("editSpecAction", tr("Re-run with Edits…"),
+        tr("Load the selected run's method and parameters into the method form"), &RunsPanel::editSpec);
+    m_runAgain = add("runAgainAction", tr("Run Again"), tr("Queue the selected runs again with the same specs"),
+        &RunsPanel::runAgain);
+    m_saveSpec = add("saveSpecAction", tr("Save Spec…"),
+        tr("Save the selected run's spec as JSON for vqscope-cli quantize --config"), &RunsPanel::saveSpec);
     m_exportCsv = new QAction(tr("Export as CSV…"), this);
+    m_exportCsv->setObjectName(QStringLiteral("exportRunsCsvAction"));
     connect(m_exportCsv, &QAction::triggered, this,
         [this] { exportTableInteractively(this, *m_proxy, QStringLiteral("runs.csv")); });
 

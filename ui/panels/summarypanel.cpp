@@ -111,6 +111,7 @@ SummaryPanel::SummaryPanel(AppContext* context, QWidget* parent)
     m_histogram = new HistogramChart(normsBox);
     m_histogram->setObjectName(QStringLiteral("rowNormHistogram"));
     m_histogram->setAxisTitles(tr("row L2 norm"), tr("rows"));
+    m_histogram->setCountNoun(tr("rows"));
     normsLayout->addWidget(m_histogram, 1);
 
     auto* outlierBox = new QGroupBox(tr("Outlier dimensions"), this);

@@ -29,9 +29,7 @@ public:
     // "min", "max", "outliers"); empty for an unknown key. Lets tests and tools read what is shown.
     QString fieldText(const QString& key) const;
     QLabel* fieldLabel(const QString& key) const { return m_fields.value(key); }
-    HistogramChart* rowNormChart() const { return m_histogram; }
-    PercentileModel* percentileModel() const { return m_percentiles; }
-    OutlierDimsModel* outlierModel() const { return m_outliers; }
+    // Its views by object name: "rowNormHistogram", "percentileView", "outlierView".
 
 private:
     void addField(QFormLayout* form, const QString& key, const QString& label);

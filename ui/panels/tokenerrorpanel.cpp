@@ -1,6 +1,6 @@
 #include "tokenerrorpanel.h"
 
-#include "charts/errorhistogramchart.h"
+#include "charts/histogramchart.h"
 #include "charts/tokenerrorchart.h"
 #include "displaytext.h"
 #include "metrics/thinning.h"
@@ -70,13 +70,16 @@ TokenErrorPanel::TokenErrorPanel(AppContext* context, QWidget* parent)
     bold.setBold(true);
     m_runLabel->setFont(bold);
     m_metricCombo = new QComboBox(page);
+    m_metricCombo->setObjectName(QStringLiteral("tokenErrorMetric"));
     m_metricCombo->addItem(tr("Relative error ‖e − ê‖² / ‖e‖²"), int(TokenErrorMetric::RelError));
     m_metricCombo->addItem(tr("MSE ‖e − ê‖² / n"), int(TokenErrorMetric::Mse));
     m_metricCombo->addItem(tr("1 − cosine(e, ê)"), int(TokenErrorMetric::CosineDistance));
     m_logCheck = new QCheckBox(tr("Log scale"), page);
+    m_logCheck->setObjectName(QStringLiteral("tokenErrorLogScale"));
     m_logCheck->setChecked(m_logScale);
     m_logCheck->setToolTip(tr("Errors span decades: log10 x axis of the histogram, log10 y axis of the row chart"));
     m_summary = new QLabel(page);
+    m_summary->setObjectName(QStringLiteral("tokenErrorSummary"));
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
     auto* bar = new QHBoxLayout;
@@ -86,9 +89,12 @@ TokenErrorPanel::TokenErrorPanel(AppContext* context, QWidget* parent)
     bar->addWidget(m_metricCombo);
     bar->addWidget(m_logCheck);
 
-    m_histogram = new ErrorHistogramChart(page);
+    m_histogram = new HistogramChart(page);
+    m_histogram->setObjectName(QStringLiteral("tokenErrorHistogram"));
     m_histogram->setAxisTitles(tr("error"), tr("tokens"));
+    m_histogram->setCountNoun(tr("tokens"));
     m_rowChart = new TokenErrorChart(page);
+    m_rowChart->setObjectName(QStringLiteral("tokenErrorRowChart"));
     m_rowChart->setPointText([this](int64_t row) { return pointText(row); });
     auto* charts = new QSplitter(Qt::Horizontal, page);
     charts->addWidget(m_histogram);
@@ -98,7 +104,9 @@ TokenErrorPanel::TokenErrorPanel(AppContext* context, QWidget* parent)
     const TokenTableBox tokenTable = makeTokenTableBox(
         m_proxy, TokenErrorModel::RelErrorColumn, tr("Tokens, worst first:"), QStringLiteral("token-errors.csv"), page);
     m_search = tokenTable.search;
+    m_search->setObjectName(QStringLiteral("tokenSearch"));
     m_table = tokenTable.table;
+    m_table->setObjectName(QStringLiteral("tokenErrorTable"));
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     QWidget* tableBox = tokenTable.box;
 
@@ -131,14 +139,15 @@ TokenErrorPanel::TokenErrorPanel(AppContext* context, QWidget* parent)
                 m_rowChart->setMarkedRow(m_proxy->mapToSource(current).row());
         });
 
-    connect(context, &AppContext::selectionChanged, this, &TokenErrorPanel::refresh);
+    const auto sync = [this] { syncWhenVisible(); };
+    connect(context, &AppContext::selectionChanged, this, sync);
     connect(context, &AppContext::runChanged, this, [this](RunKey key) {
         if (key == this->context()->currentRun())
-            refresh();
+            syncWhenVisible();
     });
-    connect(context, &AppContext::runRemoved, this, &TokenErrorPanel::refresh);
-    connect(context, &AppContext::runsReset, this, &TokenErrorPanel::refresh);
-    connect(context, &AppContext::tableChanged, this, &TokenErrorPanel::refresh);
+    connect(context, &AppContext::runRemoved, this, sync);
+    connect(context, &AppContext::runsReset, this, sync);
+    connect(context, &AppContext::tableChanged, this, sync);
     refresh();
 }
 
@@ -188,6 +197,7 @@ void TokenErrorPanel::refresh()
                 break;
             case RunStatus::Failed:
             case RunStatus::Cancelled:
+            case RunStatus::Interrupted:
                 text = tr("The selected run did not finish, so it has no per-token errors. Select a finished run.");
                 break;
             case RunStatus::Done:

@@ -16,7 +16,7 @@ class QTableView;
 
 namespace vq {
 
-class ErrorHistogramChart;
+class HistogramChart;
 class TokenErrorChart;
 class TokenErrorModel;
 class TokenErrorProxyModel;
@@ -49,14 +49,12 @@ public:
     // Selects the table's row of a token (clearing a search that hides it) and marks it in the row chart.
     void selectToken(int64_t row);
 
-    ErrorHistogramChart* histogramChart() const { return m_histogram; }
-    TokenErrorChart* rowChart() const { return m_rowChart; }
-    QTableView* tokenTable() const { return m_table; }
-    TokenErrorModel* tokenModel() const { return m_model; }
-    TokenErrorProxyModel* tokenProxy() const { return m_proxy; }
-    QLineEdit* searchEdit() const { return m_search; }
-    QLabel* summaryLabel() const { return m_summary; }
-    QComboBox* metricCombo() const { return m_metricCombo; }
+    // Its widgets by object name: "tokenErrorHistogram", "tokenErrorRowChart", "tokenErrorTable" (over a
+    // TokenErrorProxyModel of a TokenErrorModel), "tokenSearch", "tokenErrorSummary", "tokenErrorMetric",
+    // "tokenErrorLogScale".
+
+protected:
+    void syncWithContext() override { refresh(); }
 
 private:
     void refresh();
@@ -80,7 +78,7 @@ private:
     QComboBox* m_metricCombo = nullptr;
     QCheckBox* m_logCheck = nullptr;
     QLabel* m_summary = nullptr;
-    ErrorHistogramChart* m_histogram = nullptr;
+    HistogramChart* m_histogram = nullptr;
     TokenErrorChart* m_rowChart = nullptr;
     QLineEdit* m_search = nullptr;
     QTableView* m_table = nullptr;

@@ -80,6 +80,11 @@ TradeoffPanel::TradeoffPanel(AppContext* context, RunQueue* queue, QWidget* pare
     , m_timer(new QTimer(this))
 {
     setObjectName(QStringLiteral("tradeoffPanel"));
+    m_chart->setObjectName(QStringLiteral("tradeoffChart"));
+    m_metricCombo->setObjectName(QStringLiteral("tradeoffMetric"));
+    m_logCheck->setObjectName(QStringLiteral("tradeoffLogScale"));
+    m_baselinesButton->setObjectName(QStringLiteral("runBaselinesButton"));
+    m_status->setObjectName(QStringLiteral("tradeoffStatus"));
     for (TradeoffMetric m : kTradeoffMetrics)
         m_metricCombo->addItem(QString::fromUtf8(nameOf(m)), int(m));
     QStringList baselines;
@@ -204,7 +209,7 @@ QList<QuantSpec> TradeoffPanel::missingBaselines() const
             if (e.preview || !e.record || e.record->spec.method != spec.method)
                 continue;
             const RunStatus s = e.record->status;
-            if (s == RunStatus::Failed || s == RunStatus::Cancelled)
+            if (s == RunStatus::Failed || s == RunStatus::Cancelled || s == RunStatus::Interrupted)
                 continue;
             if (!quantizer(spec.method).isSameBaseline(e.record->spec, spec))
                 continue;

@@ -50,11 +50,8 @@ public:
     // Selects key (Ctrl: toggles it in the selection), as a click on its point does.
     void selectRun(quint64 key, Qt::KeyboardModifiers modifiers = Qt::NoModifier);
 
-    TradeoffChart* chart() const { return m_chart; }
-    QComboBox* metricCombo() const { return m_metricCombo; }
-    QCheckBox* logCheck() const { return m_logCheck; }
-    QPushButton* baselinesButton() const { return m_baselinesButton; }
-    QLabel* statusLabel() const { return m_status; }
+    // Its widgets by object name: "tradeoffChart", "tradeoffMetric", "tradeoffLogScale",
+    // "runBaselinesButton", "tradeoffStatus".
 
 private:
     void scheduleRefresh();

@@ -12,7 +12,6 @@
 #include <QFile>
 #include <chrono>
 #include <cstdio>
-#include <mutex>
 #include <sys/stat.h>
 
 using namespace std::chrono_literals;
@@ -247,122 +246,83 @@ std::string metricsJsonText(const RunRecord& record, bool perToken)
     return j.dump(2) + "\n";
 }
 
-struct ExportRunner::Job {
-    quint64 id = 0;
+struct ExportRunner::ExportJob : Job {
     ExportSource source;
     QList<ExportRequest> requests;
-    RunControl control;
-    std::atomic<int> item { 0 };
-    std::mutex progressMutex; // guards the throttle state: core reports from OpenMP threads
-    std::string lastStage;
-    int lastItem = -1;
-    std::chrono::steady_clock::time_point lastReport;
 };
 
 ExportRunner::ExportRunner(QObject* parent)
     : QObject(parent)
+    , m_jobs(this, kProgressInterval)
 {
-    m_pool.setMaxThreadCount(1);
 }
 
-ExportRunner::~ExportRunner()
-{
-    if (m_job)
-        m_job->control.cancel();
-    m_pool.waitForDone();
-}
+ExportRunner::~ExportRunner() = default;
 
 bool ExportRunner::start(ExportSource source, QList<ExportRequest> requests)
 {
     if (m_job || requests.isEmpty() || !source.record || source.record->status != RunStatus::Done
         || !source.record->table)
         return false;
-    auto job = std::make_shared<Job>();
-    job->id = ++m_lastJobId;
+    // Each request is a step: its progress starts afresh.
+    auto job
+        = m_jobs.create<ExportJob>([this](Job&, const JobProgress& p) { emit progress(p.step, p.stage, p.fraction); });
     job->source = std::move(source);
     job->requests = std::move(requests);
-    Job* rawJob = job.get();
-    job->control.setProgressCallback([this, rawJob](std::string_view stage, double fraction) {
-        Job& j = *rawJob;
-        const int item = j.item.load();
-        const auto now = std::chrono::steady_clock::now();
-        {
-            std::lock_guard lock(j.progressMutex);
-            const bool fresh = stage != j.lastStage || item != j.lastItem;
-            if (!fresh && fraction < 1.0 && now - j.lastReport < kProgressInterval)
-                return;
-            j.lastStage = std::string(stage);
-            j.lastItem = item;
-            j.lastReport = now;
-        }
-        const QString stageText = QString::fromUtf8(stage.data(), qsizetype(stage.size()));
-        post(j.id, [this, item, stageText, fraction](Job&) { emit progress(item, stageText, fraction); });
-    });
-    m_job = job;
+    m_job = job->id();
     emit busyChanged(true);
-    m_pool.start([this, job] { run(job); });
+    m_jobs.start(job, [this](Job& j) { run(static_cast<ExportJob&>(j)); });
     return true;
 }
 
 void ExportRunner::cancel()
 {
-    if (m_job)
-        m_job->control.cancel();
+    m_jobs.cancel(m_job);
 }
 
 bool ExportRunner::isCancelling() const
 {
-    return m_job && m_job->control.cancelled();
+    const auto job = m_jobs.find(m_job);
+    return job && job->isCancelled();
 }
 
-template <typename Deliver> void ExportRunner::post(quint64 jobId, Deliver deliver)
-{
-    QMetaObject::invokeMethod(
-        this,
-        [this, jobId, deliver]() {
-            if (!m_job || m_job->id != jobId)
-                return;
-            deliver(*m_job);
-        },
-        Qt::QueuedConnection);
-}
-
-void ExportRunner::run(const std::shared_ptr<Job>& job)
+void ExportRunner::run(ExportJob& job)
 {
     // Ends the job on the GUI thread: busyChanged(false), then its one terminal signal.
-    auto finish = [this](quint64 jobId, auto emitResult) {
-        post(jobId, [this, emitResult](Job&) {
-            m_job.reset();
+    auto finish = [this, &job](auto emitResult) {
+        m_jobs.finish(job, [this, emitResult](Job&) {
+            m_job = 0;
             emit busyChanged(false);
             emitResult();
         });
     };
 
-    for (int i = 0; i < job->requests.size(); ++i) {
-        job->item.store(i);
-        const ExportRequest& request = job->requests[i];
+    RunControl& control = job.control();
+    for (int i = 0; i < job.requests.size(); ++i) {
+        job.setStep(i);
+        const ExportRequest& request = job.requests[i];
         const QString path = request.path;
         try {
-            job->control.throwIfCancelled();
-            job->control.report("export", 0.0);
-            writeOne(request, job->source, job->control);
-            post(job->id, [this, i, path](Job&) { emit written(i, path); });
+            control.throwIfCancelled();
+            control.report("export", 0.0);
+            writeOne(request, job.source, control);
+            m_jobs.post(job, [this, i, path](Job&) { emit written(i, path); });
         } catch (const Cancelled&) {
-            finish(job->id, [this, i, path] { emit cancelled(i, path); });
+            finish([this, i, path] { emit cancelled(i, path); });
             return;
         } catch (const Error& e) {
             // Core's errors name the file already; others get the target's name.
             const QString message
                 = e.path().empty() ? path + u": " + display::text(e.message()) : display::text(e.what());
-            finish(job->id, [this, i, path, message] { emit failed(i, path, message); });
+            finish([this, i, path, message] { emit failed(i, path, message); });
             return;
         } catch (const std::exception& e) {
             const QString message = path + u": " + display::text(e.what());
-            finish(job->id, [this, i, path, message] { emit failed(i, path, message); });
+            finish([this, i, path, message] { emit failed(i, path, message); });
             return;
         }
     }
-    finish(job->id, [this] { emit finished(); });
+    finish([this] { emit finished(); });
 }
 
 } // namespace vq

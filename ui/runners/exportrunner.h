@@ -3,13 +3,13 @@
 #include "io/embeddingtable.h"
 #include "io/tensorinfo.h"
 #include "run/runrecord.h"
+#include "runners/jobtracker.h"
 
 #include <QImage>
 #include <QList>
 #include <QObject>
 #include <QPair>
 #include <QString>
-#include <QThreadPool>
 #include <memory>
 
 namespace vq {
@@ -76,7 +76,7 @@ public:
     // Raises the job's cancel flag: the file being written is dropped and the job reports cancelled().
     void cancel();
 
-    bool isBusy() const { return m_job != nullptr; }
+    bool isBusy() const { return m_job != 0; }
     bool isCancelling() const;
 
 signals:
@@ -93,13 +93,11 @@ signals:
     void cancelled(int item, const QString& path);
 
 private:
-    struct Job;
-    void run(const std::shared_ptr<Job>& job);
-    template <typename Deliver> void post(quint64 jobId, Deliver deliver);
+    struct ExportJob;
+    void run(ExportJob& job);
 
-    QThreadPool m_pool;
-    std::shared_ptr<Job> m_job;
-    quint64 m_lastJobId = 0;
+    JobTracker m_jobs;
+    quint64 m_job = 0; // the running job's id
 };
 
 // The metrics document of a run: RunRecord::toJson() whose "metrics" are the full metrics

@@ -3,11 +3,11 @@
 #include "io/embeddingloader.h"
 #include "io/embeddingtable.h"
 #include "io/tensorinfo.h"
+#include "runners/jobtracker.h"
 #include "stats/tablestats.h"
 
 #include <QObject>
 #include <QString>
-#include <QThreadPool>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,7 +46,7 @@ public:
     // cancelled(); a result that arrives after cancel() is dropped and reported as cancelled() too.
     void cancel();
 
-    bool isBusy() const { return m_job != nullptr; }
+    bool isBusy() const { return m_job != 0; }
     bool isCancelling() const;
     // The file of the running job; empty when idle.
     QString currentPath() const;
@@ -64,17 +64,13 @@ signals:
     void cancelled(const QString& path);
 
 private:
-    struct Job;
+    struct LoadJob;
     void start(const QString& path, bool listFirst, const QString& tensor, const QString& selectionReason);
-    void run(
-        const std::shared_ptr<Job>& job, bool listFirst, const std::string& tensor, const std::string& selectionReason);
-    void reportProgress(Job& job, std::string_view stage, double fraction);
-    // Runs deliver on the GUI thread when job is still the current one; drops it otherwise.
-    template <typename Deliver> void post(quint64 jobId, Deliver deliver);
+    void run(LoadJob& job, bool listFirst, const std::string& tensor, const std::string& selectionReason);
+    std::shared_ptr<LoadJob> current() const;
 
-    QThreadPool m_pool;
-    std::shared_ptr<Job> m_job;
-    quint64 m_lastJobId = 0;
+    JobTracker m_jobs;
+    quint64 m_job = 0; // the current job's id
 };
 
 } // namespace vq

@@ -3,10 +3,8 @@
 #include "common/error.h"
 #include "metrics/rowsample.h"
 #include "quant/registry.h"
-#include "runners/workerpriority.h"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 
@@ -25,22 +23,20 @@ double secondsSince(Clock::time_point start)
 
 } // namespace
 
-struct PreviewRunner::Job {
-    quint64 id = 0;
+struct PreviewRunner::PreviewJob : Job {
     QuantSpec spec;
     RunOptions options;
-    RunControl control;
-    std::atomic<int64_t> lastReportNs { 0 };
 };
 
 PreviewRunner::PreviewRunner(AppContext* context, QObject* parent)
     : QObject(parent)
     , m_context(context)
+    , m_jobs(this, kProgressInterval)
 {
     Q_ASSERT(context);
     // One preview at a time: a superseded job is cancelled and stops within a second, then the newer
     // one starts; two fits at once would only slow both down.
-    m_pool.setMaxThreadCount(1);
+    m_jobs.setLowPriority(true);
     connect(m_context, &AppContext::tableChanged, this, [this] {
         // A preview of another table would be misleading next to runs of this one.
         cancel();
@@ -50,12 +46,7 @@ PreviewRunner::PreviewRunner(AppContext* context, QObject* parent)
     });
 }
 
-PreviewRunner::~PreviewRunner()
-{
-    if (m_current)
-        m_current->control.cancel();
-    m_pool.waitForDone();
-}
+PreviewRunner::~PreviewRunner() = default;
 
 RunKey PreviewRunner::previewKey() const
 {
@@ -90,113 +81,109 @@ EmbeddingTable PreviewRunner::sampleTable(const EmbeddingTable& table, int64_t c
     return out;
 }
 
+std::shared_ptr<RunRecord> PreviewRunner::preview(const EmbeddingTable& table, int64_t sampleCount, PreviewJob& job)
+{
+    RunControl& control = job.control();
+    control.throwIfCancelled();
+    const EmbeddingTable sample = sampleTable(table, sampleCount, control.seed);
+    // Weights belong to the whole table's rows: resolve them there, keep the sampled ones.
+    const ResolvedWeights full = resolveTokenWeights(job.options, table.rows());
+    std::vector<float> weights;
+    if (!full.weights.empty()) {
+        const std::vector<int64_t> rows = vq::sampleRows(table.rows(), sampleCount, control.seed);
+        weights.reserve(rows.size());
+        for (int64_t r : rows)
+            weights.push_back(full.weights[size_t(r)]);
+    }
+    RunOptions options = job.options;
+    options.weightsFile.clear();
+    options.zipf.reset();
+
+    auto r = std::make_shared<RunRecord>(planRun(sample, job.spec, options, control));
+    r->provenance.tokenWeights = full.description + (weights.empty() ? "" : " (sampled rows)");
+    r->id = makeRunId(r->spec, r->provenance);
+    const Quantizer& q = quantizer(r->spec.method);
+    const Clock::time_point fitStart = Clock::now();
+    auto fitted = std::make_shared<QuantizedTable>(q.fit(FitInput { sample.values, weights }, r->spec, control));
+    r->timings.fitSeconds = secondsSince(fitStart);
+    r->bits = fitted->bits();
+    r->info = fitted->info;
+    const Clock::time_point metricsStart = Clock::now();
+    auto metrics
+        = std::make_shared<RunMetrics>(measureQuantized(sample, *fitted, weights, options, r->warnings, control));
+    r->timings.metricsSeconds = secondsSince(metricsStart);
+    r->metrics = metrics->toJson();
+    r->fullMetrics = std::move(metrics);
+    r->table = std::move(fitted);
+    r->status = RunStatus::Done;
+    return r;
+}
+
 quint64 PreviewRunner::request(const QuantSpec& spec, const RunOptions& options, uint64_t seed, int threads)
 {
-    if (m_current)
-        m_current->control.cancel();
     const bool wasBusy = isBusy();
-    auto job = std::make_shared<Job>();
-    job->id = ++m_latest;
+    // The older job's result is dropped (reported as dropped() when it ends).
+    m_jobs.drop(m_current);
+    auto job = m_jobs.create<PreviewJob>([this](Job& j, const JobProgress& p) {
+        if (j.id() == m_current)
+            emit progress(j.id(), p.stage, p.fraction);
+    });
     job->spec = spec;
     job->options = options;
-    job->control.seed = seed;
-    job->control.threads = threads;
-    m_current = job;
+    job->control().seed = seed;
+    job->control().threads = threads;
+    m_current = job->id();
     if (!wasBusy)
         emit busyChanged(true);
-    emit started(job->id);
+    emit started(job->id());
 
-    auto table = m_context->table();
-    if (!table) {
-        QMetaObject::invokeMethod(
-            this, [this, job] { onDone(job, nullptr, tr("no table is loaded")); }, Qt::QueuedConnection);
-        return job->id;
-    }
-    job->control.setProgressCallback([this, job](std::string_view stage, double fraction) {
-        const int64_t now
-            = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
-        const int64_t last = job->lastReportNs.load(std::memory_order_relaxed);
-        if (fraction < 1 && now - last < std::chrono::nanoseconds(kProgressInterval).count())
-            return;
-        job->lastReportNs.store(now, std::memory_order_relaxed);
-        const QString stageText = QString::fromUtf8(stage.data(), qsizetype(stage.size()));
-        QMetaObject::invokeMethod(
-            this,
-            [this, id = job->id, stageText, fraction] {
-                if (id == m_latest && m_current)
-                    emit progress(id, stageText, fraction);
-            },
-            Qt::QueuedConnection);
-    });
+    const std::shared_ptr<const EmbeddingTable> table = m_context->table();
     const int64_t sampleCount = m_sampleRows;
-    m_pool.start([this, job, table, sampleCount] {
-        lowerCurrentThreadPriority();
+    m_jobs.start(job, [this, table, sampleCount](Job& j) {
+        auto& previewJob = static_cast<PreviewJob&>(j);
         std::shared_ptr<RunRecord> record;
         QString error;
         try {
-            job->control.throwIfCancelled();
-            const EmbeddingTable sample = sampleTable(*table, sampleCount, job->control.seed);
-            // Weights belong to the whole table's rows: resolve them there, keep the sampled ones.
-            const ResolvedWeights full = resolveTokenWeights(job->options, table->rows());
-            std::vector<float> weights;
-            if (!full.weights.empty()) {
-                const std::vector<int64_t> rows = vq::sampleRows(table->rows(), sampleCount, job->control.seed);
-                weights.reserve(rows.size());
-                for (int64_t r : rows)
-                    weights.push_back(full.weights[size_t(r)]);
-            }
-            RunOptions options = job->options;
-            options.weightsFile.clear();
-            options.zipf.reset();
-
-            auto r = std::make_shared<RunRecord>(planRun(sample, job->spec, options, job->control));
-            r->provenance.tokenWeights = full.description + (weights.empty() ? "" : " (sampled rows)");
-            r->id = makeRunId(r->spec, r->provenance);
-            const Quantizer& q = quantizer(r->spec.method);
-            const Clock::time_point fitStart = Clock::now();
-            auto fitted
-                = std::make_shared<QuantizedTable>(q.fit(FitInput { sample.values, weights }, r->spec, job->control));
-            r->timings.fitSeconds = secondsSince(fitStart);
-            r->bits = fitted->bits();
-            r->info = fitted->info;
-            const Clock::time_point metricsStart = Clock::now();
-            auto metrics = std::make_shared<RunMetrics>(
-                measureQuantized(sample, *fitted, weights, options, r->warnings, job->control));
-            r->timings.metricsSeconds = secondsSince(metricsStart);
-            r->metrics = metrics->toJson();
-            r->fullMetrics = std::move(metrics);
-            r->table = std::move(fitted);
-            r->status = RunStatus::Done;
-            record = std::move(r);
+            if (!table)
+                throw Error(ErrorKind::InvalidArgument, {}, "no table is loaded");
+            record = preview(*table, sampleCount, previewJob);
         } catch (const Cancelled&) {
             // Dropped below: the job was superseded or cancelled.
         } catch (const std::exception& e) {
             error = QString::fromUtf8(e.what());
         }
-        QMetaObject::invokeMethod(
-            this, [this, job, record, error] { onDone(job, record, error); }, Qt::QueuedConnection);
+        const quint64 id = j.id();
+        m_jobs.finish(
+            j,
+            [this, record, error](Job& ended) {
+                const bool cancelled = ended.isCancelled();
+                onDone(ended.id(), cancelled ? nullptr : record, cancelled ? QString() : error);
+            },
+            [this, id] { emit dropped(id); });
     });
-    return job->id;
+    return job->id();
 }
 
 void PreviewRunner::cancel()
 {
     if (!m_current)
         return;
-    m_current->control.cancel();
-    m_current.reset();
+    m_jobs.drop(m_current);
+    m_current = 0;
     emit busyChanged(false);
 }
 
-void PreviewRunner::onDone(const std::shared_ptr<Job>& job, std::shared_ptr<RunRecord> record, const QString& error)
+void PreviewRunner::onDone(quint64 job, std::shared_ptr<RunRecord> record, const QString& error)
 {
-    if (job != m_current || job->control.cancelled()) {
-        emit dropped(job->id);
+    m_current = 0;
+    if (!record && error.isEmpty()) {
+        // Cancelled without being dropped (a cancel raised by the fit itself): nothing to publish.
+        emit dropped(job);
+        emit busyChanged(false);
         return;
     }
-    m_current.reset();
     if (!record) {
-        emit failed(job->id, error);
+        emit failed(job, error);
         emit busyChanged(false);
         return;
     }
@@ -210,7 +197,7 @@ void PreviewRunner::onDone(const std::shared_ptr<Job>& job, std::shared_ptr<RunR
     }
     if (m_context->currentRun() != key)
         m_context->setCurrentRun(key);
-    emit finished(job->id, key);
+    emit finished(job, key);
     emit busyChanged(false);
 }
 

@@ -3,9 +3,9 @@
 #include "appcontext.h"
 #include "quant/quantspec.h"
 #include "run/runexecutor.h"
+#include "runners/jobtracker.h"
 
 #include <QObject>
-#include <QThreadPool>
 #include <cstdint>
 #include <memory>
 
@@ -39,8 +39,8 @@ public:
     void cancel();
 
     // True from request() until the latest job's result (or failure) arrived or cancel().
-    bool isBusy() const { return m_current != nullptr; }
-    quint64 latestJob() const { return m_latest; }
+    bool isBusy() const { return m_current != 0; }
+    quint64 latestJob() const { return m_jobs.lastId(); }
     // The key of the preview entry in the context; 0 before the first result (or after it was removed).
     RunKey previewKey() const;
 
@@ -60,13 +60,13 @@ signals:
     void busyChanged(bool busy);
 
 private:
-    struct Job;
-    void onDone(const std::shared_ptr<Job>& job, std::shared_ptr<RunRecord> record, const QString& error);
+    struct PreviewJob;
+    static std::shared_ptr<RunRecord> preview(const EmbeddingTable& table, int64_t sampleCount, PreviewJob& job);
+    void onDone(quint64 job, std::shared_ptr<RunRecord> record, const QString& error);
 
     AppContext* m_context;
-    QThreadPool m_pool;
-    std::shared_ptr<Job> m_current;
-    quint64 m_latest = 0;
+    JobTracker m_jobs;
+    quint64 m_current = 0; // the latest job while it runs
     RunKey m_previewKey = 0;
     int64_t m_sampleRows = 4096;
 };

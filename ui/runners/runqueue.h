@@ -3,9 +3,9 @@
 #include "appcontext.h"
 #include "quant/quantspec.h"
 #include "run/runexecutor.h"
+#include "runners/jobtracker.h"
 
 #include <QObject>
-#include <QThreadPool>
 #include <deque>
 #include <memory>
 
@@ -35,7 +35,7 @@ public:
     void cancel(RunKey key);
     void cancelAll();
 
-    bool isBusy() const { return m_running != nullptr || !m_pending.empty(); }
+    bool isBusy() const { return m_running != 0 || !m_pending.empty(); }
     RunKey runningKey() const;
     // Runs waiting to start (the running one not included).
     int pendingCount() const { return int(m_pending.size()); }
@@ -57,14 +57,17 @@ signals:
     void runFinished(vq::RunKey key, vq::RunStatus status);
 
 private:
-    struct Job;
+    struct RunJob;
     void startNext();
-    void finish(const std::shared_ptr<Job>& job, std::shared_ptr<const RunRecord> record);
+    void finish(RunJob& job, std::shared_ptr<RunRecord> record, const QString& failure, bool cancelled);
+    std::shared_ptr<RunJob> runningJob() const;
 
     AppContext* m_context;
-    QThreadPool m_pool;
-    std::deque<std::shared_ptr<Job>> m_pending;
-    std::shared_ptr<Job> m_running;
+    // Declared after the context: destroyed first, so the running job stops before anything it uses.
+    JobTracker m_jobs;
+    // Job ids, in queue order; every one is tracked by m_jobs until it ends.
+    std::deque<quint64> m_pending;
+    quint64 m_running = 0;
     int m_threads = 0;
     uint64_t m_seed = 0x5eed;
 };

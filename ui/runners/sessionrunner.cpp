@@ -6,17 +6,23 @@
 #include "run/sweep.h"
 
 #include <QFileInfo>
-#include <QMetaObject>
-#include <QPointer>
 #include <exception>
 
 namespace vq {
 
 namespace {
 
-QString errorText(const std::exception& e)
+// Runs work; returns what went wrong ("<file>: <problem>"), empty when nothing did.
+template <typename Work> QString attempt(const QString& target, Work&& work)
 {
-    return QString::fromStdString(e.what());
+    try {
+        work();
+        return {};
+    } catch (const Cancelled&) {
+        return target + QStringLiteral(": cancelled");
+    } catch (const std::exception& e) {
+        return QString::fromStdString(e.what());
+    }
 }
 
 bool endsWith(const QString& path, const char* suffix)
@@ -76,138 +82,144 @@ RunRecord runFromArtifact(
 
 SessionRunner::SessionRunner(QObject* parent)
     : QObject(parent)
+    , m_jobs(this)
 {
-    m_pool.setMaxThreadCount(1);
+    // HDF5 serialises every call anyway; a save must never be cut short at shutdown.
+    m_jobs.setCancelOnDestroy(false);
 }
 
-SessionRunner::~SessionRunner()
-{
-    m_pool.waitForDone();
-}
+SessionRunner::~SessionRunner() = default;
 
-template <typename Work> void SessionRunner::start(Work work)
+quint64 SessionRunner::start(const QString& stage, std::function<void(Job&)> work)
 {
-    if (m_jobs++ == 0)
+    const bool wasBusy = isBusy();
+    auto job = m_jobs.create<Job>(
+        [this, stage](Job&, const JobProgress& p) { emit progress(stage.isEmpty() ? p.stage : stage, p.fraction); });
+    if (!wasBusy)
         emit busyChanged(true);
-    m_pool.start([this, work = std::move(work)]() mutable { work(); });
+    m_jobs.start(job, std::move(work));
+    return job->id();
 }
 
-void SessionRunner::finishJob()
+void SessionRunner::deliver(Job& job, std::function<void()> emitResult)
 {
-    if (--m_jobs == 0)
-        emit busyChanged(false);
-}
-
-void SessionRunner::save(const QString& path, std::shared_ptr<const Session> session, quint64 tag)
-{
-    start([this, path, session = std::move(session), tag] {
-        RunControl control;
-        control.setProgressCallback([this](std::string_view stage, double f) {
-            const QString s = QString::fromUtf8(stage.data(), qsizetype(stage.size()));
-            QMetaObject::invokeMethod(
-                this, [this, s, f] { emit progress(s, f); }, Qt::QueuedConnection);
-        });
-        QString error;
-        try {
-            writeSession(path.toStdString(), *session, control);
-        } catch (const std::exception& e) {
-            error = errorText(e);
-        }
-        QMetaObject::invokeMethod(
-            this,
-            [this, path, error, tag] {
-                finishJob();
-                if (error.isEmpty())
-                    emit saved(path, tag);
-                else
-                    emit saveFailed(path, error, tag);
-            },
-            Qt::QueuedConnection);
+    m_jobs.finish(job, [this, emitResult = std::move(emitResult)](Job&) {
+        if (!isBusy())
+            emit busyChanged(false);
+        if (emitResult)
+            emitResult();
     });
 }
 
-void SessionRunner::open(const QString& path)
+void SessionRunner::deliverSave(Job& job, const QString& path, const QString& error, quint64 tag)
 {
-    start([this, path] {
-        RunControl control;
-        control.setProgressCallback([this](std::string_view, double f) {
-            QMetaObject::invokeMethod(
-                this, [this, f] { emit progress(QStringLiteral("open session"), f); }, Qt::QueuedConnection);
-        });
+    deliver(job, [this, path, error, tag] {
+        if (error.isEmpty())
+            emit saved(path, tag);
+        else
+            emit saveFailed(path, error, tag);
+    });
+}
+
+quint64 SessionRunner::save(const QString& path, std::shared_ptr<const Session> session, quint64 tag)
+{
+    return start({}, [this, path, session = std::move(session), tag](Job& job) {
+        const QString error = attempt(path, [&] { writeSession(path.toStdString(), *session, job.control()); });
+        deliverSave(job, path, error, tag);
+    });
+}
+
+quint64 SessionRunner::open(const QString& path)
+{
+    return start(QStringLiteral("open session"), [this, path](Job& job) {
         std::shared_ptr<const Session> session;
-        QString error;
-        try {
-            session = std::make_shared<const Session>(readSession(path.toStdString(), control));
-        } catch (const std::exception& e) {
-            error = errorText(e);
-        }
-        QMetaObject::invokeMethod(
-            this,
-            [this, path, session, error] {
-                finishJob();
-                if (session)
-                    emit opened(path, session);
-                else
-                    emit failed(path, error);
-            },
-            Qt::QueuedConnection);
+        const QString error = attempt(
+            path, [&] { session = std::make_shared<const Session>(readSession(path.toStdString(), job.control())); });
+        deliver(job, [this, path, session, error] {
+            if (session)
+                emit opened(path, session);
+            else
+                emit failed(path, error);
+        });
     });
 }
 
-void SessionRunner::importRuns(const QString& path, std::shared_ptr<const EmbeddingTable> table)
+quint64 SessionRunner::importRuns(const QString& path, std::shared_ptr<const EmbeddingTable> table)
 {
-    start([this, path, table = std::move(table)] {
+    return start(QStringLiteral("import"), [this, path, table = std::move(table)](Job& job) {
         auto runs = std::make_shared<RunList>();
         QStringList warnings;
-        QString error;
-        try {
+        const QString error = attempt(path, [&] {
             const std::string file = path.toStdString();
-            if (endsWith(path, ".h5") || endsWith(path, ".hdf5")) {
-                ArtifactContents artifact = readArtifact(file);
-                const std::string recorded = artifact.provenance.value("sourceChecksum", std::string());
-                const bool sameTable = table && !recorded.empty() && table->source.checksum == recorded
-                    && table->rows() == artifact.table.rows && table->dim() == artifact.table.dim;
-                std::shared_ptr<const RunMetrics> measured;
-                if (sameTable) {
-                    RunControl control;
-                    control.setProgressCallback([this](std::string_view, double f) {
-                        QMetaObject::invokeMethod(
-                            this, [this, f] { emit progress(QStringLiteral("import"), f); }, Qt::QueuedConnection);
-                    });
-                    RunOptions options;
-                    std::vector<std::string> skipped;
-                    measured = std::make_shared<const RunMetrics>(
-                        measureQuantized(*table, artifact.table, {}, options, skipped, control));
-                } else {
-                    warnings << QStringLiteral(
-                        "%1 was made from another table (checksum %2, loaded table %3): its metrics are "
-                        "imported, its arrays are not.")
-                                    .arg(QFileInfo(path).fileName(), QString::fromStdString(recorded),
-                                        table ? QString::fromStdString(table->source.checksum)
-                                              : QStringLiteral("none"));
-                }
-                runs->push_back(
-                    std::make_shared<const RunRecord>(runFromArtifact(file, std::move(artifact), measured)));
-            } else {
+            if (!endsWith(path, ".h5") && !endsWith(path, ".hdf5")) {
                 std::vector<std::string> torn;
                 for (RunRecord& r : readRunLines(file, &torn))
                     runs->push_back(std::make_shared<const RunRecord>(std::move(r)));
                 for (const std::string& w : torn)
                     warnings << QString::fromStdString(w);
+                return;
             }
-        } catch (const std::exception& e) {
-            error = errorText(e);
-        }
-        QMetaObject::invokeMethod(
-            this,
-            [this, path, runs, warnings, error] {
-                finishJob();
-                if (error.isEmpty())
-                    emit imported(path, runs, warnings);
-                else
-                    emit failed(path, error);
-            },
-            Qt::QueuedConnection);
+            ArtifactContents artifact = readArtifact(file);
+            const std::string recorded = artifact.provenance.value("sourceChecksum", std::string());
+            const bool sameTable = table && !recorded.empty() && table->source.checksum == recorded
+                && table->rows() == artifact.table.rows && table->dim() == artifact.table.dim;
+            std::shared_ptr<const RunMetrics> measured;
+            if (sameTable) {
+                RunOptions options;
+                std::vector<std::string> skipped;
+                measured = std::make_shared<const RunMetrics>(
+                    measureQuantized(*table, artifact.table, {}, options, skipped, job.control()));
+            } else {
+                warnings << QStringLiteral("%1 was made from another table (checksum %2, loaded table %3): its "
+                                           "metrics are imported, its arrays are not.")
+                                .arg(QFileInfo(path).fileName(), QString::fromStdString(recorded),
+                                    table ? QString::fromStdString(table->source.checksum) : QStringLiteral("none"));
+            }
+            runs->push_back(std::make_shared<const RunRecord>(runFromArtifact(file, std::move(artifact), measured)));
+        });
+        deliver(job, [this, path, runs, warnings, error] {
+            if (error.isEmpty())
+                emit imported(path, runs, warnings);
+            else
+                emit failed(path, error);
+        });
+    });
+}
+
+quint64 SessionRunner::writeJournal(std::shared_ptr<SessionJournal> journal, SessionTable table,
+    std::string sessionPath, std::vector<JournalRun> runs, quint64 tag)
+{
+    const QString folder = QString::fromStdString(journal->folder());
+    return start({},
+        [this, journal = std::move(journal), table = std::move(table), sessionPath = std::move(sessionPath),
+            runs = std::move(runs), folder, tag](Job& job) {
+            const QString error = attempt(folder, [&] { journal->write(table, sessionPath, runs, job.control()); });
+            deliverSave(job, folder, error, tag);
+        });
+}
+
+quint64 SessionRunner::clearJournal(std::shared_ptr<SessionJournal> journal)
+{
+    return start({}, [this, journal = std::move(journal)](Job& job) {
+        journal->clear();
+        deliver(job, {});
+    });
+}
+
+quint64 SessionRunner::openJournal(const QString& folder)
+{
+    return start(QStringLiteral("open autosave"), [this, folder](Job& job) {
+        std::shared_ptr<const JournalContents> contents;
+        const QString error = attempt(folder, [&] {
+            contents
+                = std::make_shared<const JournalContents>(SessionJournal::read(folder.toStdString(), job.control()));
+        });
+        deliver(job, [this, folder, contents, error] {
+            if (contents)
+                emit journalOpened(folder, contents);
+            else
+                emit failed(folder, error);
+        });
     });
 }
 
