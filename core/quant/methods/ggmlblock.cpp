@@ -65,7 +65,9 @@ QuantSpec GgmlBlockQuantizer::validate(const QuantSpec& spec, int64_t rows, int6
     QuantSpec r = Quantizer::validate(spec, rows, dim);
     if (dim % kBlock != 0)
         throw Error(ErrorKind::InvalidArgument, {},
-            name() + ": the row length " + std::to_string(dim) + " is not a multiple of the block size 32");
+            name() + ": the row length " + std::to_string(dim)
+                + " is not a multiple of the block size 32 (it fits row lengths 32, 64, 96, 128, ...; nearest here "
+                + std::to_string(dim / kBlock * kBlock) + " and " + std::to_string((dim / kBlock + 1) * kBlock) + ")");
     return r;
 }
 
