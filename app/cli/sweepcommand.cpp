@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "progressreporter.h"
 #include "quant/registry.h"
+#include "quant/speclabel.h"
 #include "run/runexecutor.h"
 #include "run/sweep.h"
 #include "runsupport.h"
@@ -58,14 +59,6 @@ private:
     std::string m_path;
     int m_fd = -1;
 };
-
-std::string paramsText(const vq::QuantSpec& s)
-{
-    std::string t = s.method;
-    for (const auto& [key, value] : s.params.items())
-        t += " " + key + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
-    return t;
-}
 
 } // namespace
 
@@ -135,7 +128,7 @@ int runSweep(const ParsedArgs& args)
     int failed = 0;
     for (size_t i = 0; i < specs.size(); ++i) {
         const std::string label = "[" + std::to_string(i + 1) + "/" + std::to_string(specs.size()) + "]";
-        progress.setPrefix(label + " " + paramsText(specs[i]));
+        progress.setPrefix(label + " " + vq::specLabel(specs[i]));
         vq::RunRecord record;
         try {
             record = vq::executeRun(table, specs[i], options, control);
@@ -151,7 +144,7 @@ int runSweep(const ParsedArgs& args)
             record.bits.dim = table.dim();
             ++failed;
             progress.clearLine();
-            std::fprintf(stderr, "%s %s failed: %s\n", label.c_str(), paramsText(specs[i]).c_str(), e.what());
+            std::fprintf(stderr, "%s %s failed: %s\n", label.c_str(), vq::specLabel(specs[i]).c_str(), e.what());
         }
         out.append(record.toJson().dump());
     }
