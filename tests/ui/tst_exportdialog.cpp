@@ -95,7 +95,9 @@ private slots:
         QVERIFY(!dialog.isChecked(ExportKind::Dequantized));
         QVERIFY(!dialog.isAvailable(ExportKind::PatchedCheckpoint));
         QVERIFY(dialog.findChild<QLabel*>(QStringLiteral("patchSource"))->text().contains(QStringLiteral("NumPy")));
-        const QString base = QString::fromStdString(m_pq->id);
+        // Files are named after the run ("pq d4 8-bit"), not its hash.
+        QCOMPARE(m_pq->name, std::string("pq d4 8-bit"));
+        const QString base = QStringLiteral("pq-d4-8-bit");
         QCOMPARE(dialog.path(ExportKind::Artifact), QDir(dir.path()).filePath(base + QStringLiteral(".vq.h5")));
         QCOMPARE(dialog.path(ExportKind::ArtifactSafetensors),
             QDir(dir.path()).filePath(base + QStringLiteral(".vq.safetensors")));

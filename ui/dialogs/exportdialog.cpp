@@ -16,7 +16,6 @@
 #include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QRegularExpression>
 #include <QSettings>
 #include <QStandardItemModel>
 #include <QStandardPaths>
@@ -27,15 +26,6 @@ namespace vq {
 namespace {
 
 const QString kFolderKey = QStringLiteral("lastExportFolder");
-
-// A file-name-safe stem from the run's name or id.
-QString baseNameFor(const RunRecord& record)
-{
-    QString name = display::text(record.name.empty() ? record.id : record.name);
-    name.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._+-]+")), QStringLiteral("-"));
-    name.remove(QRegularExpression(QStringLiteral("^[-.]+|-+$")));
-    return name.isEmpty() ? QStringLiteral("run") : name;
-}
 
 QString sourceFile(const RunRecord& record, const EmbeddingTable* table)
 {
@@ -71,20 +61,20 @@ ExportDialog::ExportDialog(
     Q_ASSERT(m_record);
     setObjectName(QStringLiteral("exportDialog"));
     const RunRecord& r = *m_record;
-    m_baseName = baseNameFor(r);
-    setWindowTitle(tr("Export %1").arg(display::text(r.name.empty() ? r.id : r.name)));
+    m_baseName = display::fileStem(r);
+    setWindowTitle(tr("Export %1").arg(display::runName(r)));
 
     auto* layout = new QVBoxLayout(this);
     QString relMse = QStringLiteral("—");
     if (r.metrics.is_object() && r.metrics.contains("reconstruction")
         && r.metrics["reconstruction"].value("relMse", nlohmann::json()).is_number())
         relMse = display::number(r.metrics["reconstruction"]["relMse"].get<double>());
-    auto* header = new QLabel(
-        tr("<b>%1</b> — %2 on %3, %4 bits/param, relative MSE %5")
-            .arg(display::text(r.name.empty() ? r.id : r.name).toHtmlEscaped(),
-                display::text(r.spec.method).toHtmlEscaped(), display::shape({ r.provenance.rows, r.provenance.dim }),
-                display::number(r.bits.bitsPerParam()), relMse),
-        this);
+    auto* header
+        = new QLabel(tr("<b>%1</b> — %2 on %3, %4 bits/param, relative MSE %5")
+                         .arg(display::runName(r).toHtmlEscaped(), display::text(r.spec.method).toHtmlEscaped(),
+                             display::shape({ r.provenance.rows, r.provenance.dim }),
+                             display::number(r.bits.bitsPerParam()), relMse),
+            this);
     header->setObjectName(QStringLiteral("runSummary"));
     header->setWordWrap(true);
     layout->addWidget(header);

@@ -1,50 +1,20 @@
 #include "runsmodel.h"
 
 #include "displaytext.h"
-#include "quant/paramschema.h"
-#include "quant/registry.h"
+#include "quant/speclabel.h"
 #include "runners/runqueue.h"
 
 #include <QColor>
 #include <QFont>
 #include <QStringList>
-#include <algorithm>
 #include <cmath>
 #include <limits>
-#include <map>
 
 namespace vq {
 
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-// The parameters that tell runs of a method apart at a glance; the others stay in the tooltip.
-const std::map<std::string, std::vector<std::string>>& keyParams()
-{
-    static const std::map<std::string, std::vector<std::string>> params {
-        { "rtn", { "bits", "group" } },
-        { "pq", { "d", "bits" } },
-        { "grvq", { "h", "R", "kappa" } },
-        { "crvq", { "g", "b", "lambda", "E" } },
-        { "aqlm", { "M", "B", "g" } },
-        { "carvq", { "h", "R", "kappa", "m", "sigma0" } },
-    };
-    return params;
-}
-
-QString jsonValueText(const nlohmann::json& v)
-{
-    if (v.is_string())
-        return QString::fromStdString(v.get<std::string>());
-    if (v.is_boolean())
-        return v.get<bool>() ? QStringLiteral("yes") : QStringLiteral("no");
-    if (v.is_number_integer())
-        return QString::number(v.get<int64_t>());
-    if (v.is_number())
-        return QString::number(v.get<double>(), 'g', 4);
-    return QString::fromStdString(v.dump());
-}
 
 // A metric as stored by RunMetrics::toJson: a number, or "inf"/"-inf"/"nan" for non-finite values.
 double jsonDouble(const nlohmann::json& v)
@@ -136,39 +106,7 @@ RunKey RunsModel::keyAt(int row) const
 
 QString RunsModel::paramsText(const QuantSpec& spec)
 {
-    QStringList parts;
-    std::vector<std::string> shown;
-    const auto add = [&](const std::string& name, const nlohmann::json& value) {
-        parts.append(QString::fromStdString(name) + QLatin1Char('=') + jsonValueText(value));
-        shown.push_back(name);
-    };
-    const auto known = keyParams().find(spec.method);
-    if (known != keyParams().end()) {
-        for (const std::string& name : known->second) {
-            const auto v = spec.params.find(name);
-            if (v != spec.params.end())
-                add(name, *v);
-        }
-    }
-    if (!spec.params.is_object())
-        return parts.join(QLatin1Char(' '));
-    // Then whatever else differs from the method's defaults (shared codebooks, beam, codebooks...): two
-    // runs that differ must not look the same.
-    const ParamSchema* schema = nullptr;
-    try {
-        schema = &quantizer(spec.method).schema();
-    } catch (const std::exception&) {
-        schema = nullptr; // an unknown method (a record from a newer version): show every parameter
-    }
-    for (auto it = spec.params.begin(); it != spec.params.end(); ++it) {
-        if (std::find(shown.begin(), shown.end(), it.key()) != shown.end())
-            continue;
-        const ParamDef* def = schema ? schema->find(it.key()) : nullptr;
-        if (def && def->defaultValue == it.value())
-            continue;
-        add(it.key(), it.value());
-    }
-    return parts.join(QLatin1Char(' '));
+    return display::text(specLabel(spec, SpecLabelParts::ParamsOnly));
 }
 
 QString RunsModel::durationText(double seconds)
@@ -208,7 +146,7 @@ QVariant RunsModel::displayData(const RunEntry& entry, int column) const
     const RunRecord& r = *entry.record;
     switch (column) {
     case Name: {
-        QString name = r.name.empty() ? QString::fromStdString(r.id) : QString::fromStdString(r.name);
+        QString name = display::runName(r);
         if (entry.preview)
             name += QLatin1Char(' ') + tr("(preview)");
         return name;
@@ -273,7 +211,8 @@ QVariant RunsModel::data(const QModelIndex& index, int role) const
     case Qt::DisplayRole:
         return displayData(entry, index.column());
     case Qt::EditRole:
-        return index.column() == Name ? QString::fromStdString(r.name) : displayData(entry, index.column());
+        // The editor opens with the name shown (the spec's label until the run is renamed).
+        return index.column() == Name ? display::runName(r) : displayData(entry, index.column());
     case Qt::ToolTipRole:
         if (index.column() == Status && r.status == RunStatus::Failed)
             return QString::fromStdString(r.error);

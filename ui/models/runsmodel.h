@@ -43,7 +43,7 @@ public:
     AppContext* context() const { return m_context; }
     RunKey keyAt(int row) const;
 
-    // The defining parameters of a spec, compactly: "d=4 bits=8" for pq, "h=8 R=3 kappa=4" for grvq.
+    // The parameters of a spec as its label shows them: "d4 8-bit" for pq, "h8 R3 kappa=4" for grvq.
     static QString paramsText(const QuantSpec& spec);
     // "45s", "1m05s", "2h03m"; "" for a negative duration.
     static QString durationText(double seconds);

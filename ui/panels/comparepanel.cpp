@@ -63,7 +63,7 @@ ComparePanel::ComparePanel(AppContext* context, QWidget* parent)
     m_comboA = new QComboBox(page);
     m_comboB = new QComboBox(page);
     for (QComboBox* combo : { m_comboA, m_comboB }) {
-        combo->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
         combo->setMinimumContentsLength(16);
     }
     m_swap = new QPushButton(tr("Swap"), page);
@@ -170,7 +170,7 @@ void ComparePanel::rebuildCombos()
         combo->clear();
         for (const RunEntry& entry : context()->runs())
             if (isFinished(&entry))
-                combo->addItem(runLabel(*entry.record), QVariant::fromValue<RunKey>(entry.key));
+                combo->addItem(display::runName(*entry.record), QVariant::fromValue<RunKey>(entry.key));
     }
     m_comboA->setCurrentIndex(m_comboA->findData(QVariant::fromValue<RunKey>(m_keyA)));
     m_comboB->setCurrentIndex(m_comboB->findData(QVariant::fromValue<RunKey>(m_keyB)));
@@ -298,7 +298,7 @@ void ComparePanel::updateKeyMetrics()
     const RunRecord* records[2] = { m_recordA.get(), m_recordB.get() };
     for (int side = 0; side < 2; ++side) {
         const RunRecord& r = *records[side];
-        m_runHeaders[size_t(side)]->setText((side == 0 ? tr("A: ") : tr("B: ")) + runLabel(r));
+        m_runHeaders[size_t(side)]->setText((side == 0 ? tr("A: ") : tr("B: ")) + display::runName(r));
         const nlohmann::json& rec = r.metrics.is_object() && r.metrics.contains("reconstruction")
             ? r.metrics["reconstruction"]
             : nlohmann::json::object();

@@ -34,21 +34,6 @@ bool isFinished(const RunEntry* entry)
 
 } // namespace
 
-QString runLabel(const RunRecord& record)
-{
-    if (!record.name.empty())
-        return display::text(record.name);
-    QString label = display::text(record.spec.method);
-    for (const auto& [key, value] : record.spec.params.items())
-        label += u' ' + display::text(key) + u'='
-            + display::text(value.is_string() ? value.get<std::string>() : value.dump());
-    // Resolved specs list every parameter: keep the label short enough for a combo box or a header.
-    constexpr int kMaxLength = 44;
-    if (label.size() > kMaxLength)
-        label = label.left(kMaxLength - 1) + u'…';
-    return label;
-}
-
 TokenErrorPanel::TokenErrorPanel(AppContext* context, QWidget* parent)
     : Panel(context, parent)
     , m_model(new TokenErrorModel(this))
@@ -210,7 +195,7 @@ void TokenErrorPanel::refresh()
     const bool sameData = m_record && m_record->fullMetrics == entry->record->fullMetrics && m_tokens == tokens;
     m_key = entry->key;
     m_record = entry->record;
-    m_runLabel->setText(runLabel(*m_record));
+    m_runLabel->setText(display::runName(*m_record));
     m_stack->setCurrentIndex(1);
     if (sameData)
         return; // a rename: the same vectors

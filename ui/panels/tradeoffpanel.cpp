@@ -41,26 +41,6 @@ bool isBaselineMethod(const std::string& method)
     }
 }
 
-// "rtn 4", "q4_0": short enough to sit beside a marker.
-QString baselineLabel(const QuantSpec& spec)
-{
-    if (spec.method == "rtn" && spec.params.contains("bits") && spec.params["bits"].is_number_integer())
-        return QStringLiteral("rtn %1").arg(spec.params["bits"].get<int>());
-    return display::text(spec.method);
-}
-
-// The user's label, else the method and its parameters ("pq d=4 bits=8 …").
-QString runName(const RunRecord& record)
-{
-    if (!record.name.empty())
-        return display::text(record.name);
-    QString text = display::text(record.spec.method);
-    for (const auto& [key, value] : record.spec.params.items())
-        text += u' ' + display::text(key) + u'='
-            + display::text(value.is_string() ? value.get<std::string>() : value.dump());
-    return text;
-}
-
 } // namespace
 
 TradeoffPanel::TradeoffPanel(AppContext* context, RunQueue* queue, QWidget* parent)
@@ -152,9 +132,9 @@ void TradeoffPanel::refresh()
         p.bitsPerParam = e.record->bits.bitsPerParam();
         p.value = *value;
         p.method = display::text(e.record->spec.method);
-        p.name = runName(*e.record);
+        p.name = display::runName(*e.record);
         p.baseline = isBaselineMethod(e.record->spec.method);
-        p.label = p.baseline ? baselineLabel(e.record->spec) : QString();
+        p.label = p.baseline ? display::specLabel(e.record->spec) : QString();
         points.push_back(std::move(p));
     }
     const int shown = int(points.size());
@@ -218,7 +198,7 @@ int TradeoffPanel::runBaselines()
             m_queue->enqueue(spec);
             ++queued;
         } catch (const Error& e) {
-            m_status->setText(tr("Could not queue %1: %2").arg(baselineLabel(spec), display::text(e.message())));
+            m_status->setText(tr("Could not queue %1: %2").arg(display::specLabel(spec), display::text(e.message())));
         }
     }
     updateButton();
