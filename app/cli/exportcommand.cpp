@@ -4,6 +4,7 @@
 #include "export/dequantizedexport.h"
 #include "export/patchedcheckpoint.h"
 #include "progressreporter.h"
+#include "runsupport.h"
 #include "terminal.h"
 
 #include <cstdio>
@@ -15,18 +16,6 @@ namespace {
 bool endsWith(const std::string& s, const std::string& suffix)
 {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-vq::DType dtypeOption(const ParsedArgs& args)
-{
-    const std::string text = args.value("dtype").value_or("f32");
-    if (text == "f32")
-        return vq::DType::F32;
-    if (text == "f16")
-        return vq::DType::F16;
-    if (text == "bf16")
-        return vq::DType::BF16;
-    throw UsageError("option '--dtype' takes f32, f16 or bf16, got '" + text + "'");
 }
 
 // The source table as the artifact's provenance describes it (names in the written metadata).

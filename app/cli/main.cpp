@@ -4,6 +4,7 @@
 #include "common/error.h"
 #include "evalcommand.h"
 #include "exportcommand.h"
+#include "generatecommand.h"
 #include "inspectcommand.h"
 #include "methodscommand.h"
 #include "quantizecommand.h"
@@ -32,6 +33,7 @@ std::vector<Command> commands()
         { vqcli::sweepCommandSpec(), vqcli::runSweep },
         { vqcli::mergeCommandSpec(), vqcli::runMerge },
         { vqcli::exportCommandSpec(), vqcli::runExport },
+        { vqcli::generateCommandSpec(), vqcli::runGenerate },
     };
 }
 

@@ -83,6 +83,18 @@ long long intOption(const ParsedArgs& args, const std::string& name, long long f
     return v;
 }
 
+vq::DType dtypeOption(const ParsedArgs& args)
+{
+    const std::string text = args.value("dtype").value_or("f32");
+    if (text == "f32")
+        return vq::DType::F32;
+    if (text == "f16")
+        return vq::DType::F16;
+    if (text == "bf16")
+        return vq::DType::BF16;
+    throw UsageError("option '--dtype' takes f32, f16 or bf16, got '" + text + "'");
+}
+
 vq::EmbeddingTable loadTable(const ParsedArgs& args, vq::RunControl& control)
 {
     const long long rows = intOption(args, "rows", 0, 1, INT64_MAX);

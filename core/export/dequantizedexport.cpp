@@ -4,6 +4,7 @@
 #include "common/halffloat.h"
 #include "export/rowblockdecoder.h"
 #include "io/atomicfile.h"
+#include "io/npywriter.h"
 #include "io/safetensorswriter.h"
 
 #include <bit>
@@ -18,24 +19,6 @@ void checkTable(const std::string& path, const QuantizedTable& table)
 {
     if (table.rows <= 0 || table.dim <= 0)
         throw Error(ErrorKind::InvalidArgument, path, "the quantized table is empty");
-}
-
-// NumPy format 1.0 header, padded with spaces and a newline so the data starts at a multiple of 64 bytes
-// (what numpy.save writes).
-std::string npyHeader(const char* descr, int64_t rows, int64_t dim)
-{
-    std::string dict = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': ("
-        + std::to_string(rows) + ", " + std::to_string(dim) + "), }";
-    const size_t unpadded = 10 + dict.size() + 1;
-    dict.append((64 - unpadded % 64) % 64, ' ');
-    dict += '\n';
-    std::string out = "\x93NUMPY";
-    out += '\x01';
-    out += '\x00';
-    const auto len = static_cast<uint16_t>(dict.size());
-    out += static_cast<char>(len & 0xff);
-    out += static_cast<char>(len >> 8);
-    return out + dict;
 }
 
 } // namespace
