@@ -17,6 +17,7 @@
 #include "widgets/emptystatepage.h"
 #include "widgets/loadstatuswidget.h"
 #include "widgets/runqueuewidget.h"
+#include "widgets/wheelguard.h"
 
 #include "vq/version.h"
 
@@ -207,6 +208,7 @@ QDockWidget* MainWindow::addDockPanel(Panel* panel, Qt::DockWidgetArea area)
     auto* dock = new QDockWidget(panel->title(), this);
     dock->setObjectName(panel->objectName() + QStringLiteral("Dock"));
     dock->setWidget(panel);
+    WheelGuard::protect(dock);
     addDockWidget(area, dock);
     m_viewMenu->addAction(dock->toggleViewAction());
     m_docks.append(dock);

@@ -8,7 +8,9 @@
 #include "runners/runqueue.h"
 #include "widgets/estimateview.h"
 #include "widgets/paramform.h"
+#include "widgets/wheelguard.h"
 
+#include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -179,6 +181,7 @@ MethodPanel::MethodPanel(AppContext* context, RunQueue* queue, QWidget* parent)
     connect(context, &AppContext::runsReset, this, &MethodPanel::updateButtons);
 
     onMethodChanged();
+    WheelGuard::protect(this);
 }
 
 MethodPanel::~MethodPanel() = default;
