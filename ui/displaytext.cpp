@@ -45,6 +45,18 @@ QString count(int64_t value)
     return QString::number(value);
 }
 
+QString quotedToken(const std::string& token)
+{
+    QString t = text(token);
+    // Backslash and quote first, so the quotes around the token are the only bare ones: the token "
+    // reads "\"", not """.
+    t.replace(QLatin1Char('\\'), QStringLiteral("\\\\")).replace(QLatin1Char('"'), QStringLiteral("\\\""));
+    t.replace(QLatin1Char('\n'), QStringLiteral("\\n"))
+        .replace(QLatin1Char('\t'), QStringLiteral("\\t"))
+        .replace(QLatin1Char('\r'), QStringLiteral("\\r"));
+    return u'"' + t + u'"';
+}
+
 QString specLabel(const QuantSpec& spec)
 {
     return text(vq::specLabel(spec));

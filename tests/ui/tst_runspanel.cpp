@@ -147,7 +147,7 @@ private slots:
         running.stage = QStringLiteral("adaptor");
         running.fraction = 0.456;
         running.etaSeconds = 65;
-        QCOMPARE(RunsModel::progressText(running), QStringLiteral("adaptor 45% · ETA 1m05s"));
+        QCOMPARE(RunsModel::progressText(running), QStringLiteral("adaptor 45% · stage ETA 1m05s"));
     }
 
     void showsRealRunsSortsAndFilters()
@@ -329,6 +329,7 @@ private slots:
         QVERIFY(first != nullptr);
         QCOMPARE(first->text(), QStringLiteral("rtn 4-bit group=0"));
         QTest::keyClick(first, Qt::Key_Escape); // cancels the edit
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete); // and the editor goes
         // Rename through the name cell (as the editor commits it) and through the action's editor.
         QVERIFY(panel.proxy()->setData(proxyIndex(panel, a, RunsModel::Name), QStringLiteral("  pq six  ")));
         QCOMPARE(context.run(a)->record->name, std::string("pq six"));
@@ -336,10 +337,7 @@ private slots:
         QCOMPARE(proxyIndex(panel, a, RunsModel::Name).data(Qt::EditRole).toString(), QStringLiteral("pq six"));
         selectKeys(panel, { a });
         panel.renameAction()->trigger();
-        QLineEdit* editor = nullptr;
-        for (QLineEdit* e : panel.view()->viewport()->findChildren<QLineEdit*>())
-            if (e->isVisible())
-                editor = e;
+        auto* editor = panel.view()->viewport()->findChild<QLineEdit*>();
         QVERIFY(editor != nullptr);
         QCOMPARE(editor->text(), QStringLiteral("pq six"));
         QCOMPARE(panel.view()->currentIndex(), proxyIndex(panel, a, RunsModel::Name));

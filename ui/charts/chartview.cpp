@@ -14,6 +14,7 @@ ChartView::ChartView(QWidget* parent)
     : QChartView(parent)
 {
     setRenderHint(QPainter::Antialiasing);
+    setMinimumSize(kMinimumWidth, kMinimumHeight);
 }
 
 void ChartView::addContextActions(QMenu&) { }

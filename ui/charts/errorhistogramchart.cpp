@@ -50,7 +50,6 @@ ErrorHistogramChart::ErrorHistogramChart(QWidget* parent)
 
     setChart(chart);
     setMouseTracking(true);
-    setMinimumSize(320, 220);
 }
 
 void ErrorHistogramChart::setHistogram(const PlotHistogram& histogram)

@@ -62,7 +62,6 @@ HistogramChart::HistogramChart(QWidget* parent)
     setChart(chart);
     setRenderHint(QPainter::Antialiasing);
     setMouseTracking(true);
-    setMinimumSize(320, 220);
 }
 
 void HistogramChart::setHistogram(const Histogram& histogram)

@@ -3,7 +3,9 @@
 #include "charts/chartview.h"
 
 #include <QList>
+#include <QPair>
 #include <QString>
+#include <optional>
 #include <vector>
 
 class QLineSeries;
@@ -35,6 +37,11 @@ public:
 
     void setPoints(std::vector<TradeoffPoint> points, const QString& metricTitle, bool lowerIsBetter);
     void setSelectedKeys(const QList<quint64>& keys);
+    // The largest value the metric can take (1 for fractions): the y axis stops there. Takes effect at
+    // the next setPoints().
+    void setValueCeiling(std::optional<double> ceiling) { m_ceiling = ceiling; }
+    // The y axis range shown (of the log axis when logY()).
+    QPair<double, double> valueRange() const;
     void setLogY(bool on);
     bool logY() const { return m_logY; }
 
@@ -73,6 +80,7 @@ private:
     QString m_metricTitle;
     bool m_lowerIsBetter = true;
     bool m_logY = false;
+    std::optional<double> m_ceiling;
     QList<QScatterSeries*> m_series;
     QLineSeries* m_frontierLine = nullptr;
     QScatterSeries* m_selection = nullptr;

@@ -32,6 +32,23 @@ QString sourceFile(const RunRecord& record, const EmbeddingTable* table)
     return display::text(table ? table->source.file : record.provenance.sourceFile);
 }
 
+// Beside the table the run was made on (a checkpoint folder's parent for a folder), else the folder of
+// the last export, else Documents, else home: the first that exists and is writable (the bundled sample
+// may sit in a read-only system folder).
+QString defaultFolder(const RunRecord& record, const EmbeddingTable* table)
+{
+    const QFileInfo source(sourceFile(record, table));
+    const QStringList candidates { source.fileName().isEmpty() ? QString() : source.absolutePath(),
+        QSettings().value(kFolderKey).toString(), QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation),
+        QDir::homePath() };
+    for (const QString& folder : candidates) {
+        const QFileInfo info(folder);
+        if (!folder.isEmpty() && info.isDir() && info.isWritable())
+            return info.absoluteFilePath();
+    }
+    return QDir::homePath();
+}
+
 QString sourceFormat(const RunRecord& record, const EmbeddingTable* table)
 {
     return display::text(table ? table->source.format : record.provenance.format);
@@ -195,12 +212,7 @@ ExportDialog::ExportDialog(
     connect(m_runner, &ExportRunner::failed, this, &ExportDialog::onFailed);
     connect(m_runner, &ExportRunner::cancelled, this, &ExportDialog::onCancelled);
 
-    QString folder = QSettings().value(kFolderKey).toString();
-    if (folder.isEmpty() || !QFileInfo(folder).isDir())
-        folder = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
-    if (folder.isEmpty() || !QFileInfo(folder).isDir())
-        folder = QDir::homePath();
-    setOutputFolder(folder);
+    setOutputFolder(defaultFolder(r, m_table.get()));
     showStatus(tr("Choose what to export, then press Export."));
     setMinimumWidth(640);
 }

@@ -127,7 +127,7 @@ QString RunsModel::progressText(const RunEntry& entry)
         return tr("starting");
     QString text = entry.stage + QLatin1Char(' ') + QString::number(int(std::floor(entry.fraction * 100))) + u'%';
     if (entry.etaSeconds >= 0)
-        text += QStringLiteral(" · ") + tr("ETA %1").arg(durationText(entry.etaSeconds));
+        text += QStringLiteral(" · ") + tr("stage ETA %1").arg(durationText(entry.etaSeconds));
     return text;
 }
 

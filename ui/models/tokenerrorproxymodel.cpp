@@ -45,6 +45,27 @@ void TokenErrorProxyModel::setSearchText(const QString& text)
     const qint64 row = digits.toLongLong(&ok);
     m_searchRow = ok && row >= 0 ? row : -1;
     invalidateRowsFilter();
+    // Not dynamically sorted: re-sort so the best matches come first.
+    if (sortColumn() >= 0)
+        sort(sortColumn(), sortOrder());
+}
+
+TokenErrorProxyModel::Match TokenErrorProxyModel::tokenMatch(const std::string& token, const QString& search)
+{
+    QString t = QString::fromStdString(token);
+    // Word-start marks of byte-level BPE (U+0120) and SentencePiece (U+2581), and plain spaces.
+    qsizetype start = 0;
+    while (start < t.size()
+        && (t[start] == u' ' || t[start] == QChar(0x0120) || t[start] == QChar(0x2581) || t[start] == u'\t'))
+        ++start;
+    const QStringView word = QStringView(t).mid(start);
+    if (word.compare(search, Qt::CaseInsensitive) == 0)
+        return Match::Exact;
+    if (word.startsWith(search, Qt::CaseInsensitive))
+        return Match::Prefix;
+    if (t.contains(search, Qt::CaseInsensitive))
+        return Match::Substring;
+    return Match::None;
 }
 
 bool TokenErrorProxyModel::sourceLess(int left, int right, int column) const
@@ -81,6 +102,13 @@ void TokenErrorProxyModel::rankRows(int column) const
 
 bool TokenErrorProxyModel::lessThan(const QModelIndex& left, const QModelIndex& right) const
 {
+    if (!m_search.isEmpty() && m_match.size() == size_t(sourceModel()->rowCount())) {
+        const Match a = m_match[size_t(left.row())];
+        const Match b = m_match[size_t(right.row())];
+        // Better matches first in either order (the view reverses lessThan for a descending sort).
+        if (a != b)
+            return sortOrder() == Qt::AscendingOrder ? a < b : a > b;
+    }
     if (m_rankColumn != left.column() || int(m_rank.size()) != sourceModel()->rowCount())
         rankRows(left.column());
     return m_rank[size_t(left.row())] < m_rank[size_t(right.row())];
@@ -91,10 +119,16 @@ bool TokenErrorProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex&) c
     if (m_search.isEmpty())
         return true;
     const TokenTableModel* model = tokens();
+    const auto rows = size_t(model->rowCount());
+    if (m_match.size() != rows)
+        m_match.assign(rows, Match::None);
+    Match match = Match::None;
     if (m_searchRow >= 0 && model->tableRow(sourceRow) == m_searchRow)
-        return true;
-    const std::string* token = model->token(sourceRow);
-    return token && QString::fromStdString(*token).contains(m_search, Qt::CaseInsensitive);
+        match = Match::RowNumber;
+    else if (const std::string* token = model->token(sourceRow))
+        match = tokenMatch(*token, m_search);
+    m_match[size_t(sourceRow)] = match;
+    return match != Match::None;
 }
 
 } // namespace vq

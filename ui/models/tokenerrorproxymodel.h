@@ -10,7 +10,10 @@ class TokenTableModel;
 
 // Sorts a TokenTableModel numerically (NaN last) or by token text, and keeps the rows whose token
 // contains a search text (case-insensitive; a search of "#123" or "123" also matches table row 123).
-// Used by the per-token error table and the run comparison table.
+// While searching, the best matches come first whatever the sort order: the row of that number, then
+// the token equal to the text, then tokens starting with it, then tokens containing it (a leading space
+// or the word-start marks of GPT-2 "Ġ" and SentencePiece "▁" are ignored); the sort column orders
+// within each class. Used by the per-token error table and the run comparison table.
 class TokenErrorProxyModel : public QSortFilterProxyModel {
     Q_OBJECT
 public:
@@ -20,6 +23,10 @@ public:
     void setSourceModel(QAbstractItemModel* model) override;
 
     QString searchText() const { return m_search; }
+    // How well a token matches a search text: Exact, Prefix, Substring or None (case-insensitive, word
+    // marks ignored).
+    enum class Match : quint8 { RowNumber, Exact, Prefix, Substring, None };
+    static Match tokenMatch(const std::string& token, const QString& search);
     // Filters to the rows matching text; an empty text shows every row.
     void setSearchText(const QString& text);
 
@@ -39,6 +46,8 @@ private:
     // typed values) so that the proxy's own sort compares two integers; cleared when the source resets.
     mutable std::vector<int> m_rank;
     mutable int m_rankColumn = -1;
+    // Match of every source row to m_search, filled as rows are filtered (before they are sorted).
+    mutable std::vector<Match> m_match;
 };
 
 } // namespace vq

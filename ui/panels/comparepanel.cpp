@@ -322,19 +322,12 @@ QString ComparePanel::pointText(int64_t row) const
     if (row < 0 || row >= m_model->rowCount())
         return {};
     const std::string* token = m_model->token(int(row));
-    QString text = token ? quotedToken(*token) + u'\n' : QString();
+    QString text = token ? display::quotedToken(*token) + u'\n' : QString();
     text += tr("row %1\nA %2\nB %3\nB / A %4")
                 .arg(display::count(row), display::number(m_model->sortValue(int(row), TokenDiffModel::ErrorAColumn)),
                     display::number(m_model->sortValue(int(row), TokenDiffModel::ErrorBColumn)),
                     display::number(m_model->sortValue(int(row), TokenDiffModel::RatioColumn)));
     return text;
-}
-
-QList<QPair<QString, QImage>> ComparePanel::reportImages() const
-{
-    if (isShowingEmptyState())
-        return {};
-    return { { tr("Per-token error, run A against run B"), m_scatter->grab().toImage() } };
 }
 
 } // namespace vq

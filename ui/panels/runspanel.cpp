@@ -96,6 +96,9 @@ RunsPanel::RunsPanel(AppContext* context, RunQueue* queue, QWidget* parent)
     layout->setSpacing(2);
     layout->addLayout(top);
     layout->addWidget(m_view);
+    // Tab goes as the eye does: the filter, the status filter, then the table (created first).
+    setTabOrder(m_filter, m_statusFilter);
+    setTabOrder(m_statusFilter, m_view);
 
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &RunsPanel::onViewSelectionChanged);
     connect(context, &AppContext::selectionChanged, this, &RunsPanel::onContextSelectionChanged);

@@ -138,6 +138,7 @@ void TradeoffPanel::refresh()
         points.push_back(std::move(p));
     }
     const int shown = int(points.size());
+    m_chart->setValueCeiling(upperBound(m_metric));
     m_chart->setPoints(std::move(points), QString::fromUtf8(nameOf(m_metric)), lowerIsBetter(m_metric));
     m_chart->setSelectedKeys(context()->selectedRuns());
     QString status = tr("%n finished run(s)", nullptr, finished);

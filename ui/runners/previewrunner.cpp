@@ -136,13 +136,14 @@ quint64 PreviewRunner::request(const QuantSpec& spec, const RunOptions& options,
         try {
             job->control.throwIfCancelled();
             const EmbeddingTable sample = sampleTable(*table, sampleCount, job->control.seed);
+            auto rows = std::make_shared<const std::vector<int64_t>>(
+                vq::sampleRows(table->rows(), sampleCount, job->control.seed));
             // Weights belong to the whole table's rows: resolve them there, keep the sampled ones.
             const ResolvedWeights full = resolveTokenWeights(job->options, table->rows());
             std::vector<float> weights;
             if (!full.weights.empty()) {
-                const std::vector<int64_t> rows = vq::sampleRows(table->rows(), sampleCount, job->control.seed);
-                weights.reserve(rows.size());
-                for (int64_t r : rows)
+                weights.reserve(rows->size());
+                for (int64_t r : *rows)
                     weights.push_back(full.weights[size_t(r)]);
             }
             RunOptions options = job->options;
@@ -166,6 +167,7 @@ quint64 PreviewRunner::request(const QuantSpec& spec, const RunOptions& options,
             r->metrics = metrics->toJson();
             r->fullMetrics = std::move(metrics);
             r->table = std::move(fitted);
+            r->sampleRows = std::move(rows);
             r->status = RunStatus::Done;
             record = std::move(r);
         } catch (const Cancelled&) {
