@@ -4,6 +4,7 @@
 #include "common/runcontrol.h"
 #include "displaytext.h"
 #include "io/tensorreader.h"
+#include "synth/syntheticfile.h"
 
 #include <QFile>
 #include <chrono>
@@ -46,12 +47,23 @@ LoadRunner::~LoadRunner()
 
 void LoadRunner::open(const QString& path)
 {
-    start(path, true, {}, {});
+    start(path, true, {}, {}, Extra {});
 }
 
 void LoadRunner::load(const QString& path, const QString& tensor, const QString& selectionReason)
 {
-    start(path, false, tensor, selectionReason);
+    start(path, false, tensor, selectionReason, Extra {});
+}
+
+void LoadRunner::chooseTensor(const QString& path)
+{
+    start(path, true, {}, {}, Extra { true, std::nullopt });
+}
+
+void LoadRunner::generate(const SyntheticSpec& spec, DType dtype, const QString& path)
+{
+    start(path, false, {}, tr("generated: %1 × %2, seed %3").arg(spec.rows).arg(spec.dim).arg(spec.seed),
+        Extra { false, std::make_pair(spec, dtype) });
 }
 
 void LoadRunner::cancel()
@@ -70,7 +82,8 @@ QString LoadRunner::currentPath() const
     return m_job ? m_job->path : QString();
 }
 
-void LoadRunner::start(const QString& path, bool listFirst, const QString& tensor, const QString& selectionReason)
+void LoadRunner::start(
+    const QString& path, bool listFirst, const QString& tensor, const QString& selectionReason, const Extra& extra)
 {
     const bool wasBusy = isBusy();
     if (m_job)
@@ -88,8 +101,8 @@ void LoadRunner::start(const QString& path, bool listFirst, const QString& tenso
         emit busyChanged(true);
     emit started(path);
 
-    m_pool.start([this, job, listFirst, tensor = tensor.toStdString(), reason = selectionReason.toStdString()] {
-        run(job, listFirst, tensor, reason);
+    m_pool.start([this, job, listFirst, tensor = tensor.toStdString(), reason = selectionReason.toStdString(), extra] {
+        run(job, listFirst, tensor, reason, extra);
     });
 }
 
@@ -120,8 +133,8 @@ void LoadRunner::reportProgress(Job& job, std::string_view stage, double fractio
     post(job.id, [this, stageText, fraction](Job&) { emit progress(stageText, fraction); });
 }
 
-void LoadRunner::run(
-    const std::shared_ptr<Job>& job, bool listFirst, const std::string& tensor, const std::string& selectionReason)
+void LoadRunner::run(const std::shared_ptr<Job>& job, bool listFirst, const std::string& tensor,
+    const std::string& selectionReason, const Extra& extra)
 {
     // Ends the job on the GUI thread: busyChanged(false), then the one terminal signal. A job whose cancel
     // flag was raised reports cancelled() whatever it produced, so a late result never replaces the table.
@@ -141,6 +154,10 @@ void LoadRunner::run(
     const std::string path = display::filePath(job->path);
     RunControl& control = job->control;
     try {
+        if (extra.synthetic) {
+            writeSyntheticTable(path, extra.synthetic->first, extra.synthetic->second, control);
+            control.throwIfCancelled();
+        }
         control.report("open", 0.0);
         if (listFirst) {
             auto reader = openTensorFile(path);
@@ -150,7 +167,7 @@ void LoadRunner::run(
             listing->tensors = reader->tensors();
             listing->candidates = pickEmbedding(listing->tensors);
             reader.reset();
-            if (listing->candidates.names.size() > 1) {
+            if (listing->candidates.names.size() > 1 || (extra.alwaysAsk && !listing->candidates.names.empty())) {
                 std::shared_ptr<const TensorListing> result = std::move(listing);
                 finish(job->id, [this, result](const QString&) { emit tensorChoiceNeeded(result); });
                 return;
