@@ -3,6 +3,7 @@
 #include "progressreporter.h"
 #include "runsupport.h"
 #include "synth/syntheticfile.h"
+#include "tableformat.h"
 #include "terminal.h"
 
 #include <cstdio>
@@ -39,7 +40,10 @@ int runGenerate(const ParsedArgs& args)
     const long long rows = intOption(args, "rows", 0, 1, vq::kMaxSyntheticValues);
     const long long dim = intOption(args, "dim", 0, 1, vq::kMaxSyntheticValues);
     const auto seed = static_cast<uint64_t>(intOption(args, "seed", 1, 0, INT64_MAX));
-    const vq::DType dtype = dtypeOption(args);
+    const auto format = tableFormatOf(*out);
+    if (!format || *format == TableFormat::Gguf)
+        throw UsageError("option '--out': a synthetic table is written as .npy or .safetensors, not '" + *out + "'");
+    const vq::DType dtype = floatDType(checkedType(*format, args.value("dtype").value_or("f32"), "dtype"));
 
     vq::RunControl control;
     ProgressReporter progress(control);

@@ -2,6 +2,7 @@
 // function; this file only dispatches and maps errors to exit codes.
 #include "cliargs.h"
 #include "common/error.h"
+#include "convertcommand.h"
 #include "evalcommand.h"
 #include "exportcommand.h"
 #include "generatecommand.h"
@@ -34,6 +35,7 @@ std::vector<Command> commands()
         { vqcli::mergeCommandSpec(), vqcli::runMerge },
         { vqcli::exportCommandSpec(), vqcli::runExport },
         { vqcli::generateCommandSpec(), vqcli::runGenerate },
+        { vqcli::convertCommandSpec(), vqcli::runConvert },
     };
 }
 

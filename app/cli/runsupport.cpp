@@ -37,7 +37,7 @@ nlohmann::json paramValue(const vq::QuantSpec& spec, const std::string& key, con
     } catch (const vq::Error&) {
         // Unknown method: validation names it later.
     }
-    if (def && def->type == vq::ParamDef::Type::Choice)
+    if (def && (def->type == vq::ParamDef::Type::Choice || def->type == vq::ParamDef::Type::Path))
         return text;
     const nlohmann::json parsed = nlohmann::json::parse(text, nullptr, false);
     if (parsed.is_discarded() || parsed.is_structured())
@@ -81,18 +81,6 @@ long long intOption(const ParsedArgs& args, const std::string& name, long long f
         throw UsageError("option '--" + name + "' needs an integer in " + std::to_string(min) + ".."
             + std::to_string(max) + ", got '" + *text + "'");
     return v;
-}
-
-vq::DType dtypeOption(const ParsedArgs& args)
-{
-    const std::string text = args.value("dtype").value_or("f32");
-    if (text == "f32")
-        return vq::DType::F32;
-    if (text == "f16")
-        return vq::DType::F16;
-    if (text == "bf16")
-        return vq::DType::BF16;
-    throw UsageError("option '--dtype' takes f32, f16 or bf16, got '" + text + "'");
 }
 
 vq::EmbeddingTable loadTable(const ParsedArgs& args, vq::RunControl& control)

@@ -3,7 +3,6 @@
 #include "cliargs.h"
 #include "common/runcontrol.h"
 #include "io/embeddingtable.h"
-#include "io/tensorinfo.h"
 #include "quant/quantspec.h"
 #include "run/runexecutor.h"
 
@@ -34,9 +33,6 @@ vq::QuantSpec specFrom(const ParsedArgs& args);
 nlohmann::json readJsonFile(const std::string& path);
 // Writes text to path atomically (vq::AtomicFile), or to stdout when path is empty.
 void writeOutput(const std::string& path, const std::string& text);
-
-// --dtype f32|f16|bf16 (default f32); throws UsageError for other text.
-vq::DType dtypeOption(const ParsedArgs& args);
 
 // Parses an integer option; throws UsageError naming the option.
 long long intOption(const ParsedArgs& args, const std::string& name, long long fallback, long long min, long long max);

@@ -4,7 +4,6 @@
 #include "quant/registry.h"
 
 #include <algorithm>
-#include <map>
 
 namespace vq {
 
@@ -26,29 +25,16 @@ std::string token(const std::string& name, const nlohmann::json& value)
     return name + "=" + valueText(value);
 }
 
-const ParamSchema* schemaOf(const std::string& method)
+// The registered method of that name; null for one this version does not know (a record of another).
+const Quantizer* methodOf(const std::string& method)
 {
     for (const Quantizer* q : allQuantizers())
         if (q->name() == method)
-            return &q->schema();
+            return q;
     return nullptr;
 }
 
 } // namespace
-
-std::vector<std::string> keyParameters(const std::string& method)
-{
-    static const std::map<std::string, std::vector<std::string>> params {
-        { "rtn", { "bits", "group" } },
-        { "pq", { "d", "bits" } },
-        { "grvq", { "h", "R", "kappa" } },
-        { "crvq", { "g", "b", "lambda", "E" } },
-        { "aqlm", { "M", "B", "g" } },
-        { "carvq", { "h", "R", "kappa", "m", "sigma0" } },
-    };
-    const auto it = params.find(method);
-    return it == params.end() ? std::vector<std::string> {} : it->second;
-}
 
 std::string specLabel(const QuantSpec& spec, SpecLabelParts parts)
 {
@@ -56,13 +42,14 @@ std::string specLabel(const QuantSpec& spec, SpecLabelParts parts)
     if (parts == SpecLabelParts::All)
         tokens.push_back(spec.method);
     if (spec.params.is_object()) {
-        const std::vector<std::string> keys = keyParameters(spec.method);
+        const Quantizer* method = methodOf(spec.method);
+        const std::vector<std::string> keys = method ? method->keyParameters() : std::vector<std::string> {};
         for (const std::string& name : keys)
             if (const auto v = spec.params.find(name); v != spec.params.end())
                 tokens.push_back(token(name, *v));
         const auto shown
             = [&](const std::string& name) { return std::find(keys.begin(), keys.end(), name) != keys.end(); };
-        if (const ParamSchema* schema = schemaOf(spec.method)) {
+        if (const ParamSchema* schema = method ? &method->schema() : nullptr) {
             for (const ParamDef& def : schema->params)
                 if (const auto v = spec.params.find(def.name);
                     v != spec.params.end() && !shown(def.name) && *v != def.defaultValue)

@@ -7,17 +7,13 @@
 
 namespace vq {
 
-// The parameters that tell runs of a method apart at a glance, in the order a label shows them ("d",
-// "bits" for pq); empty for methods without such a list. The one place that knows them.
-std::vector<std::string> keyParameters(const std::string& method);
-
 // How much of a spec a label shows.
 enum class SpecLabelParts {
     All, // the method, then its parameters
     ParamsOnly, // the parameters without the method (beside a method column)
 };
 
-// The one readable label of a spec (UTF-8): the method, its key parameters (keyParameters), then every
+// The one readable label of a spec (UTF-8): the method, its key parameters (Quantizer::keyParameters), then every
 // other parameter that differs from the method's default, in schema order: "pq d4 8-bit",
 // "grvq h8 R3 kappa=4 beam=4", "rtn 4-bit group=128 mode=asym", "q4_0". A parameter named with one
 // letter is written glued to its value ("d4"), "bits" as "8-bit", a true flag by its name ("shared"), a

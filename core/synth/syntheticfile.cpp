@@ -1,45 +1,19 @@
 #include "synth/syntheticfile.h"
 
 #include "common/error.h"
-#include "common/halffloat.h"
-#include "io/atomicfile.h"
-#include "io/npywriter.h"
-#include "io/safetensorswriter.h"
+#include "export/tablefiles.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <bit>
-#include <vector>
 
 namespace vq {
-
-static_assert(std::endian::native == std::endian::little, ".npy data is written little-endian");
 
 namespace {
 
 bool endsWith(const std::string& s, const std::string& suffix)
 {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-void writeNpy(const std::string& path, const Matrix& m, DType dtype)
-{
-    const bool half = dtype == DType::F16;
-    AtomicFile file(path);
-    const std::string header = npyHeader(half ? "<f2" : "<f4", m.rows, m.cols);
-    file.write(header.data(), header.size());
-    if (!half) {
-        file.write(m.values.data(), m.values.size() * sizeof(float));
-    } else {
-        std::vector<uint16_t> halves(static_cast<size_t>(m.cols));
-        for (int64_t r = 0; r < m.rows; ++r) {
-            const float* row = m.row(r);
-            std::transform(row, row + m.cols, halves.begin(), floatToHalf);
-            file.write(halves.data(), halves.size() * sizeof(uint16_t));
-        }
-    }
-    file.commit();
 }
 
 } // namespace
@@ -78,18 +52,15 @@ void writeSyntheticTable(const std::string& path, const SyntheticSpec& spec, DTy
     } catch (const Error& e) {
         throw Error(e.kind(), path, e.message());
     }
-    control.report("write", 0.0);
-    if (npy) {
-        writeNpy(path, values, dtype);
-    } else {
-        SafetensorsWriter writer(path);
-        writer.addMetadata("format", "pt");
-        writer.addMetadata("vqscope.synthetic",
-            nlohmann::json { { "rows", spec.rows }, { "dim", spec.dim }, { "seed", spec.seed } }.dump());
-        writer.addTensor("model.embed_tokens.weight", dtype, { spec.rows, spec.dim }, values.values);
-        writer.write(control);
-    }
-    control.report("write", 1.0);
+    const TableRows rows = matrixRows(values, control);
+    if (npy)
+        writeTableNpy(path, rows, dtype, control);
+    else
+        writeTableSafetensors(path, rows, "model.embed_tokens.weight", dtype,
+            { { "format", "pt" },
+                { "vqscope.synthetic",
+                    nlohmann::json { { "rows", spec.rows }, { "dim", spec.dim }, { "seed", spec.seed } }.dump() } },
+            control);
 }
 
 } // namespace vq

@@ -19,7 +19,7 @@ SyntheticSpec syntheticSpecFor(int64_t rows, int64_t dim, uint64_t seed);
 
 // Generates spec's table and writes it to path as the extension says: ".npy" (F32 or F16) or
 // ".safetensors" (F32, F16 or BF16; one tensor "model.embed_tokens.weight", __metadata__
-// "vqscope.synthetic" holding rows, dim and seed as JSON). Progress stages "generate" then "write";
+// "vqscope.synthetic" holding rows, dim and seed as JSON). Progress stages "generate" then "export" (the writer's);
 // honours cancel. Atomic: on failure or cancel no file is left and an existing one is untouched.
 // Throws Error(InvalidArgument) naming path for another extension or dtype, a spec the generator
 // refuses, or more than kMaxSyntheticValues values; WriteFailed for I/O.

@@ -77,14 +77,17 @@ private slots:
         QTest::newRow("bad dtype") << QStringList { QStringLiteral("--rows"), QStringLiteral("4"),
             QStringLiteral("--dim"), QStringLiteral("4"), QStringLiteral("--dtype"), QStringLiteral("f8"),
             QStringLiteral("--out"), out }
-                                   << 2 << QStringLiteral("f32, f16 or bf16");
+                                   << 2 << QStringLiteral("'--dtype': .npy holds f32, f16, not 'f8'");
         QTest::newRow("too large") << QStringList { QStringLiteral("--rows"), QStringLiteral("1000000"),
             QStringLiteral("--dim"), QStringLiteral("100000"), QStringLiteral("--out"), out }
                                    << 1 << QStringLiteral("at most 1073741824");
         QTest::newRow("npy bf16") << QStringList { QStringLiteral("--rows"), QStringLiteral("4"),
             QStringLiteral("--dim"), QStringLiteral("4"), QStringLiteral("--dtype"), QStringLiteral("bf16"),
             QStringLiteral("--out"), out }
-                                  << 1 << QStringLiteral(".npy holds F32 or F16");
+                                  << 2 << QStringLiteral(".npy holds f32, f16, not 'bf16'");
+        QTest::newRow("gguf") << QStringList { QStringLiteral("--rows"), QStringLiteral("4"), QStringLiteral("--dim"),
+            QStringLiteral("4"), QStringLiteral("--out"), m_dir.filePath(QStringLiteral("x.gguf")) }
+                              << 2 << QStringLiteral("written as .npy or .safetensors");
     }
     void errors()
     {

@@ -61,7 +61,7 @@ private slots:
                 stages.emplace_back(stage);
         });
         vq::writeSyntheticTable(path, spec, vq::DType(dtype), control);
-        QCOMPARE(stages, (std::vector<std::string> { "generate", "write" }));
+        QCOMPARE(stages, (std::vector<std::string> { "generate", "export" }));
 
         const vq::EmbeddingTable table = vq::loadEmbedding(path, {}, vq::nullRunControl());
         QCOMPARE(table.rows(), int64_t(300));

@@ -5,6 +5,7 @@
 #include <QList>
 #include <QPair>
 #include <QString>
+#include <limits>
 #include <optional>
 #include <vector>
 
@@ -44,6 +45,13 @@ public:
     QPair<double, double> valueRange() const;
     void setLogY(bool on);
     bool logY() const { return m_logY; }
+    // A labelled vertical marker at `bits` (the format the table was stored in, "Q4_K as stored"), kept
+    // inside the x range; NaN removes it. Takes effect at the next setPoints().
+    void setReference(double bits, const QString& label);
+    double referenceBits() const { return m_referenceBits; }
+    QString referenceLabel() const { return m_referenceLabel; }
+    // The marker's colour (tests look for it in a grab).
+    static QColor referenceColor();
 
     // What is drawn: every point (after the log filter), the frontier's indices into points() in x order.
     const std::vector<TradeoffPoint>& points() const { return m_points; }
@@ -81,6 +89,8 @@ private:
     bool m_lowerIsBetter = true;
     bool m_logY = false;
     std::optional<double> m_ceiling;
+    double m_referenceBits = std::numeric_limits<double>::quiet_NaN();
+    QString m_referenceLabel;
     QList<QScatterSeries*> m_series;
     QLineSeries* m_frontierLine = nullptr;
     QScatterSeries* m_selection = nullptr;

@@ -48,7 +48,7 @@ public:
     // can pick another tensor than the automatic one (e.g. lm_head.weight).
     void chooseTensor(const QString& path);
     // Generates spec's table (core/synth), writes it to path (.npy or .safetensors, as dtype: see
-    // writeSyntheticTable) and loads it. Progress stages "generate", "write", then the load's.
+    // writeSyntheticTable) and loads it. Progress stages "generate", "export", then the load's.
     void generate(const SyntheticSpec& spec, DType dtype, const QString& path);
     // Raises the running job's cancel flag. The job stops within a fraction of a second and reports
     // cancelled(); a result that arrives after cancel() is dropped and reported as cancelled() too.
