@@ -1,5 +1,7 @@
 #include "appcontext.h"
 
+#include "displaytext.h"
+
 #include <algorithm>
 
 namespace vq {
@@ -37,9 +39,36 @@ RunEntry* AppContext::mutableRun(RunKey key)
     return row < 0 ? nullptr : &m_runs[size_t(row)];
 }
 
+QString AppContext::uniqueRunName(const QString& name) const
+{
+    const auto taken = [this](const QString& candidate) {
+        const std::string text = candidate.toStdString();
+        return std::any_of(m_runs.begin(), m_runs.end(), [&](const RunEntry& e) { return e.record->name == text; });
+    };
+    QString candidate = name;
+    for (int n = 2; taken(candidate); ++n)
+        candidate = name + QStringLiteral(" #") + QString::number(n);
+    return candidate;
+}
+
+RunKey AppContext::findRun(const std::string& id) const
+{
+    for (const RunEntry& e : m_runs)
+        if (!e.preview && e.record->id == id
+            && (e.record->status == RunStatus::Queued || e.record->status == RunStatus::Running
+                || e.record->status == RunStatus::Done))
+            return e.key;
+    return 0;
+}
+
 RunKey AppContext::addRun(std::shared_ptr<const RunRecord> record, bool preview)
 {
     Q_ASSERT(record);
+    if (record->name.empty() && !preview) {
+        auto named = std::make_shared<RunRecord>(*record);
+        named->name = uniqueRunName(display::specLabel(record->spec)).toStdString();
+        record = std::move(named);
+    }
     RunEntry entry;
     entry.key = ++m_lastKey;
     entry.record = std::move(record);

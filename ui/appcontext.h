@@ -58,7 +58,14 @@ public:
     const std::vector<RunEntry>& runs() const { return m_runs; }
 
     // Appends a run and emits runAdded(); returns its key. Marks the session modified unless preview.
+    // A run without a name (not a preview) is named after its spec (display::specLabel), with " #2",
+    // " #3" ... when a run already has that name (a re-run of the same spec).
     RunKey addRun(std::shared_ptr<const RunRecord> record, bool preview = false);
+    // name, or name followed by " #2", " #3" ...: the first that no run has.
+    QString uniqueRunName(const QString& name) const;
+    // A run (not a preview) with this RunRecord::id that is queued, running or done; 0 when none. Same
+    // id: same spec, table, token weights and seed, so the same result.
+    RunKey findRun(const std::string& id) const;
     // Replaces a run's record (status, metrics, ...) and emits runChanged(). Unknown keys are ignored.
     void updateRun(RunKey key, std::shared_ptr<const RunRecord> record);
     // Sets the live progress of a running run and emits runProgress(). Unknown keys are ignored.

@@ -3,6 +3,8 @@
 #include "appcontext.h"
 #include "charts/histogramchart.h"
 #include "dialogs/exportdialog.h"
+#include "dialogs/guidedialog.h"
+#include "dialogs/synthetictabledialog.h"
 #include "dialogs/tensorpickerdialog.h"
 #include "displaytext.h"
 #include "panels/codebookusagepanel.h"
@@ -17,12 +19,14 @@
 #include "widgets/emptystatepage.h"
 #include "widgets/loadstatuswidget.h"
 #include "widgets/runqueuewidget.h"
+#include "widgets/wheelguard.h"
 
 #include "vq/version.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDesktopServices>
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
@@ -31,10 +35,14 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QResizeEvent>
 #include <QSettings>
 #include <QStackedWidget>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
+
+#include <algorithm>
 
 namespace vq {
 
@@ -44,6 +52,12 @@ const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
 const QString kStateKey = QStringLiteral("mainWindow/state");
 const QString kLastFolderKey = QStringLiteral("lastOpenFolder");
 constexpr int kStatusMessageMs = 5000;
+// Below these a dock is squashed (the form clipped to a sliver, no row of runs visible); a dock found
+// there when the window is shown or grows gets its default size back.
+constexpr int kUsableDockWidth = 260;
+constexpr int kUsableDockHeight = 150;
+constexpr int kDefaultDockWidth = 330;
+constexpr int kDefaultDockHeight = 210;
 
 QString firstLocalFile(const QMimeData* mime)
 {
@@ -93,6 +107,13 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_context, &AppContext::runChanged, this, &MainWindow::updateExportAction);
     connect(m_context, &AppContext::runRemoved, this, &MainWindow::updateExportAction);
     connect(m_context, &AppContext::runsReset, this, &MainWindow::updateExportAction);
+    // Sessions are files the user reopens as often as tables.
+    connect(m_context, &AppContext::sessionPathChanged, this, [this](const QString& path) {
+        if (!path.isEmpty()) {
+            RecentFiles::add(path);
+            updateRecentFilesMenu();
+        }
+    });
     updateExportAction();
     connect(m_runner, &LoadRunner::tensorChoiceNeeded, this, &MainWindow::onTensorChoiceNeeded);
     connect(m_runner, &LoadRunner::loaded, this, &MainWindow::onLoaded);
@@ -116,8 +137,14 @@ void MainWindow::createPanels()
     addPanel(new CodebookUsagePanel(m_context));
     addPanel(new TradeoffPanel(m_context, m_runQueue));
     addPanel(new ComparePanel(m_context));
-    addDockPanel(new MethodPanel(m_context, m_runQueue), Qt::LeftDockWidgetArea);
+    auto* method = new MethodPanel(m_context, m_runQueue);
+    addDockPanel(method, Qt::LeftDockWidgetArea);
     addDockPanel(new RunsPanel(m_context, m_runQueue), Qt::BottomDockWidgetArea);
+    m_runMenu->addActions(method->runActions());
+    m_runMenu->addSeparator();
+    QAction* cancelAll = m_runMenu->addAction(tr("&Cancel All Runs"), m_runQueue, &RunQueue::cancelAll);
+    cancelAll->setEnabled(false);
+    connect(m_runQueue, &RunQueue::busyChanged, cancelAll, &QAction::setEnabled);
 }
 
 void MainWindow::createActions()
@@ -131,6 +158,24 @@ void MainWindow::createActions()
     m_openSampleAction->setStatusTip(tr("Open the bundled 20000 × 100 GloVe table"));
     m_openSampleAction->setEnabled(false);
     connect(m_openSampleAction, &QAction::triggered, this, [this] { openFile(m_samplePath); });
+
+    m_openFolderAction = new QAction(tr("Open &Folder…"), this);
+    m_openFolderAction->setObjectName(QStringLiteral("openFolderAction"));
+    m_openFolderAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    m_openFolderAction->setStatusTip(tr("Open a checkpoint folder (safetensors shards, config.json, tokenizer.json)"));
+    connect(m_openFolderAction, &QAction::triggered, this, &MainWindow::openFolderInteractively);
+
+    m_changeTensorAction = new QAction(tr("Change &Tensor…"), this);
+    m_changeTensorAction->setObjectName(QStringLiteral("changeTensorAction"));
+    m_changeTensorAction->setStatusTip(tr("Load another tensor of the open file as the table (e.g. lm_head.weight)"));
+    m_changeTensorAction->setEnabled(false);
+    connect(m_changeTensorAction, &QAction::triggered, this, &MainWindow::changeTensor);
+
+    m_syntheticAction = new QAction(tr("&New Synthetic Table…"), this);
+    m_syntheticAction->setObjectName(QStringLiteral("syntheticTableAction"));
+    m_syntheticAction->setShortcut(QKeySequence::New);
+    m_syntheticAction->setStatusTip(tr("Generate a seeded LLM-shaped random table, save it and open it"));
+    connect(m_syntheticAction, &QAction::triggered, this, &MainWindow::newSyntheticTable);
 
     m_exportRunAction = new QAction(tr("&Export Run…"), this);
     m_exportRunAction->setObjectName(QStringLiteral("exportRunAction"));
@@ -148,8 +193,11 @@ void MainWindow::createMenus()
 {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(m_openAction);
+    file->addAction(m_openFolderAction);
     file->addAction(m_openSampleAction);
+    file->addAction(m_syntheticAction);
     m_recentMenu = file->addMenu(tr("Recent &Files"));
+    file->addAction(m_changeTensorAction);
     file->addSeparator();
     m_session->addActions(file);
     m_recentMenu->setObjectName(QStringLiteral("recentFilesMenu"));
@@ -160,10 +208,24 @@ void MainWindow::createMenus()
     file->addSeparator();
     file->addAction(m_quitAction);
 
+    m_runMenu = menuBar()->addMenu(tr("&Run"));
+    m_runMenu->setObjectName(QStringLiteral("runMenu"));
+
     m_viewMenu = menuBar()->addMenu(tr("&View"));
     m_viewMenu->setObjectName(QStringLiteral("viewMenu"));
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    QAction* guide = help->addAction(tr("&Guide"), this, &MainWindow::showGuide);
+    guide->setObjectName(QStringLiteral("guideAction"));
+    guide->setShortcut(QKeySequence::HelpContents);
+    QAction* docs = help->addAction(tr("&Documentation"), this, [this] {
+        const QList<QFileInfo> files = GuideDialog::documentationFiles(m_docFolders);
+        if (files.isEmpty() || !QDesktopServices::openUrl(QUrl::fromLocalFile(files.first().absoluteFilePath())))
+            showGuide(); // the guide lists what exists, or says that nothing does
+    });
+    docs->setObjectName(QStringLiteral("documentationAction"));
+    docs->setStatusTip(tr("Open the documentation installed with vqscope"));
+    help->addSeparator();
     help->addAction(tr("&About vqscope"), this, [this] {
         QMessageBox::about(this, tr("About vqscope"),
             tr("<b>vqscope %1</b><p>A lab for compressing the token-embedding tables of language models "
@@ -207,6 +269,7 @@ QDockWidget* MainWindow::addDockPanel(Panel* panel, Qt::DockWidgetArea area)
     auto* dock = new QDockWidget(panel->title(), this);
     dock->setObjectName(panel->objectName() + QStringLiteral("Dock"));
     dock->setWidget(panel);
+    WheelGuard::protect(dock);
     addDockWidget(area, dock);
     m_viewMenu->addAction(dock->toggleViewAction());
     m_docks.append(dock);
@@ -229,17 +292,87 @@ void MainWindow::openInteractively()
     QSettings settings;
     const QString folder = settings.value(kLastFolderKey).toString();
     const QString path = QFileDialog::getOpenFileName(this, tr("Open Table"), folder,
-        tr("Checkpoints and tables (*.safetensors *.gguf *.h5 *.hdf5 *.npy *.json);;All files (*)"));
+        tr("Checkpoints, tables and sessions (*.safetensors *.gguf *.h5 *.hdf5 *.npy *.json *.vqproj *.jsonl);;"
+           "All files (*)"));
     if (path.isEmpty())
         return;
     settings.setValue(kLastFolderKey, QFileInfo(path).absolutePath());
     openFile(path);
 }
 
+void MainWindow::openFolderInteractively()
+{
+    QSettings settings;
+    const QString path = QFileDialog::getExistingDirectory(
+        this, tr("Open Checkpoint Folder"), settings.value(kLastFolderKey).toString());
+    if (path.isEmpty())
+        return;
+    settings.setValue(kLastFolderKey, QFileInfo(path).absolutePath());
+    openFile(path);
+}
+
+void MainWindow::changeTensor()
+{
+    if (const auto& table = m_context->table())
+        m_runner->chooseTensor(display::text(table->source.file));
+}
+
+QDialog* MainWindow::newSyntheticTable()
+{
+    QString folder = QSettings().value(kLastFolderKey).toString();
+    if (folder.isEmpty() || !QFileInfo(folder).isWritable())
+        folder = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+    auto* dialog = new SyntheticTableDialog(folder, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        const SyntheticSpec spec = dialog->spec();
+        const DType dtype = dialog->dtype();
+        const QString path = dialog->path();
+        m_session->confirmReplaceTable([this, spec, dtype, path] {
+            statusBar()->clearMessage();
+            m_runner->generate(spec, dtype, path);
+        });
+    });
+    dialog->open();
+    return dialog;
+}
+
+QDialog* MainWindow::showGuide()
+{
+    if (!m_guide) {
+        QStringList views;
+        for (const QDockWidget* dock : std::as_const(m_docks))
+            views << dock->windowTitle();
+        for (int i = 0; i < m_tabs->count(); ++i)
+            views << m_tabs->tabText(i);
+        m_guide = new GuideDialog(views, GuideDialog::documentationFiles(m_docFolders), this);
+        m_guide->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    m_guide->show();
+    m_guide->raise();
+    return m_guide;
+}
+
+void MainWindow::showRefusedSpec(const QuantSpec& spec, const QString& source, const QString& message)
+{
+    m_context->requestEditSpec(spec);
+    auto* box = new QMessageBox(QMessageBox::Warning, tr("Run refused"),
+        tr("The run of %1 was not queued.").arg(source.toHtmlEscaped()), QMessageBox::Ok, this);
+    box->setObjectName(QStringLiteral("refusedRunBox"));
+    box->setInformativeText(
+        message + u"\n\n" + tr("Its method and parameters are in the Method panel, where the valid values are shown."));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+    statusBar()->showMessage(tr("Run refused: %1").arg(message), kStatusMessageMs);
+}
+
 void MainWindow::onTensorChoiceNeeded(std::shared_ptr<const TensorListing> listing)
 {
+    const bool reopening = m_context->table() && display::text(m_context->table()->source.file) == listing->path;
     auto* dialog = new TensorPickerDialog(std::move(listing), this);
     dialog->setObjectName(QStringLiteral("tensorPicker"));
+    if (reopening)
+        dialog->selectTensor(display::text(m_context->table()->source.tensor));
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QDialog::accepted, this, [this, dialog] {
         m_runner->load(dialog->listing().path, dialog->selectedTensor(), dialog->selectionReason());
@@ -286,6 +419,7 @@ void MainWindow::updateCentralPage()
     m_stack->setCurrentWidget(m_context->hasTable() ? static_cast<QWidget*>(m_tabs) : m_emptyPage);
     for (QDockWidget* dock : std::as_const(m_docks))
         dock->setEnabled(m_context->hasTable());
+    m_changeTensorAction->setEnabled(m_context->hasTable());
 }
 
 void MainWindow::updateExportAction()
@@ -328,6 +462,35 @@ void MainWindow::saveSettings()
     QSettings settings;
     settings.setValue(kGeometryKey, saveGeometry());
     settings.setValue(kStateKey, saveState());
+}
+
+void MainWindow::unsquashDocks()
+{
+    for (QDockWidget* dock : std::as_const(m_docks)) {
+        if (!dock->isVisible() || dock->isFloating())
+            continue;
+        const Qt::DockWidgetArea area = dockWidgetArea(dock);
+        const bool vertical = area == Qt::TopDockWidgetArea || area == Qt::BottomDockWidgetArea;
+        const int size = vertical ? dock->height() : dock->width();
+        // Never more than a third of the window, so the views keep most of it.
+        const int wanted
+            = std::min(vertical ? kDefaultDockHeight : kDefaultDockWidth, (vertical ? height() : width()) / 3);
+        if (size < (vertical ? kUsableDockHeight : kUsableDockWidth) && wanted > size)
+            resizeDocks({ dock }, { wanted }, vertical ? Qt::Vertical : Qt::Horizontal);
+    }
+}
+
+void MainWindow::showEvent(QShowEvent* event)
+{
+    QMainWindow::showEvent(event);
+    unsquashDocks();
+}
+
+void MainWindow::resizeEvent(QResizeEvent* event)
+{
+    QMainWindow::resizeEvent(event);
+    if (event->size().width() > event->oldSize().width() || event->size().height() > event->oldSize().height())
+        unsquashDocks();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)

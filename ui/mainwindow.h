@@ -6,9 +6,12 @@
 #include <QImage>
 #include <QList>
 #include <QMainWindow>
+#include <QPointer>
+#include <QStringList>
 #include <memory>
 
 class QAction;
+class QDialog;
 class QDockWidget;
 class QMenu;
 class QStackedWidget;
@@ -37,6 +40,19 @@ public:
     // The bundled sample table; empty (the default) disables Open Sample.
     void setSamplePath(const QString& path);
     QString samplePath() const { return m_samplePath; }
+    // Folders searched for the documentation Help links to, first match wins (the installed package's
+    // doc folder, then the source tree).
+    void setDocumentationFolders(const QStringList& folders) { m_docFolders = folders; }
+
+    // Shows why a spec queued from outside (--run) was refused: its method and parameters go into the
+    // method form, where the refusal and the valid values show beside Run, and a message box says so.
+    void showRefusedSpec(const QuantSpec& spec, const QString& source, const QString& message);
+    // Help > Guide (non-modal; one at a time).
+    QDialog* showGuide();
+    // File > New Synthetic Table… (non-modal); accepting it generates, writes and loads the table.
+    QDialog* newSyntheticTable();
+    // File > Change Tensor…: lists the loaded file's tensors in the picker, the current one selected.
+    void changeTensor();
 
     // Opens the export dialog for the current run (a Done run with its arrays); the report gets the
     // window's charts. Does nothing when there is no such run.
@@ -64,6 +80,10 @@ public:
     QTabWidget* tabs() const { return m_tabs; }
     SummaryPanel* summaryPanel() const { return m_summary; }
     QAction* exportRunAction() const { return m_exportRunAction; }
+    QAction* openFolderAction() const { return m_openFolderAction; }
+    QAction* changeTensorAction() const { return m_changeTensorAction; }
+    QAction* syntheticTableAction() const { return m_syntheticAction; }
+    QMenu* runMenu() const { return m_runMenu; }
     LoadStatusWidget* loadStatus() const { return m_loadStatus; }
     RunQueueWidget* runQueueStatus() const { return m_runQueueStatus; }
 
@@ -73,6 +93,8 @@ signals:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void showEvent(QShowEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
 
@@ -84,11 +106,14 @@ private:
     void updateRecentFilesMenu();
     void updateCentralPage();
     void openInteractively();
+    void openFolderInteractively();
     void onTensorChoiceNeeded(std::shared_ptr<const TensorListing> listing);
     void onLoaded(std::shared_ptr<const EmbeddingTable> table, std::shared_ptr<const TableStats> stats);
     void onFailed(const QString& path, const QString& message);
     void onCancelled(const QString& path);
     void saveSettings();
+    // Gives a dock squashed below a usable size (by a saved layout or a smaller window) its room back.
+    void unsquashDocks();
     void updateExportAction();
 
     AppContext* m_context = nullptr;
@@ -105,10 +130,16 @@ private:
     QAction* m_openSampleAction = nullptr;
     QAction* m_quitAction = nullptr;
     QAction* m_exportRunAction = nullptr;
+    QAction* m_openFolderAction = nullptr;
+    QAction* m_changeTensorAction = nullptr;
+    QAction* m_syntheticAction = nullptr;
+    QMenu* m_runMenu = nullptr;
     QMenu* m_recentMenu = nullptr;
     QMenu* m_viewMenu = nullptr;
     QList<QDockWidget*> m_docks;
     QString m_samplePath;
+    QStringList m_docFolders;
+    QPointer<QDialog> m_guide;
 };
 
 } // namespace vq

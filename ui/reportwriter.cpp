@@ -171,8 +171,7 @@ void provenanceTable(QString& out, const Json& provenance, const RunRecord& reco
 
 QString reportHtml(const RunRecord& record, const QList<ReportChart>& charts)
 {
-    const QString title = record.name.empty() ? QStringLiteral("vqscope report: %1").arg(display::text(record.id))
-                                              : QStringLiteral("vqscope report: %1").arg(display::text(record.name));
+    const QString title = QStringLiteral("vqscope report: %1").arg(display::runName(record));
     const Json json = record.toJson();
 
     QString out;

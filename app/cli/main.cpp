@@ -5,6 +5,7 @@
 #include "convertcommand.h"
 #include "evalcommand.h"
 #include "exportcommand.h"
+#include "generatecommand.h"
 #include "inspectcommand.h"
 #include "methodscommand.h"
 #include "quantizecommand.h"
@@ -36,6 +37,7 @@ std::vector<Command> commands()
         { vqcli::mergeCommandSpec(), vqcli::runMerge },
         { vqcli::sweepStatusCommandSpec(), vqcli::runSweepStatus },
         { vqcli::exportCommandSpec(), vqcli::runExport },
+        { vqcli::generateCommandSpec(), vqcli::runGenerate },
         { vqcli::convertCommandSpec(), vqcli::runConvert },
         { vqcli::tuneCommandSpec(), vqcli::runTune },
     };

@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "progressreporter.h"
 #include "quant/registry.h"
+#include "quant/speclabel.h"
 #include "run/runexecutor.h"
 #include "run/runlineappender.h"
 #include "run/sweep.h"
@@ -45,14 +46,6 @@ public:
 private:
     std::optional<vq::RunLineAppender> m_file;
 };
-
-std::string paramsText(const vq::QuantSpec& s)
-{
-    std::string t = s.method;
-    for (const auto& [key, value] : s.params.items())
-        t += " " + key + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
-    return t;
-}
 
 } // namespace
 
@@ -177,7 +170,7 @@ int runSweep(const ParsedArgs& args)
     int failed = 0;
     for (size_t i = 0; i < specs.size(); ++i) {
         const std::string label = "[" + std::to_string(i + 1) + "/" + std::to_string(specs.size()) + "]";
-        progress.setPrefix(label + " " + paramsText(specs[i]));
+        progress.setPrefix(label + " " + vq::specLabel(specs[i]));
         vq::RunRecord record;
         try {
             record = vq::executeRun(table, specs[i], options, control);
@@ -193,7 +186,7 @@ int runSweep(const ParsedArgs& args)
             record.bits.dim = table.dim();
             ++failed;
             progress.clearLine();
-            std::fprintf(stderr, "%s %s failed: %s\n", label.c_str(), paramsText(specs[i]).c_str(), e.what());
+            std::fprintf(stderr, "%s %s failed: %s\n", label.c_str(), vq::specLabel(specs[i]).c_str(), e.what());
         }
         out.append(record.toJson().dump());
     }

@@ -2,6 +2,7 @@
 // window offering Open… and Open Sample.
 #include "appcontext.h"
 #include "common/error.h"
+#include "displaytext.h"
 #include "mainwindow.h"
 #include "quant/quantspec.h"
 #include "runners/runqueue.h"
@@ -106,6 +107,7 @@ void queueOnLoad(vq::MainWindow& window, std::vector<vq::QuantSpec> specs)
                 window.runQueue()->enqueue(spec);
             } catch (const std::exception& e) {
                 std::fprintf(stderr, "vqscope: run %s refused: %s\n", spec.method.c_str(), e.what());
+                window.showRefusedSpec(spec, vq::display::specLabel(spec), QString::fromUtf8(e.what()));
             }
         }
     });
@@ -190,6 +192,7 @@ int main(int argc, char** argv)
 
     vq::MainWindow window;
     window.setSamplePath(findSample());
+    window.setDocumentationFolders({ QString::fromUtf8(VQ_INSTALLED_DOCDIR), QString::fromUtf8(VQ_SOURCE_DIR) });
     const QStringList files = parser.positionalArguments();
     QString file = files.isEmpty() ? QString() : files.first();
     if (file.isEmpty() && parser.isSet(QStringLiteral("sample"))) {

@@ -67,6 +67,9 @@ struct RunRecord {
     nlohmann::json metrics;
     // The full metrics (per-token vectors for plots) of a run executed in this process; null otherwise.
     std::shared_ptr<const RunMetrics> fullMetrics;
+    // For a run on a sample of the table's rows (a preview): row i of the run is row sampleRows[i] of
+    // the table named by provenance.sourceFile/tensor. Null: the run covers every row. Not serialised.
+    std::shared_ptr<const std::vector<int64_t>> sampleRows;
     BitBudget bits; // of the arrays stored (or the estimate, for a dry run)
     RunTimings timings;
     RunProvenance provenance;

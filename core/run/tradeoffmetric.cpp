@@ -26,6 +26,13 @@ bool lowerIsBetter(TradeoffMetric metric)
     return metric == TradeoffMetric::RelMse || metric == TradeoffMetric::LogitKl;
 }
 
+std::optional<double> upperBound(TradeoffMetric metric)
+{
+    if (metric == TradeoffMetric::Recall || metric == TradeoffMetric::Top1Agreement)
+        return 1.0;
+    return std::nullopt;
+}
+
 std::optional<double> tradeoffValue(const nlohmann::json& metrics, TradeoffMetric metric)
 {
     const auto lookup = [&](const char* section, const char* key) -> std::optional<double> {

@@ -21,6 +21,9 @@ constexpr TradeoffMetric kTradeoffMetrics[] = { TradeoffMetric::RelMse, Tradeoff
 // "relMSE", "SNR (dB)", "recall@k", "logit KL (nats)", "top-1 agreement".
 const char* nameOf(TradeoffMetric metric);
 bool lowerIsBetter(TradeoffMetric metric);
+// The largest value the metric can take (1 for recall and top-1 agreement, which are fractions);
+// nullopt when unbounded. A plot's axis stops there.
+std::optional<double> upperBound(TradeoffMetric metric);
 
 // The metric's value in a RunMetrics::toJson() object; nullopt when the run has no such metric (recall
 // or logit fidelity skipped, metrics not computed yet) or its value is not a finite number ("inf").

@@ -167,6 +167,50 @@ private slots:
         QCOMPARE(panel.usageBarChart()->outline()->at(0).y(), double(maxCount(u.at(1, 4))));
     }
 
+    void manyGroupsAreLabelledThinned_data()
+    {
+        QTest::addColumn<int>("groups");
+        QTest::addColumn<int>("width");
+        QTest::newRow("10 groups") << 10 << 600;
+        QTest::newRow("128 groups") << 128 << 600;
+        QTest::newRow("256 groups, narrow") << 256 << 400;
+        QTest::newRow("256 groups, wide") << 256 << 1600;
+    }
+    void manyGroupsAreLabelledThinned()
+    {
+        // 128 groups of 16 columns on 2048: the axis must read "g0 g16 g32 ...", not 129 elided labels.
+        QFETCH(int, groups);
+        QFETCH(int, width);
+        EntropyChart chart;
+        chart.resize(width, 300);
+        chart.show();
+        QStringList categories;
+        std::vector<double> entropies;
+        for (int g = 0; g < groups; ++g) {
+            categories << QStringLiteral("g%1").arg(g);
+            entropies.push_back(3.5);
+        }
+        categories << QStringLiteral("pooled");
+        entropies.push_back(3.9);
+        chart.setBars(categories, entropies, 4);
+        QCoreApplication::processEvents();
+        QCOMPARE(chart.entropySet()->count(), groups + 1); // every bar is drawn
+        const QStringList labels = chart.axisLabels();
+        QVERIFY2(labels.size() <= chart.labelCapacity() + 1, qPrintable(labels.join(u' ')));
+        QCOMPARE(labels.first(), QStringLiteral("g0"));
+        QCOMPARE(labels.last(), QStringLiteral("pooled"));
+        if (groups + 1 <= chart.labelCapacity()) {
+            QCOMPARE(labels.size(), groups + 1); // room for all: all
+        } else {
+            // Every k-th group, k a power of two, and room for each label.
+            const int step = labels.at(1).mid(1).toInt();
+            QVERIFY(step >= 2 && (step & (step - 1)) == 0);
+            for (int i = 1; i + 1 < labels.size(); ++i)
+                QCOMPARE(labels.at(i), QStringLiteral("g%1").arg(i * step));
+            QVERIFY(labels.size() >= chart.labelCapacity() / 2);
+        }
+    }
+
     void deadCodesAreListed()
     {
         CodebookUsagePanel panel(m_context);

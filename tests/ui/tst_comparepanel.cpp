@@ -93,6 +93,8 @@ private slots:
         // Both finished runs are offered in each combo.
         QCOMPARE(panel.comboA()->count(), 2);
         QCOMPARE(panel.comboB()->currentData().value<RunKey>(), m_keys[1]);
+        // Its charts are about two runs: a report of one run does not embed them.
+        QVERIFY(panel.reportImages().isEmpty());
     }
 
     void keyMetricsAreTheRecords()

@@ -17,10 +17,12 @@
 #include <QComboBox>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QLabel>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -98,7 +100,9 @@ private slots:
         QVERIFY(!dialog.isChecked(ExportKind::Dequantized));
         QVERIFY(!dialog.isAvailable(ExportKind::PatchedCheckpoint));
         QVERIFY(dialog.findChild<QLabel*>(QStringLiteral("patchSource"))->text().contains(QStringLiteral("NumPy")));
-        const QString base = QString::fromStdString(m_pq->id);
+        // Files are named after the run ("pq d4 8-bit"), not its hash.
+        QCOMPARE(m_pq->name, std::string("pq d4 8-bit"));
+        const QString base = QStringLiteral("pq-d4-8-bit");
         QCOMPARE(dialog.path(ExportKind::Artifact), QDir(dir.path()).filePath(base + QStringLiteral(".vq.h5")));
         QCOMPARE(dialog.path(ExportKind::ArtifactSafetensors),
             QDir(dir.path()).filePath(base + QStringLiteral(".vq.safetensors")));
@@ -147,6 +151,50 @@ private slots:
             QVERIFY(!image.isNull() && image.width() > 0);
         }
         QCOMPARE(images, 2);
+    }
+
+    void defaultFolderIsBesideTheTable()
+    {
+        // The folder of the file the run was made on, when it can be written to.
+        QTemporaryDir dir;
+        auto table = std::make_shared<EmbeddingTable>(*m_table);
+        table->source.file = QDir(dir.path()).filePath(QStringLiteral("model.npy")).toStdString();
+        {
+            ExportDialog dialog(m_pq, table);
+            QCOMPARE(dialog.outputFolder(), QFileInfo(dir.path()).absoluteFilePath());
+        }
+        // A source folder that is gone (or read-only, as the installed sample's): the last export's.
+        QTemporaryDir last;
+        QSettings().setValue(QStringLiteral("lastExportFolder"), last.path());
+        table->source.file = QDir(dir.path()).filePath(QStringLiteral("gone/model.npy")).toStdString();
+        {
+            ExportDialog dialog(m_pq, table);
+            QCOMPARE(dialog.outputFolder(), QFileInfo(last.path()).absoluteFilePath());
+        }
+        QSettings().remove(QStringLiteral("lastExportFolder"));
+    }
+
+    void textIsNotClipped()
+    {
+        // At its smallest, every label of the dialog still gets the height its wrapped text needs.
+        ExportDialog dialog(m_pq, m_table);
+        dialog.show();
+        dialog.resize(dialog.minimumSizeHint());
+        QCoreApplication::processEvents();
+        QVERIFY(dialog.width() <= 700);
+        for (QLabel* label : dialog.findChildren<QLabel*>()) {
+            if (!label->isVisible() || label->text().isEmpty())
+                continue;
+            const int needed = label->wordWrap() ? label->heightForWidth(label->width()) : label->sizeHint().height();
+            QVERIFY2(label->height() >= needed,
+                qPrintable(QStringLiteral("%1: %2 < %3").arg(label->text().left(40)).arg(label->height()).arg(needed)));
+            if (!label->wordWrap())
+                QVERIFY2(label->width() >= label->sizeHint().width(), qPrintable(label->text().left(40)));
+        }
+        // To look at: VQ_SCREENSHOT_DIR=dir keeps a picture of the dialog at its smallest.
+        const QString shots = qEnvironmentVariable("VQ_SCREENSHOT_DIR");
+        if (!shots.isEmpty())
+            QVERIFY(dialog.grab().save(shots + QStringLiteral("/export-dialog.png")));
     }
 
     void showsErrorsNamingTheFile()

@@ -2,10 +2,16 @@
 // shows, errors and cancel leaving the previous table, recent files, drag and drop, settings.
 #include "appcontext.h"
 #include "charts/histogramchart.h"
+#include "dialogs/guidedialog.h"
+#include "dialogs/synthetictabledialog.h"
 #include "dialogs/tensorpickerdialog.h"
 #include "mainwindow.h"
 #include "models/percentilemodel.h"
+#include "panels/methodpanel.h"
+#include "panels/panel.h"
+#include "panels/runspanel.h"
 #include "panels/summarypanel.h"
+#include "quant/registry.h"
 #include "recentfiles.h"
 #include "widgets/loadstatuswidget.h"
 #include "widgets/tableexport.h"
@@ -13,7 +19,10 @@
 #include "testutil.h"
 
 #include <QAction>
+#include <QComboBox>
+#include <QDockWidget>
 #include <QFile>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineSeries>
 #include <QMenu>
@@ -28,6 +37,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTextBrowser>
 #include <numeric>
 
 using namespace vq;
@@ -68,6 +78,23 @@ QString writeBigNpy(const QTemporaryDir& dir)
     if (!file.resize(header.size() + rows * cols * 4))
         return {};
     return path;
+}
+
+// The widgets under root whose minimum size is large, for a message that says what to shrink.
+QString largeMinimums(QWidget* root)
+{
+    QStringList out;
+    for (QWidget* w : root->findChildren<QWidget*>()) {
+        if (!w->isVisibleTo(root) && !qobject_cast<Panel*>(w))
+            continue;
+        const QSize m = w->minimumSizeHint().expandedTo(w->minimumSize());
+        if (m.width() > 300 || m.height() > 300)
+            out << QStringLiteral("%1(%2) %3x%4")
+                       .arg(QString::fromLatin1(w->metaObject()->className()), w->objectName())
+                       .arg(m.width())
+                       .arg(m.height());
+    }
+    return out.join(QStringLiteral("; "));
 }
 
 bool waitForTable(MainWindow& window, const QString& path)
@@ -321,6 +348,263 @@ private slots:
         QVERIFY(menu);
         QVERIFY(menu->isEnabled());
         QCOMPARE(menu->actions().first()->data().toString(), sample);
+    }
+
+    void changeTensorAfterTheAutomaticPick()
+    {
+        // The automatic pick loaded model.embed_tokens.weight; Change Tensor lists the file again, the
+        // current tensor selected, and loads the one chosen (the output head here).
+        MainWindow window;
+        QSignalSpy choiceSpy(window.loadRunner(), &LoadRunner::tensorChoiceNeeded);
+        QSignalSpy changed(window.context(), &AppContext::tableChanged);
+        QVERIFY(!window.changeTensorAction()->isEnabled());
+        window.openFile(QString::fromStdString(vqtest::dataPath("table-bf16.safetensors")));
+        QVERIFY(choiceSpy.wait(kLoadTimeoutMs));
+        window.findChild<TensorPickerDialog*>(QStringLiteral("tensorPicker"))->accept();
+        QVERIFY(changed.wait(kLoadTimeoutMs));
+        QVERIFY(window.changeTensorAction()->isEnabled());
+
+        window.changeTensorAction()->trigger();
+        QVERIFY(choiceSpy.wait(kLoadTimeoutMs));
+        TensorPickerDialog* picker = nullptr;
+        for (auto* p : window.findChildren<TensorPickerDialog*>())
+            if (p->isVisible())
+                picker = p;
+        QVERIFY(picker);
+        QCOMPARE(picker->selectedTensor(), QStringLiteral("model.embed_tokens.weight"));
+        QVERIFY(picker->selectTensor(QStringLiteral("lm_head.weight")));
+        picker->accept();
+        QVERIFY(changed.wait(kLoadTimeoutMs));
+        QCOMPARE(window.context()->table()->source.tensor, std::string("lm_head.weight"));
+    }
+
+    void opensACheckpointFolder()
+    {
+        MainWindow window;
+        QVERIFY(window.openFolderAction());
+        QCOMPARE(window.openFolderAction()->shortcut(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+        QVERIFY(waitForTable(window, QString::fromStdString(vqtest::dataPath("hf-sharded"))));
+        QVERIFY(window.context()->table()->rows() > 0);
+    }
+
+    void recentFilesListSessions()
+    {
+        QTemporaryDir dir;
+        const QString session = dir.filePath(QStringLiteral("work.vqproj"));
+        QFile file(session);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.close();
+        MainWindow window;
+        // Saving or opening a session sets its path: from then on it is a recent file like a table.
+        window.context()->setSessionPath(session);
+        QCOMPARE(RecentFiles::files().first(), QFileInfo(session).absoluteFilePath());
+        auto* menu = window.findChild<QMenu*>(QStringLiteral("recentFilesMenu"));
+        QCOMPARE(menu->actions().first()->data().toString(), QFileInfo(session).absoluteFilePath());
+        QCOMPARE(menu->actions().first()->text(), QStringLiteral("work.vqproj"));
+    }
+
+    void newSyntheticTableIsGeneratedAndOpened()
+    {
+        QTemporaryDir dir;
+        MainWindow window;
+        auto* dialog = qobject_cast<SyntheticTableDialog*>(window.newSyntheticTable());
+        QVERIFY(dialog);
+        dialog->setShape(300, 64);
+        QVERIFY(dialog->path().endsWith(QStringLiteral("synthetic-300x64-seed1.safetensors")));
+        QVERIFY(dialog->isAcceptable());
+        const QString path = dir.filePath(QStringLiteral("synth.npy"));
+        dialog->setPath(path);
+        QVERIFY(!dialog->isAcceptable()); // .npy has no BF16, the default
+        QVERIFY(dialog->sizeLabel()->text().contains(QStringLiteral(".npy has no BF16")));
+        dialog->findChild<QComboBox*>(QStringLiteral("syntheticDtype"))->setCurrentIndex(1); // F16
+        QVERIFY(dialog->isAcceptable());
+        // A shape over the cap cannot be accepted.
+        dialog->setShape(1000000, 65536);
+        QVERIFY(!dialog->isAcceptable());
+        QVERIFY(dialog->sizeLabel()->text().contains(QStringLiteral("over the limit")));
+        dialog->setShape(300, 64);
+        QVERIFY(dialog->isAcceptable());
+
+        QSignalSpy changed(window.context(), &AppContext::tableChanged);
+        dialog->accept();
+        QVERIFY(changed.wait(kLoadTimeoutMs));
+        const auto& table = window.context()->table();
+        QCOMPARE(table->rows(), int64_t(300));
+        QCOMPARE(table->dim(), int64_t(64));
+        QCOMPARE(QFileInfo(QString::fromStdString(table->source.file)).absoluteFilePath(),
+            QFileInfo(path).absoluteFilePath());
+        QVERIFY2(table->source.selectionReason.find("generated: 300 × 64, seed 1") != std::string::npos,
+            table->source.selectionReason.c_str());
+    }
+
+    void guideListsTheViewsAndEveryMethod()
+    {
+        MainWindow window;
+        window.setDocumentationFolders(
+            { QStringLiteral("/nonexistent"), QString::fromStdString(vqtest::sourcePath("")) });
+        auto* guide = qobject_cast<GuideDialog*>(window.showGuide());
+        QVERIFY(guide);
+        QCOMPARE(window.showGuide(), guide); // one at a time
+        const QString text = guide->browser()->toPlainText();
+        for (int i = 0; i < window.tabs()->count(); ++i)
+            QVERIFY2(text.contains(window.tabs()->tabText(i)), qPrintable(window.tabs()->tabText(i)));
+        QVERIFY(text.contains(QStringLiteral("Runs")));
+        // Methods straight from the registry, so the guide cannot go stale.
+        for (const Quantizer* q : allQuantizers())
+            QVERIFY2(text.contains(QString::fromStdString(q->description())), q->name().c_str());
+        QVERIFY(text.contains(QStringLiteral("Ctrl+R")));
+        // The source tree's README when no installed documentation is found.
+        const QString html = guide->browser()->toHtml();
+        QVERIFY2(html.contains(QStringLiteral("README.md")), qPrintable(html.left(200)));
+        const QList<QFileInfo> docs = GuideDialog::documentationFiles(
+            { QStringLiteral("/nonexistent"), QString::fromStdString(vqtest::sourcePath("")) });
+        QVERIFY(!docs.isEmpty());
+        QCOMPARE(docs.first().fileName(), QStringLiteral("README.md"));
+        QCOMPARE(window.findChild<QAction*>(QStringLiteral("guideAction"))->shortcut(),
+            QKeySequence(QKeySequence::HelpContents));
+    }
+
+    void runMenuAndRefusedSpecs()
+    {
+        MainWindow window;
+        QVERIFY(waitForTable(window, samplePath()));
+        QStringList texts;
+        QAction* run = nullptr;
+        for (QAction* a : window.runMenu()->actions()) {
+            texts << a->text();
+            if (a->objectName() == QStringLiteral("runAction"))
+                run = a;
+        }
+        QVERIFY(run);
+        QCOMPARE(run->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_R));
+        QVERIFY2(texts.contains(QStringLiteral("&Cancel All Runs")), qPrintable(texts.join(u',')));
+
+        // A spec given on the command line that the table refuses: shown, not just printed.
+        window.showRefusedSpec(QuantSpec { "grvq", { { "h", 3 } } }, QStringLiteral("grvq h3"),
+            QStringLiteral("grvq: parameter 'h' = 3 does not divide the row length 100"));
+        auto* box = window.findChild<QMessageBox*>(QStringLiteral("refusedRunBox"));
+        QVERIFY(box);
+        QVERIFY(box->isVisible());
+        QVERIFY(box->informativeText().contains(QStringLiteral("does not divide")));
+        auto* method = window.findChild<MethodPanel*>();
+        QCOMPARE(method->method(), QStringLiteral("grvq"));
+        QCOMPARE(method->spec().getInt("h"), int64_t(3));
+        QVERIFY(method->verdictLabel()->text().contains(QStringLiteral("use one of 1, 2, 4, 5, 10, 20, 25, 50, 100")));
+        QVERIFY(!run->isEnabled());
+    }
+
+    void fitsASmallScreen_data()
+    {
+        QTest::addColumn<QSize>("size");
+        QTest::newRow("1024x700") << QSize(1024, 700);
+        QTest::newRow("1280x800") << QSize(1280, 800);
+        // 2560 x 1440 pixels at QT_SCALE_FACTOR=2 (the tst_mainwindow_hidpi run).
+        QTest::newRow("1280x720") << QSize(1280, 720);
+    }
+    void fitsASmallScreen()
+    {
+        QFETCH(QSize, size);
+        // A small table keeps selecting runs quick; the screenshots are taken on the sample.
+        const QString shots = qEnvironmentVariable("VQ_SCREENSHOT_DIR");
+        MainWindow window;
+        window.show();
+        QVERIFY(waitForTable(window,
+            shots.isEmpty() ? QString::fromStdString(vqtest::dataPath("reference-512x100-f32.npy")) : samplePath()));
+        // Two finished runs, both selected, so every view shows data (and the compare view two runs).
+        QSignalSpy finished(window.runQueue(), &RunQueue::runFinished);
+        RunOptions quick; // no neighbour recall: seconds, not minutes, on a loaded machine
+        quick.neighbourRecall = false;
+        const RunKey a = window.runQueue()->enqueue(
+            QuantSpec { "pq", { { "d", 10 }, { "bits", 4 }, { "iterations", 5 } } }, quick);
+        const RunKey b = window.runQueue()->enqueue(QuantSpec { "rtn", { { "bits", 3 }, { "group", 0 } } }, quick);
+        while (finished.count() < 2)
+            QVERIFY(finished.wait(120000));
+        window.context()->setSelectedRuns({ a, b });
+        window.findChild<MethodPanel*>()->setMethod(QStringLiteral("grvq"));
+        // Every tab's content together with the docks fits the screen, with room for a title bar.
+        for (int i = 0; i < window.tabs()->count(); ++i) {
+            window.tabs()->setCurrentIndex(i);
+            const QSize minimum = window.minimumSizeHint().expandedTo(window.minimumSize());
+            QVERIFY2(minimum.width() <= 1024 && minimum.height() <= 670,
+                qPrintable(QStringLiteral("%1: %2x%3 %4")
+                               .arg(window.tabs()->tabText(i))
+                               .arg(minimum.width())
+                               .arg(minimum.height())
+                               .arg(largeMinimums(&window))));
+        }
+        window.resize(size);
+        QTRY_COMPARE(window.size(), size);
+        QCoreApplication::processEvents();
+        // The method dock: Run and the verdict beside it inside the window, the form scrolls.
+        auto* method = window.findChild<MethodPanel*>();
+        const QRect runRect(method->runButton()->mapTo(&window, QPoint(0, 0)), method->runButton()->size());
+        QVERIFY2(window.rect().contains(runRect),
+            qPrintable(QStringLiteral("Run at %1,%2").arg(runRect.x()).arg(runRect.y())));
+        QVERIFY(method->verdictLabel()->isVisible());
+        QVERIFY(method->verdictLabel()->height() >= method->verdictLabel()->fontMetrics().height());
+        // The runs dock shows rows, not only its header.
+        auto* runs = window.findChild<RunsPanel*>();
+        const int rowHeight = runs->view()->verticalHeader()->defaultSectionSize();
+        QVERIFY2(runs->view()->viewport()->height() >= 3 * rowHeight,
+            qPrintable(QString::number(runs->view()->viewport()->height())));
+        // To look at: VQ_SCREENSHOT_DIR=dir keeps a picture of every tab at this size.
+        if (!shots.isEmpty()) {
+            for (int i = 0; i < window.tabs()->count(); ++i) {
+                window.tabs()->setCurrentIndex(i);
+                QCoreApplication::processEvents();
+                // Showing a tab never widens the window.
+                QVERIFY2(window.size() == size,
+                    qPrintable(window.tabs()->tabText(i) + u' ' + QString::number(window.width()) + u' '
+                        + largeMinimums(&window)));
+                const QString name = QStringLiteral("%1/%2-%3x%4@%5.png")
+                                         .arg(shots, window.tabs()->tabText(i).toLower().replace(u' ', u'-'))
+                                         .arg(size.width())
+                                         .arg(size.height())
+                                         .arg(window.devicePixelRatio());
+                QVERIFY(window.grab().save(name));
+            }
+        }
+    }
+
+    void squashedDocksAreRestoredSanely()
+    {
+        const auto squash = [](MainWindow& window) {
+            for (QDockWidget* d : window.findChildren<QDockWidget*>())
+                window.resizeDocks(
+                    { d }, { 1 }, window.dockWidgetArea(d) == Qt::BottomDockWidgetArea ? Qt::Vertical : Qt::Horizontal);
+            QCoreApplication::processEvents();
+        };
+        {
+            MainWindow window;
+            window.show();
+            QVERIFY(waitForTable(window, samplePath()));
+            window.resize(1024, 700);
+            QTRY_COMPARE(window.size(), QSize(1024, 700));
+            auto* method = window.findChild<MethodPanel*>();
+            auto* runs = window.findChild<RunsPanel*>();
+            // Squashed as far as they go: narrower and lower than usable.
+            squash(window);
+            QVERIFY2(method->width() < 260, qPrintable(QString::number(method->width())));
+            QVERIFY2(runs->height() < 150, qPrintable(QString::number(runs->height())));
+            // Growing the window gives them their room back.
+            window.resize(1280, 800);
+            QTRY_COMPARE(window.size(), QSize(1280, 800));
+            QCoreApplication::processEvents();
+            QVERIFY2(method->width() >= 260, qPrintable(QString::number(method->width())));
+            QVERIFY2(runs->height() >= 150, qPrintable(QString::number(runs->height())));
+            // Squashed again, then the user quits: the layout is saved that way.
+            squash(window);
+            window.close();
+        }
+        MainWindow again;
+        again.resize(1280, 800);
+        again.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&again));
+        QCoreApplication::processEvents();
+        auto* method = again.findChild<MethodPanel*>();
+        auto* runs = again.findChild<RunsPanel*>();
+        QVERIFY2(method->width() >= 260, qPrintable(QString::number(method->width())));
+        QVERIFY2(runs->height() >= 150, qPrintable(QString::number(runs->height())));
     }
 
     void dropOpensFile()

@@ -11,13 +11,18 @@
 #include "widgets/paramform.h"
 
 #include "quantchecks.h"
+#include "randomtables.h"
 #include "testutil.h"
 
+#include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QLabel>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QTest>
 
 using namespace vq;
@@ -31,6 +36,16 @@ std::shared_ptr<const EmbeddingTable> gloveTable(int64_t rows)
     auto table = std::make_shared<EmbeddingTable>();
     table->values = vqtest::readNpySlice(vqtest::samplePath("glove-20k.npy"), rows);
     table->source.file = vqtest::samplePath("glove-20k.npy");
+    table->source.checksum = tableChecksum(table->values);
+    return table;
+}
+
+// A random table of the given shape (what the form's checks depend on), seeded.
+std::shared_ptr<const EmbeddingTable> randomTable(int64_t rows, int64_t dim)
+{
+    auto table = std::make_shared<EmbeddingTable>();
+    table->values = vqtest::randomMatrix(rows, dim, 11);
+    table->source.file = "random.npy";
     table->source.checksum = tableChecksum(table->values);
     return table;
 }
@@ -305,9 +320,191 @@ private slots:
         QCOMPARE(panel.estimateView()->budget()->bitsPerParam(),
             q.estimate(q.validate(spec, 20000, 100), 20000, 100).bitsPerParam());
 
-        // A preset's spec selects the preset.
+        // A preset's spec selects the preset: on 100 columns "AQLM 2x8 g8" stands for g 10.
+        context.requestEditSpec(QuantSpec { "aqlm", { { "M", 2 }, { "B", 8 }, { "g", 10 } } });
+        QCOMPARE(panel.presetCombo()->currentText(), QStringLiteral("AQLM 2x8 g8 · g 8 → 10"));
+        // The spec as requested stays as it is, refused, with the nearest accepted value offered.
         context.requestEditSpec(QuantSpec { "aqlm", { { "M", 2 }, { "B", 8 }, { "g", 8 } } });
-        QCOMPARE(panel.presetCombo()->currentText(), QStringLiteral("AQLM 2x8 g8"));
+        QCOMPARE(intEditor(panel, "g")->value(), 8);
+        QCOMPARE(panel.presetCombo()->currentText(), QStringLiteral("Custom"));
+        QVERIFY(!panel.refusal().isEmpty());
+        QVERIFY2(panel.verdictLabel()->text().contains(QStringLiteral("Use g 8 → 10")),
+            qPrintable(panel.verdictLabel()->text()));
+    }
+
+    // On a 100-column table (the bundled sample's shape) every method's default is accepted, or refused
+    // with the valid values listed; presets fit or are disabled with the reason.
+    void defaultsAndPresetsFitTheTable()
+    {
+        AppContext context;
+        context.setTable(randomTable(20000, 100), std::make_shared<TableStats>());
+        RunQueue queue(&context);
+        MethodPanel panel(&context, &queue);
+        for (const Quantizer* q : allQuantizers()) {
+            const QString name = QString::fromStdString(q->name());
+            QVERIFY(panel.setMethod(name));
+            // The llama.cpp block formats: no parameter moves their block (32, or 256 for the K-quants).
+            const bool block = q->isBaseline() && name != QStringLiteral("rtn");
+            if (block) {
+                QVERIFY2(panel.refusal().contains(QStringLiteral("... columns (the nearest: ")),
+                    qPrintable(panel.refusal()));
+                QVERIFY(!panel.runButton()->isEnabled());
+            } else {
+                QVERIFY2(panel.refusal().isEmpty(), qPrintable(name + u": " + panel.refusal()));
+                QVERIFY(panel.runButton()->isEnabled());
+            }
+            const auto* model = qobject_cast<const QStandardItemModel*>(panel.presetCombo()->model());
+            QVERIFY(model);
+            QCOMPARE(int(panel.presetSpecs().size()), int(q->presets().size()));
+            for (int i = 1; i < panel.presetCombo()->count(); ++i) {
+                const QStandardItem* item = model->item(i);
+                const QString tip = item->data(Qt::ToolTipRole).toString();
+                if (block) {
+                    // A preset that cannot fit: listed, disabled, and the tooltip says why.
+                    QVERIFY(!item->isEnabled());
+                    QVERIFY2(tip.startsWith(QStringLiteral("Does not fit the loaded table")), qPrintable(tip));
+                    QVERIFY(tip.contains(QStringLiteral("block size ")));
+                } else {
+                    QVERIFY2(item->isEnabled(), qPrintable(item->text()));
+                    QCOMPARE(q->validate(panel.presetSpecs()[size_t(i - 1)], 20000, 100),
+                        panel.presetSpecs()[size_t(i - 1)]);
+                }
+            }
+        }
+        // The defaults the issue found refused, now fitted, and the change said.
+        QVERIFY(panel.setMethod(QStringLiteral("grvq")));
+        QCOMPARE(intEditor(panel, "h")->value(), 10);
+        QCOMPARE(panel.messageLabel()->text(), QStringLiteral("Adapted to the 20000 × 100 table: h 8 → 10"));
+        // The PQ d8 preset reads what it becomes here, and choosing it gives a spec that runs.
+        QVERIFY(panel.setMethod(QStringLiteral("pq")));
+        const int d8 = panel.presetCombo()->findText(QStringLiteral("PQ d8 8-bit (~1 bit) · d 8 → 10"));
+        QVERIFY(d8 > 0);
+        panel.presetCombo()->setCurrentIndex(d8);
+        emit panel.presetCombo()->activated(d8);
+        QCOMPARE(intEditor(panel, "d")->value(), 10);
+        QVERIFY(panel.runButton()->isEnabled());
+        QCOMPARE(panel.presetCombo()->currentIndex(), d8);
+    }
+
+    void verdictStaysBesideRun()
+    {
+        AppContext context;
+        context.setTable(randomTable(20000, 100), std::make_shared<TableStats>());
+        RunQueue queue(&context);
+        MethodPanel panel(&context, &queue);
+        panel.resize(300, 400);
+        panel.show();
+        QVERIFY(panel.setMethod(QStringLiteral("grvq")));
+        // Outside the scrolled form, in the footer with Run: visible however far the form is scrolled.
+        for (QWidget* w = panel.verdictLabel(); w && w != &panel; w = w->parentWidget())
+            QVERIFY(!qobject_cast<QScrollArea*>(w));
+        QCOMPARE(panel.verdictLabel()->parentWidget(), panel.runButton()->parentWidget());
+        QVERIFY(panel.verdictLabel()->isVisible());
+        QVERIFY(panel.verdictLabel()->text().contains(QStringLiteral(" bits/param · ")));
+
+        intEditor(panel, "h")->setValue(3);
+        const QString refused = panel.verdictLabel()->text();
+        QVERIFY2(refused.contains(QStringLiteral("Refused:")), qPrintable(refused));
+        QVERIFY2(refused.contains(QStringLiteral("use one of 1, 2, 4, 5, 10, 20, 25, 50, 100")), qPrintable(refused));
+        QVERIFY(!panel.runButton()->isEnabled());
+        // The offered fix: the nearest accepted value (2 and 4 are as near; the smaller one).
+        QVERIFY(refused.contains(QStringLiteral("Use h 3 → 2")));
+        emit panel.verdictLabel()->linkActivated(QStringLiteral("fix"));
+        QCOMPARE(intEditor(panel, "h")->value(), 2);
+        QVERIFY(panel.runButton()->isEnabled());
+        QVERIFY(!panel.verdictLabel()->text().contains(QStringLiteral("Refused")));
+    }
+
+    void tabOrderFollowsTheLayout()
+    {
+        AppContext context;
+        context.setTable(randomTable(2000, 100), std::make_shared<TableStats>());
+        RunQueue queue(&context);
+        MethodPanel panel(&context, &queue);
+        QVERIFY(panel.setMethod(QStringLiteral("grvq")));
+        QList<QWidget*> expected { panel.methodCombo(), panel.presetCombo() };
+        for (const ParamDef& def : panel.form()->schema()->params)
+            expected.append(panel.form()->editor(def.name));
+        expected << panel.weightsCombo() << panel.seedSpin() << panel.threadsSpin() << panel.previewCheck()
+                 << panel.sweepButton() << panel.runButton();
+        // Where each one comes in the focus chain from the method combo on.
+        QList<QWidget*> chain;
+        for (QWidget* w = panel.methodCombo(); w && chain.size() < 500; w = w->nextInFocusChain()) {
+            if (chain.contains(w))
+                break;
+            chain.append(w);
+        }
+        int last = -1;
+        for (QWidget* w : expected) {
+            const int at = int(chain.indexOf(w));
+            QVERIFY2(at > last, qPrintable(w->objectName()));
+            last = at;
+        }
+    }
+
+    void sweepSkipsWhatIsAlreadyRun()
+    {
+        AppContext context;
+        context.setTable(randomTable(2000, 100), std::make_shared<TableStats>());
+        RunQueue queue(&context);
+        MethodPanel panel(&context, &queue);
+        QSignalSpy finished(&queue, &RunQueue::runFinished);
+        panel.setMethod(QStringLiteral("rtn"));
+        panel.recallCheck()->setChecked(false);
+        intEditor(panel, "bits")->setValue(3);
+        QVERIFY(panel.queueRun() != 0);
+        QVERIFY(waitCount(finished, 1));
+
+        SweepDialog* dialog = panel.openSweepDialog();
+        QVERIFY(dialog->setParameter(QStringLiteral("bits")));
+        dialog->setValuesText(QStringLiteral("2, 3, 4"));
+        QVERIFY(!dialog->rerunDone());
+        dialog->queueButton()->click();
+        // bits 3 is done with the same spec, table, weights and seed: not queued again.
+        QCOMPARE(context.runCount(), 3);
+        QCOMPARE(context.runAt(1).record->spec.getInt("bits"), int64_t(2));
+        QCOMPARE(context.runAt(2).record->spec.getInt("bits"), int64_t(4));
+        QVERIFY2(panel.messageLabel()->text().contains(QStringLiteral("Skipped 1 already run")),
+            qPrintable(panel.messageLabel()->text()));
+        QVERIFY(waitCount(finished, 3));
+
+        // Unless asked; the re-run gets a name of its own.
+        dialog = panel.openSweepDialog();
+        QVERIFY(dialog->setParameter(QStringLiteral("bits")));
+        dialog->setValuesText(QStringLiteral("3"));
+        dialog->setRerunDone(true);
+        dialog->queueButton()->click();
+        QCOMPARE(context.runCount(), 4);
+        QCOMPARE(context.runAt(3).record->id, context.runAt(0).record->id);
+        QCOMPARE(context.runAt(0).record->name, std::string("rtn 3-bit group=0"));
+        QCOMPARE(context.runAt(3).record->name, std::string("rtn 3-bit group=0 #2"));
+        QVERIFY(waitCount(finished, 4));
+    }
+
+    void runActionsWithShortcuts()
+    {
+        AppContext context;
+        context.setTable(randomTable(2000, 100), std::make_shared<TableStats>());
+        RunQueue queue(&context);
+        MethodPanel panel(&context, &queue);
+        const QList<QAction*> actions = panel.runActions();
+        QCOMPARE(actions.size(), 4);
+        QCOMPARE(actions[0]->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_R));
+        QCOMPARE(actions[1]->shortcut(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+        panel.setMethod(QStringLiteral("rtn"));
+        QVERIFY(actions[0]->isEnabled());
+        actions[0]->trigger();
+        QCOMPARE(context.runCount(), 1);
+        // A refused spec: the action is off like the button.
+        intEditor(panel, "group")->setValue(30);
+        QVERIFY(!actions[0]->isEnabled());
+        // Preview follows its check box both ways.
+        actions[3]->setChecked(true);
+        QVERIFY(panel.previewCheck()->isChecked());
+        panel.previewCheck()->setChecked(false);
+        QVERIFY(!actions[3]->isChecked());
+        QVERIFY(!actions[1]->isEnabled()); // no preview to run in full
+        queue.cancelAll();
     }
 };
 

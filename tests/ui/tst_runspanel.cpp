@@ -6,6 +6,7 @@
 #include "models/runsmodel.h"
 #include "models/runsproxymodel.h"
 #include "panels/runspanel.h"
+#include "quant/speclabel.h"
 #include "runners/runqueue.h"
 #include "widgets/runqueuewidget.h"
 #include "widgets/tableexport.h"
@@ -130,22 +131,23 @@ private slots:
 
     void paramsText()
     {
+        // The parameters of core's spec label (specLabel), without the method the next column shows.
         QCOMPARE(RunsModel::paramsText(QuantSpec { "pq", { { "d", 4 }, { "bits", 8 }, { "shared", false } } }),
-            QStringLiteral("d=4 bits=8"));
+            QStringLiteral("d4 8-bit"));
         QCOMPARE(RunsModel::paramsText(QuantSpec { "grvq", { { "h", 8 }, { "R", 3 }, { "kappa", 4 }, { "beam", 1 } } }),
-            QStringLiteral("h=8 R=3 kappa=4"));
+            QStringLiteral("h8 R3 kappa=4"));
         // Parameters away from their defaults follow the key ones, so different runs never read the same.
         QCOMPARE(RunsModel::paramsText(
                      QuantSpec { "pq", { { "d", 4 }, { "bits", 8 }, { "codebooks", 5 }, { "shared", false } } }),
-            QStringLiteral("d=4 bits=8 codebooks=5"));
+            QStringLiteral("d4 8-bit codebooks=5"));
         QCOMPARE(RunsModel::paramsText(QuantSpec {
                      "grvq", { { "h", 5 }, { "R", 2 }, { "kappa", 5 }, { "shared", true }, { "beam", 4 } } }),
-            QStringLiteral("h=5 R=2 kappa=5 beam=4 shared=yes"));
+            QStringLiteral("h5 R2 kappa=5 shared beam=4"));
         RunEntry running;
         running.stage = QStringLiteral("adaptor");
         running.fraction = 0.456;
         running.etaSeconds = 65;
-        QCOMPARE(RunsModel::progressText(running), QStringLiteral("adaptor 45% · ETA 1m05s"));
+        QCOMPARE(RunsModel::progressText(running), QStringLiteral("adaptor 45% · stage ETA 1m05s"));
     }
 
     void showsRealRunsSortsAndFilters()
@@ -175,7 +177,9 @@ private slots:
             QVERIFY(row >= 0);
             const RunRecord& rec = *context.run(key)->record;
             QCOMPARE(rec.status, RunStatus::Done);
-            QCOMPARE(model.index(row, RunsModel::Name).data().toString(), QString::fromStdString(rec.id));
+            // Named after the spec when queued: readable, not the run's hash.
+            QCOMPARE(model.index(row, RunsModel::Name).data().toString(), display::specLabel(rec.spec));
+            QCOMPARE(rec.name, vq::specLabel(rec.spec));
             QCOMPARE(model.index(row, RunsModel::Method).data().toString(), QString::fromStdString(rec.spec.method));
             QCOMPARE(model.index(row, RunsModel::BitsPerParam).data(RunsModel::SortRole).toDouble(),
                 rec.bits.bitsPerParam());
@@ -189,9 +193,10 @@ private slots:
                 rec.timings.fitSeconds + rec.timings.metricsSeconds);
             QCOMPARE(model.index(row, RunsModel::Status).data().toString(), QStringLiteral("done"));
         }
-        QCOMPARE(model.index(sourceRow(model, p), RunsModel::Params).data().toString(), QStringLiteral("d=4 bits=6"));
+        QCOMPARE(model.index(sourceRow(model, p), RunsModel::Params).data().toString(), QStringLiteral("d4 6-bit"));
+        QCOMPARE(model.index(sourceRow(model, p), RunsModel::Name).data().toString(), QStringLiteral("pq d4 6-bit"));
         QCOMPARE(
-            model.index(sourceRow(model, r8), RunsModel::Params).data().toString(), QStringLiteral("bits=8 group=0"));
+            model.index(sourceRow(model, r8), RunsModel::Params).data().toString(), QStringLiteral("8-bit group=0"));
 
         // Numeric sort on relMSE: 8 bits < 4 bits < 2 bits for RTN (measured on these rows: 0.00007,
         // 0.0245, 0.661); pq 6 bits per 4 dims lands between, so compare against the records.
@@ -217,7 +222,7 @@ private slots:
         // Filters: text over name/method/params, and status.
         panel.filterEdit()->setText(QStringLiteral("PQ"));
         QCOMPARE(proxyKeys(*panel.proxy()), QList<RunKey> { p });
-        panel.filterEdit()->setText(QStringLiteral("bits=8"));
+        panel.filterEdit()->setText(QStringLiteral("8-bit"));
         QCOMPARE(proxyKeys(*panel.proxy()), QList<RunKey> { r8 });
         panel.filterEdit()->clear();
         QCOMPARE(panel.proxy()->rowCount(), 5);
@@ -242,9 +247,37 @@ private slots:
         const QStringList lines = QString::fromUtf8(csv.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
         QCOMPARE(lines.size(), 6);
         QVERIFY(lines.at(0).startsWith(QStringLiteral("Name,Method,Parameters,Bits/param,relMSE")));
-        QVERIFY2(lines.at(1).contains(QStringLiteral(",rtn,bits=8 group=0,8.160,")), qPrintable(lines.at(1)));
+        QVERIFY2(lines.at(1).startsWith(QStringLiteral("rtn 8-bit group=0,rtn,8-bit group=0,8.160,")),
+            qPrintable(lines.at(1)));
         QVERIFY(lines.at(1).contains(display::number(relMseOf(context, r8))));
-        QVERIFY(lines.at(5).startsWith(QStringLiteral("two-bit baseline,rtn,bits=2 group=0,")));
+        QVERIFY(lines.at(5).startsWith(QStringLiteral("two-bit baseline,rtn,2-bit group=0,")));
+    }
+
+    void finishedRunIsSelectedWhenNothingElseIs()
+    {
+        AppContext context;
+        setGloveTable(context, 1000);
+        RunQueue queue(&context);
+        RunsPanel panel(&context, &queue);
+        const RunKey a = queue.enqueue(rtn(4));
+        QVERIFY(context.selectedRuns().isEmpty()); // queued, not done: nothing to show yet
+        QVERIFY(waitIdle(queue));
+        QCOMPARE(context.selectedRuns(), QList<RunKey> { a });
+        QCOMPARE(panel.selectedKeys(), QList<RunKey> { a });
+        // The user is looking at a run: a run finishing later does not take the view away.
+        const RunKey b = queue.enqueue(rtn(8));
+        QVERIFY(waitIdle(queue));
+        QCOMPARE(context.selectedRuns(), QList<RunKey> { a });
+        QCOMPARE(context.run(b)->record->status, RunStatus::Done);
+        // A cancelled run is not selected; the one that finishes is.
+        context.setSelectedRuns({});
+        const RunKey c = queue.enqueue(rtn(2));
+        const RunKey d = queue.enqueue(rtn(3));
+        queue.cancel(d); // still queued: cancelled at once
+        QCOMPARE(context.run(d)->record->status, RunStatus::Cancelled);
+        QVERIFY(context.selectedRuns().isEmpty());
+        QVERIFY(waitIdle(queue));
+        QCOMPARE(context.selectedRuns(), QList<RunKey> { c });
     }
 
     void selectionFollowsBothWays()
@@ -291,6 +324,14 @@ private slots:
         const RunKey b = queue.enqueue(rtn(4));
         QVERIFY(waitIdle(queue));
 
+        // The rename editor opens with the name shown, also before any rename.
+        selectKeys(panel, { b });
+        panel.renameAction()->trigger();
+        auto* first = panel.view()->viewport()->findChild<QLineEdit*>();
+        QVERIFY(first != nullptr);
+        QCOMPARE(first->text(), QStringLiteral("rtn 4-bit group=0"));
+        QTest::keyClick(first, Qt::Key_Escape); // cancels the edit
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete); // and the editor goes
         // Rename through the name cell (as the editor commits it) and through the action's editor.
         QVERIFY(panel.proxy()->setData(proxyIndex(panel, a, RunsModel::Name), QStringLiteral("  pq six  ")));
         QCOMPARE(context.run(a)->record->name, std::string("pq six"));
@@ -326,6 +367,9 @@ private slots:
         QCOMPARE(context.runCount(), 3);
         const RunKey again = context.runAt(2).key;
         QCOMPARE(context.run(again)->record->spec, context.run(b)->record->spec);
+        // The same spec again: the same run id, and a name that tells it is the second.
+        QCOMPARE(context.run(again)->record->id, context.run(b)->record->id);
+        QCOMPARE(context.run(again)->record->name, std::string("rtn 4-bit group=0 #2"));
         QVERIFY(waitIdle(queue));
         QCOMPARE(context.run(again)->record->status, RunStatus::Done);
         QCOMPARE(relMseOf(context, again), relMseOf(context, b));

@@ -4,16 +4,18 @@
 // point selects its token.
 #include "charts/histogramchart.h"
 #include "charts/tokenerrorchart.h"
+#include "displaytext.h"
+#include "metrics/rowsample.h"
 #include "models/tokenerrormodel.h"
 #include "models/tokenerrorproxymodel.h"
+#include "models/tokentablemodel.h"
 #include "panels/tokenerrorpanel.h"
+#include "runners/previewrunner.h"
 
 #include "axisprobe.h"
 #include "charthover.h"
-#include "displaytext.h"
 #include "glovetokens.h"
 #include "io/embeddingloader.h"
-#include "models/tokentablemodel.h"
 #include "panelviews.h"
 #include "run/runexecutor.h"
 #include "testutil.h"
@@ -26,6 +28,7 @@
 #include <QLineEdit>
 #include <QLineSeries>
 #include <QScatterSeries>
+#include <QSignalSpy>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTest>
@@ -333,6 +336,100 @@ private slots:
                      .proxy->mapToSource(vqtest::tokenErrorViews(panel).table->currentIndex())
                      .row(),
             int(worst));
+    }
+
+    void searchRanksTheExactTokenFirst()
+    {
+        // "king" (row 654 of GloVe) among "making", "taking", "kingdom", "kings", ...: the token itself,
+        // then the tokens that start with it, then those that contain it, whatever the sort order.
+        m_context.setCurrentRun(m_keys[0]);
+        TokenErrorPanel panel(&m_context);
+        QAbstractItemModelTester proxyTester(
+            vqtest::tokenErrorViews(panel).proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const QAbstractItemModel* proxy = vqtest::tokenErrorViews(panel).proxy;
+        for (const Qt::SortOrder order : { Qt::DescendingOrder, Qt::AscendingOrder }) {
+            vqtest::tokenErrorViews(panel).table->sortByColumn(TokenErrorModel::RelErrorColumn, order);
+            vqtest::tokenErrorViews(panel).search->setText(QStringLiteral("king"));
+            QVERIFY(proxy->rowCount() > 20);
+            QCOMPARE(proxy->index(0, TokenErrorModel::TokenColumn).data().toString(), QStringLiteral("\"king\""));
+            QCOMPARE(proxy->index(0, TokenErrorModel::RowColumn).data().toString(), QStringLiteral("654"));
+            using Match = TokenErrorProxyModel::Match;
+            Match last = Match::RowNumber;
+            int prefixes = 0;
+            for (int r = 0; r < proxy->rowCount(); ++r) {
+                const std::string token = m_context.table()->tokens[size_t(
+                    proxy->index(r, TokenErrorModel::RowColumn).data(TokenErrorModel::TableRowRole).toLongLong())];
+                const Match m = TokenErrorProxyModel::tokenMatch(token, QStringLiteral("king"));
+                QVERIFY2(m >= last, token.c_str());
+                prefixes += m == Match::Prefix;
+                last = m;
+            }
+            QVERIFY(prefixes >= 2); // kingdom, kings
+            QCOMPARE(last, Match::Substring);
+            vqtest::tokenErrorViews(panel).search->clear();
+        }
+        QCOMPARE(TokenErrorProxyModel::tokenMatch("\u0120King", QStringLiteral("king")),
+            TokenErrorProxyModel::Match::Exact); // GPT-2's word start
+        QCOMPARE(TokenErrorProxyModel::tokenMatch("\u2581kingdom", QStringLiteral("king")),
+            TokenErrorProxyModel::Match::Prefix); // SentencePiece's
+        QCOMPARE(
+            TokenErrorProxyModel::tokenMatch("making", QStringLiteral("king")), TokenErrorProxyModel::Match::Substring);
+        QCOMPARE(TokenErrorProxyModel::tokenMatch("queen", QStringLiteral("king")), TokenErrorProxyModel::Match::None);
+    }
+
+    void quotesAreEscaped_data()
+    {
+        QTest::addColumn<QString>("token");
+        QTest::addColumn<QString>("shown");
+        QTest::newRow("quote") << QStringLiteral("\"") << QStringLiteral("\"\\\"\"");
+        QTest::newRow("backslash") << QStringLiteral("\\") << QStringLiteral("\"\\\\\"");
+        QTest::newRow("newline") << QStringLiteral("\n") << QStringLiteral("\"\\n\"");
+        QTest::newRow("space") << QStringLiteral(" ") << QStringLiteral("\" \"");
+        QTest::newRow("word") << QStringLiteral("king") << QStringLiteral("\"king\"");
+    }
+    void quotesAreEscaped()
+    {
+        QFETCH(QString, token);
+        QFETCH(QString, shown);
+        QCOMPARE(display::quotedToken(token.toStdString()), shown);
+    }
+
+    void previewShowsTheSampledRowsAndTheirTokens()
+    {
+        PreviewRunner runner(&m_context);
+        runner.setSampleRows(400);
+        QSignalSpy finished(&runner, &PreviewRunner::finished);
+        runner.request(vqtest::rtnSpec(3), {}, 7, 2);
+        QVERIFY(finished.wait(60000));
+        const RunKey key = runner.previewKey();
+        const RunRecord& record = *m_context.run(key)->record;
+        QVERIFY(record.sampleRows);
+        const std::vector<int64_t>& rows = *record.sampleRows;
+        QCOMPARE(rows.size(), size_t(400));
+        QCOMPARE(rows, vq::sampleRows(kRows, 400, 7));
+
+        m_context.setCurrentRun(key);
+        TokenErrorPanel panel(&m_context);
+        QAbstractItemModelTester modelTester(
+            vqtest::tokenErrorViews(panel).model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        TokenErrorModel* model = vqtest::tokenErrorViews(panel).model;
+        QCOMPARE(model->rowCount(), 400);
+        for (int r = 0; r < 400; ++r) {
+            // The table's row ids, not 0..399, with their words and norms.
+            const int64_t id = rows[size_t(r)];
+            QCOMPARE(model->tableRow(r), id);
+            QCOMPARE(model->index(r, TokenErrorModel::RowColumn).data().toString(), QString::number(id));
+            QCOMPARE(model->index(r, TokenErrorModel::RowColumn).data(TokenErrorModel::TableRowRole).toLongLong(), id);
+            QVERIFY(model->token(r));
+            QCOMPARE(*model->token(r), m_context.table()->tokens[size_t(id)]);
+        }
+        QVERIFY(rows.back() > 399); // ids beyond the sample's size: a real mapping
+        // Searching a sampled row by its id finds it.
+        const int64_t probe = rows[200];
+        vqtest::tokenErrorViews(panel).search->setText(QStringLiteral("#") + QString::number(probe));
+        QVERIFY(vqtest::tokenErrorViews(panel).proxy->rowCount() >= 1);
+        QCOMPARE(vqtest::tokenErrorViews(panel).proxy->index(0, TokenErrorModel::RowColumn).data().toString(), QString::number(probe));
+        m_context.removeRun(key);
     }
 
     void switchingTheMetricChangesThePlot()

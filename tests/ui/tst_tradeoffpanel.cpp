@@ -2,9 +2,11 @@
 // per parameter and metric, the frontier exactly the non-dominated points, a click selects the run,
 // switching the metric moves the points, previews stay out, "Run baselines" queues what is missing.
 #include "appcontext.h"
+#include "charts/methodcolor.h"
 #include "charts/tradeoffchart.h"
 #include "io/embeddingloader.h"
 #include "panels/tradeoffpanel.h"
+#include "quant/registry.h"
 #include "runners/runqueue.h"
 
 #include "charthover.h"
@@ -15,8 +17,10 @@
 #include <QComboBox>
 #include <QLabel>
 #include <QLineSeries>
+#include <QMap>
 #include <QPushButton>
 #include <QScatterSeries>
+#include <QSet>
 #include <QSignalSpy>
 #include <QTest>
 #include <QValueAxis>
@@ -125,6 +129,55 @@ private slots:
         for (size_t i : vqtest::tradeoffViews(panel).chart->frontier())
             rtn8OnFrontier = rtn8OnFrontier || pts[i].key == m_keys[4];
         QVERIFY(rtn8OnFrontier);
+    }
+
+    void fractionsStopAtOne()
+    {
+        // Recall and top-1 agreement are fractions: padding the range must not show 1.5.
+        TradeoffPanel panel(m_context, m_queue);
+        panel.setMetric(TradeoffMetric::Recall);
+        double best = 0;
+        for (const TradeoffPoint& p : panel.chart()->points())
+            best = std::max(best, p.value);
+        QVERIFY(best > 0.9); // rtn 8-bit keeps nearly every neighbour
+        QVERIFY(!panel.chart()->logY());
+        QCOMPARE(panel.chart()->valueRange().second, 1.0);
+        QVERIFY(panel.chart()->valueRange().first < best);
+        // relMSE is unbounded: its axis is padded above the worst run as before.
+        panel.setMetric(TradeoffMetric::RelMse);
+        double worst = 0;
+        for (const TradeoffPoint& p : panel.chart()->points())
+            worst = std::max(worst, p.value);
+        QVERIFY(panel.chart()->valueRange().second > worst);
+    }
+
+    void methodColoursDependOnTheNameOnly()
+    {
+        // The same method has the same colour whatever other methods are shown (and in every session:
+        // nothing but the name and the registry decides it).
+        TradeoffPanel panel(m_context, m_queue);
+        QMap<QString, QColor> all;
+        for (const QScatterSeries* s : panel.chart()->methodSeries())
+            all.insert(s->name(), s->color());
+        QCOMPARE(all.size(), 3);
+        QCOMPARE(all.value(QStringLiteral("rtn")), methodColor(QStringLiteral("rtn")));
+        QVERIFY(all.value(QStringLiteral("pq")) != all.value(QStringLiteral("grvq")));
+        // Only the rtn runs left: rtn keeps its colour (it took the first free one before).
+        std::vector<TradeoffPoint> rtnOnly;
+        for (const TradeoffPoint& p : panel.chart()->points())
+            if (p.method == QStringLiteral("rtn"))
+                rtnOnly.push_back(p);
+        TradeoffChart chart;
+        chart.setPoints(rtnOnly, QStringLiteral("relMSE"), true);
+        QCOMPARE(chart.methodSeries().size(), 1);
+        QCOMPARE(chart.methodSeries().first()->color(), all.value(QStringLiteral("rtn")));
+        // Registry methods get distinct colours; an unknown name a stable one of its own.
+        QSet<QRgb> colours;
+        for (const Quantizer* q : allQuantizers())
+            colours.insert(methodColor(QString::fromStdString(q->name())).rgb());
+        QCOMPARE(colours.size(), int(allQuantizers().size()));
+        QCOMPARE(methodColor(QStringLiteral("future")), methodColor(QStringLiteral("future")));
+        QVERIFY(methodColor(QStringLiteral("future")).isValid());
     }
 
     void switchingTheMetricMovesThePoints_data()

@@ -17,6 +17,7 @@ ChartView::ChartView(QWidget* parent)
     // Tooltips follow the mouse without a button held.
     setMouseTracking(true);
     viewport()->setMouseTracking(true);
+    setMinimumSize(kMinimumWidth, kMinimumHeight);
 }
 
 void ChartView::addContextActions(QMenu&) { }

@@ -7,11 +7,15 @@ class QMenu;
 namespace vq {
 
 // The base of every chart in vqscope: antialiased, with a context menu that exports the chart as drawn
-// to PNG or SVG (atomically: QSaveFile) and to which subclasses add their own actions.
+// to PNG or SVG (atomically: QSaveFile) and to which subclasses add their own actions. Every chart can
+// shrink to the same small minimum, so each page fits a 1024 x 700 window beside the docks.
 class ChartView : public QChartView {
     Q_OBJECT
 public:
     explicit ChartView(QWidget* parent = nullptr);
+
+    static constexpr int kMinimumWidth = 240;
+    static constexpr int kMinimumHeight = 150;
 
     // Write the chart as it is drawn now; through a temporary file renamed into place. False on failure.
     bool exportPng(const QString& path);

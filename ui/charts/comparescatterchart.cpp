@@ -66,7 +66,6 @@ CompareScatterChart::CompareScatterChart(QWidget* parent)
 
     setChart(chart);
     setMouseTracking(true);
-    setMinimumSize(320, 260);
 }
 
 void CompareScatterChart::setData(std::span<const float> a, std::span<const float> b, const std::vector<int64_t>& rows,

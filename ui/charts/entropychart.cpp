@@ -3,9 +3,9 @@
 #include "charts/axisticks.h"
 #include "displaytext.h"
 
-#include <QBarCategoryAxis>
 #include <QBarSeries>
 #include <QBarSet>
+#include <QCategoryAxis>
 #include <QChart>
 #include <QCursor>
 #include <QGraphicsLayout>
@@ -45,7 +45,9 @@ EntropyChart::EntropyChart(QWidget* parent)
     m_bitsLine->setPen(QPen(QColor(0xd0, 0x50, 0x20), 2, Qt::DashLine));
     chart->addSeries(m_bitsLine);
 
-    m_axisX = new QBarCategoryAxis(chart);
+    m_axisX = new QCategoryAxis(chart);
+    m_axisX->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
+    m_axisX->setGridLineVisible(false);
     m_axisY = new QValueAxis(chart);
     m_axisY->setTitleText(tr("entropy (bits)"));
     m_axisY->setLabelFormat(QStringLiteral("%g"));
@@ -77,7 +79,6 @@ EntropyChart::EntropyChart(QWidget* parent)
     connect(m_set, &QBarSet::clicked, this, &EntropyChart::barClicked);
 
     setChart(chart);
-    setMinimumSize(300, 200);
     clear();
 }
 
@@ -101,11 +102,9 @@ void EntropyChart::setBars(QStringList categories, std::vector<double> entropies
     for (double h : entropies)
         values.append(h);
     m_set->append(values);
-    m_axisX->clear();
-    m_axisX->append(m_categories);
-    // Crowded categories stand upright.
-    m_axisX->setLabelsAngle(m_categories.size() > 12 ? -90 : 0);
     const double n = double(std::max<qsizetype>(m_categories.size(), 1));
+    m_axisX->setRange(-0.5, n - 0.5);
+    relabel();
     m_bitsLine->replace({ QPointF(-0.5, m_bits), QPointF(n - 0.5, m_bits) });
     m_bitsLine->setName(tr("allotted bits (%1)").arg(m_bits));
     // The two vertical axes read the same height: H on the left, 2^H on the right.
@@ -122,6 +121,46 @@ void EntropyChart::setSelectedBar(int index)
     m_set->deselectAllBars();
     if (index >= 0 && index < m_set->count())
         m_set->selectBar(index);
+}
+
+int EntropyChart::labelCapacity() const
+{
+    const QFontMetrics metrics(m_axisX->labelsFont());
+    const int labelWidth = metrics.horizontalAdvance(QStringLiteral("g000")) + metrics.averageCharWidth() * 2;
+    const qreal plotWidth = chart()->plotArea().width() > 0 ? chart()->plotArea().width() : width() * 0.8;
+    return std::max(2, int(plotWidth / labelWidth));
+}
+
+void EntropyChart::relabel()
+{
+    for (const QString& label : m_axisX->categoriesLabels())
+        m_axisX->remove(label);
+    const qsizetype n = m_categories.size();
+    if (n == 0)
+        return;
+    // Every k-th category, k a power of two (group numbers read 0, 16, 32, ...), the last one always.
+    const int capacity = labelCapacity();
+    qsizetype step = 1;
+    while (n / step > capacity)
+        step *= 2;
+    for (qsizetype i = 0; i < n; i += step)
+        if (i + step < n || i == n - 1)
+            m_axisX->append(m_categories[i], double(i));
+    if ((n - 1) % step != 0)
+        m_axisX->append(m_categories[n - 1], double(n - 1));
+    m_axisX->setStartValue(-0.5);
+    m_axisX->setRange(-0.5, double(n) - 0.5);
+}
+
+QStringList EntropyChart::axisLabels() const
+{
+    return m_axisX->categoriesLabels();
+}
+
+void EntropyChart::resizeEvent(QResizeEvent* event)
+{
+    ChartView::resizeEvent(event);
+    relabel();
 }
 
 } // namespace vq

@@ -70,7 +70,6 @@ HeatmapChart::HeatmapChart(QWidget* parent)
 
     setChart(chart);
     setMouseTracking(true);
-    setMinimumSize(360, 200);
     rebuild();
 }
 

@@ -54,7 +54,6 @@ HistogramChart::HistogramChart(QWidget* parent)
 
     setChart(chart);
     setMouseTracking(true);
-    setMinimumSize(320, 220);
 }
 
 void HistogramChart::setHistogram(const PlotHistogram& histogram)

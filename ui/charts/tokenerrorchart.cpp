@@ -52,7 +52,6 @@ TokenErrorChart::TokenErrorChart(QWidget* parent)
 
     setChart(chart);
     setMouseTracking(true);
-    setMinimumSize(320, 220);
 
     m_replotTimer.setSingleShot(true);
     m_replotTimer.setInterval(50);

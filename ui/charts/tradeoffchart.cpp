@@ -1,6 +1,7 @@
 #include "tradeoffchart.h"
 
 #include "displaytext.h"
+#include "methodcolor.h"
 #include "run/pareto.h"
 
 #include <QChart>
@@ -22,15 +23,6 @@
 namespace vq {
 
 namespace {
-
-// Distinct, colour-blind-friendly (Okabe-Ito), in method-name order.
-QColor methodColor(int index)
-{
-    static const QColor colors[]
-        = { QColor(0x00, 0x72, 0xb2), QColor(0xe6, 0x9f, 0x00), QColor(0x00, 0x9e, 0x73), QColor(0xcc, 0x79, 0xa7),
-              QColor(0x56, 0xb4, 0xe9), QColor(0xd5, 0x5e, 0x00), QColor(0x88, 0x88, 0x88), QColor(0x00, 0x00, 0x00) };
-    return colors[size_t(index) % std::size(colors)];
-}
 
 void padRange(double& lo, double& hi, bool log)
 {
@@ -86,7 +78,6 @@ TradeoffChart::TradeoffChart(QWidget* parent)
 
     setChart(chart);
     setMouseTracking(true);
-    setMinimumSize(420, 300);
     rebuild();
 }
 
@@ -159,18 +150,17 @@ void TradeoffChart::rebuild()
             s->attachAxis(wanted);
     wanted->setTitleText(m_metricTitle + (m_lowerIsBetter ? tr(" (lower is better)") : tr(" (higher is better)")));
 
-    // A series per method, in name order so colours stay put as runs come and go.
+    // A series per method, in name order; each method keeps its colour as runs come and go.
     std::map<QString, std::vector<size_t>> byMethod;
     for (size_t i = 0; i < m_points.size(); ++i)
         byMethod[m_points[i].method].push_back(i);
-    int colorIndex = 0;
     for (const auto& [method, indices] : byMethod) {
         auto* s = new QScatterSeries(c);
         s->setName(method);
         const bool baseline = m_points[indices.front()].baseline;
         s->setMarkerShape(baseline ? QScatterSeries::MarkerShapeTriangle : QScatterSeries::MarkerShapeCircle);
         s->setMarkerSize(baseline ? 13 : 11);
-        const QColor color = methodColor(colorIndex++);
+        const QColor color = methodColor(method);
         s->setColor(color);
         s->setBorderColor(color.darker(150));
         QList<QPointF> xy;
@@ -230,6 +220,9 @@ void TradeoffChart::rebuild()
     padRange(ylo, yhi, m_logY);
     if (nonNegative && !m_logY)
         ylo = std::max(ylo, 0.0);
+    // Padding must not show values the metric cannot take (a recall of 1.5).
+    if (m_ceiling && yhi > *m_ceiling && ylo < *m_ceiling)
+        yhi = *m_ceiling;
     m_axisX->setRange(std::max(0.0, xlo), xhi);
     m_axisX->setTickCount(9);
     m_axisX->applyNiceNumbers();
@@ -239,9 +232,16 @@ void TradeoffChart::rebuild()
     } else {
         m_axisY->setRange(ylo, yhi);
         m_axisY->applyNiceNumbers();
+        if (m_ceiling && m_axisY->max() > *m_ceiling)
+            m_axisY->setMax(*m_ceiling);
     }
     setSelectedKeys(m_selectedKeys);
     viewport()->update();
+}
+
+QPair<double, double> TradeoffChart::valueRange() const
+{
+    return m_logY ? qMakePair(m_axisLogY->min(), m_axisLogY->max()) : qMakePair(m_axisY->min(), m_axisY->max());
 }
 
 const TradeoffPoint* TradeoffChart::pointAt(const QPoint& pos, double radius) const

@@ -3,8 +3,10 @@
 #include "charts/chartview.h"
 
 #include <QList>
+#include <QPair>
 #include <QString>
 #include <limits>
+#include <optional>
 #include <vector>
 
 class QLineSeries;
@@ -37,6 +39,11 @@ public:
 
     void setPoints(std::vector<TradeoffPoint> points, const QString& metricTitle, bool lowerIsBetter);
     void setSelectedKeys(const QList<quint64>& keys);
+    // The largest value the metric can take (1 for fractions): the y axis stops there. Takes effect at
+    // the next setPoints().
+    void setValueCeiling(std::optional<double> ceiling) { m_ceiling = ceiling; }
+    // The y axis range shown (of the log axis when logY()).
+    QPair<double, double> valueRange() const;
     void setLogY(bool on);
     bool logY() const { return m_logY; }
     // A labelled vertical marker at `bits` (the format the table was stored in, "Q4_K as stored"), kept
@@ -80,6 +87,7 @@ private:
     QString m_metricTitle;
     bool m_lowerIsBetter = true;
     bool m_logY = false;
+    std::optional<double> m_ceiling;
     double m_referenceBits = std::numeric_limits<double>::quiet_NaN();
     QString m_referenceLabel;
     QList<QScatterSeries*> m_series;

@@ -52,7 +52,6 @@ UsageBarChart::UsageBarChart(QWidget* parent)
     }
     setChart(chart);
     setMouseTracking(true);
-    setMinimumSize(300, 200);
 }
 
 void UsageBarChart::setTitle(const QString& title)

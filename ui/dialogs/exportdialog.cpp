@@ -18,7 +18,6 @@
 #include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QRegularExpression>
 #include <QSettings>
 #include <QStandardItemModel>
 #include <QStandardPaths>
@@ -30,18 +29,26 @@ namespace {
 
 const QString kFolderKey = QStringLiteral("lastExportFolder");
 
-// A file-name-safe stem from the run's name or id.
-QString baseNameFor(const RunRecord& record)
-{
-    QString name = display::text(record.name.empty() ? record.id : record.name);
-    name.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._+-]+")), QStringLiteral("-"));
-    name.remove(QRegularExpression(QStringLiteral("^[-.]+|-+$")));
-    return name.isEmpty() ? QStringLiteral("run") : name;
-}
-
 QString sourceFile(const RunRecord& record, const EmbeddingTable* table)
 {
     return display::text(table ? table->source.file : record.provenance.sourceFile);
+}
+
+// Beside the table the run was made on (a checkpoint folder's parent for a folder), else the folder of
+// the last export, else Documents, else home: the first that exists and is writable (the bundled sample
+// may sit in a read-only system folder).
+QString defaultFolder(const RunRecord& record, const EmbeddingTable* table)
+{
+    const QFileInfo source(sourceFile(record, table));
+    const QStringList candidates { source.fileName().isEmpty() ? QString() : source.absolutePath(),
+        QSettings().value(kFolderKey).toString(), QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation),
+        QDir::homePath() };
+    for (const QString& folder : candidates) {
+        const QFileInfo info(folder);
+        if (!folder.isEmpty() && info.isDir() && info.isWritable())
+            return info.absoluteFilePath();
+    }
+    return QDir::homePath();
 }
 
 QString sourceFormat(const RunRecord& record, const EmbeddingTable* table)
@@ -105,20 +112,20 @@ ExportDialog::ExportDialog(
     Q_ASSERT(m_record);
     setObjectName(QStringLiteral("exportDialog"));
     const RunRecord& r = *m_record;
-    m_baseName = baseNameFor(r);
-    setWindowTitle(tr("Export %1").arg(display::text(r.name.empty() ? r.id : r.name)));
+    m_baseName = display::fileStem(r);
+    setWindowTitle(tr("Export %1").arg(display::runName(r)));
 
     auto* layout = new QVBoxLayout(this);
     QString relMse = QStringLiteral("—");
     if (r.metrics.is_object() && r.metrics.contains("reconstruction")
         && r.metrics["reconstruction"].value("relMse", nlohmann::json()).is_number())
         relMse = display::number(r.metrics["reconstruction"]["relMse"].get<double>());
-    auto* header = new QLabel(
-        tr("<b>%1</b> — %2 on %3, %4 bits/param, relative MSE %5")
-            .arg(display::text(r.name.empty() ? r.id : r.name).toHtmlEscaped(),
-                display::text(r.spec.method).toHtmlEscaped(), display::shape({ r.provenance.rows, r.provenance.dim }),
-                display::number(r.bits.bitsPerParam()), relMse),
-        this);
+    auto* header
+        = new QLabel(tr("<b>%1</b> — %2 on %3, %4 bits/param, relative MSE %5")
+                         .arg(display::runName(r).toHtmlEscaped(), display::text(r.spec.method).toHtmlEscaped(),
+                             display::shape({ r.provenance.rows, r.provenance.dim }),
+                             display::number(r.bits.bitsPerParam()), relMse),
+            this);
     header->setObjectName(QStringLiteral("runSummary"));
     header->setWordWrap(true);
     layout->addWidget(header);
@@ -269,12 +276,7 @@ ExportDialog::ExportDialog(
     connect(m_runner, &ExportRunner::failed, this, &ExportDialog::onFailed);
     connect(m_runner, &ExportRunner::cancelled, this, &ExportDialog::onCancelled);
 
-    QString folder = QSettings().value(kFolderKey).toString();
-    if (folder.isEmpty() || !QFileInfo(folder).isDir())
-        folder = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
-    if (folder.isEmpty() || !QFileInfo(folder).isDir())
-        folder = QDir::homePath();
-    setOutputFolder(folder);
+    setOutputFolder(defaultFolder(r, m_table.get()));
     showStatus(tr("Choose what to export, then press Export."));
     setMinimumWidth(640);
 }

@@ -5,6 +5,7 @@
 #include "quant/registry.h"
 #include "widgets/estimateview.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
@@ -196,6 +197,11 @@ SweepDialog::SweepDialog(const QuantSpec& base, int64_t rows, int64_t dim, QWidg
     m_list->header()->setStretchLastSection(true);
     m_list->setSelectionMode(QAbstractItemView::NoSelection);
 
+    m_rerunDone = new QCheckBox(tr("Run again the specs already run"), this);
+    m_rerunDone->setObjectName(QStringLiteral("sweepRerunDone"));
+    m_rerunDone->setToolTip(tr("Off: a value whose run (same spec, table, weights and seed) is queued or done is "
+                               "skipped"));
+
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     m_queueButton = buttons->button(QDialogButtonBox::Ok);
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
@@ -205,6 +211,7 @@ SweepDialog::SweepDialog(const QuantSpec& base, int64_t rows, int64_t dim, QWidg
     layout->addLayout(form);
     layout->addWidget(m_list, 1);
     layout->addWidget(m_summary);
+    layout->addWidget(m_rerunDone);
     layout->addWidget(buttons);
 
     m_listMode->setChecked(true);
@@ -359,6 +366,16 @@ QString SweepDialog::summaryText() const
     if (refused > 0)
         text += tr("; %1 refused and skipped (hover for why)").arg(refused);
     return text;
+}
+
+bool SweepDialog::rerunDone() const
+{
+    return m_rerunDone->isChecked();
+}
+
+void SweepDialog::setRerunDone(bool on)
+{
+    m_rerunDone->setChecked(on);
 }
 
 } // namespace vq

@@ -9,6 +9,7 @@
 #include <optional>
 #include <vector>
 
+class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
@@ -51,6 +52,9 @@ public:
     QString inputError() const { return m_inputError; }
     QString summaryText() const;
     QPushButton* queueButton() const { return m_queueButton; }
+    // Whether specs already run (or queued) are to be queued again; off by default.
+    bool rerunDone() const;
+    void setRerunDone(bool on);
 
     // The values of a list for def: numbers for Int/Float (Int must be integral), true/false/1/0 for
     // Bool, a choice name for Choice. Separators: commas, semicolons or spaces. Throws nothing: sets
@@ -82,6 +86,7 @@ private:
     QTreeWidget* m_list;
     QLabel* m_summary;
     QPushButton* m_queueButton;
+    QCheckBox* m_rerunDone = nullptr;
     std::vector<Point> m_points;
     QString m_inputError;
 };

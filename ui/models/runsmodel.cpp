@@ -1,14 +1,12 @@
 #include "runsmodel.h"
 
 #include "displaytext.h"
-#include "quant/paramschema.h"
-#include "quant/registry.h"
+#include "quant/speclabel.h"
 #include "runners/runqueue.h"
 
 #include <QColor>
 #include <QFont>
 #include <QStringList>
-#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -17,19 +15,6 @@ namespace vq {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-QString jsonValueText(const nlohmann::json& v)
-{
-    if (v.is_string())
-        return QString::fromStdString(v.get<std::string>());
-    if (v.is_boolean())
-        return v.get<bool>() ? QStringLiteral("yes") : QStringLiteral("no");
-    if (v.is_number_integer())
-        return QString::number(v.get<int64_t>());
-    if (v.is_number())
-        return QString::number(v.get<double>(), 'g', 4);
-    return QString::fromStdString(v.dump());
-}
 
 // A metric as stored by RunMetrics::toJson: a number, or "inf"/"-inf"/"nan" for non-finite values.
 double jsonDouble(const nlohmann::json& v)
@@ -123,40 +108,7 @@ RunKey RunsModel::keyAt(int row) const
 
 QString RunsModel::paramsText(const QuantSpec& spec)
 {
-    QStringList parts;
-    std::vector<std::string> shown;
-    const auto add = [&](const std::string& name, const nlohmann::json& value) {
-        parts.append(QString::fromStdString(name) + QLatin1Char('=') + jsonValueText(value));
-        shown.push_back(name);
-    };
-    const Quantizer* method = nullptr;
-    try {
-        method = &quantizer(spec.method);
-    } catch (const std::exception&) {
-        method = nullptr; // an unknown method (a record from a newer version): show every parameter
-    }
-    // The parameters that tell the method's runs apart at a glance first.
-    if (method && spec.params.is_object()) {
-        for (const std::string& name : method->keyParameters()) {
-            const auto v = spec.params.find(name);
-            if (v != spec.params.end())
-                add(name, *v);
-        }
-    }
-    if (!spec.params.is_object())
-        return parts.join(QLatin1Char(' '));
-    // Then whatever else differs from the method's defaults (shared codebooks, beam, codebooks...): two
-    // runs that differ must not look the same.
-    const ParamSchema* schema = method ? &method->schema() : nullptr;
-    for (auto it = spec.params.begin(); it != spec.params.end(); ++it) {
-        if (std::find(shown.begin(), shown.end(), it.key()) != shown.end())
-            continue;
-        const ParamDef* def = schema ? schema->find(it.key()) : nullptr;
-        if (def && def->defaultValue == it.value())
-            continue;
-        add(it.key(), it.value());
-    }
-    return parts.join(QLatin1Char(' '));
+    return display::text(specLabel(spec, SpecLabelParts::ParamsOnly));
 }
 
 QString RunsModel::durationText(double seconds)
@@ -177,7 +129,7 @@ QString RunsModel::progressText(const RunEntry& entry)
         return tr("starting");
     QString text = entry.stage + QLatin1Char(' ') + QString::number(int(std::floor(entry.fraction * 100))) + u'%';
     if (entry.etaSeconds >= 0)
-        text += QStringLiteral(" · ") + tr("ETA %1").arg(durationText(entry.etaSeconds));
+        text += QStringLiteral(" · ") + tr("stage ETA %1").arg(durationText(entry.etaSeconds));
     return text;
 }
 
@@ -196,7 +148,7 @@ QVariant RunsModel::displayData(const RunEntry& entry, int column) const
     const RunRecord& r = *entry.record;
     switch (column) {
     case Name: {
-        QString name = r.name.empty() ? QString::fromStdString(r.id) : QString::fromStdString(r.name);
+        QString name = display::runName(r);
         if (entry.preview)
             name += QLatin1Char(' ') + tr("(preview)");
         return name;
@@ -261,7 +213,8 @@ QVariant RunsModel::data(const QModelIndex& index, int role) const
     case Qt::DisplayRole:
         return displayData(entry, index.column());
     case Qt::EditRole:
-        return index.column() == Name ? QString::fromStdString(r.name) : displayData(entry, index.column());
+        // The editor opens with the name shown (the spec's label until the run is renamed).
+        return index.column() == Name ? display::runName(r) : displayData(entry, index.column());
     case Qt::ToolTipRole:
         if (index.column() == Status && r.status == RunStatus::Failed)
             return QString::fromStdString(r.error);

@@ -43,11 +43,12 @@ public:
     AppContext* context() const { return m_context; }
     RunKey keyAt(int row) const;
 
-    // The defining parameters of a spec, compactly: "d=4 bits=8" for pq, "h=8 R=3 kappa=4" for grvq.
+    // The parameters of a spec as its label shows them: "d4 8-bit" for pq, "h8 R3 kappa=4" for grvq.
     static QString paramsText(const QuantSpec& spec);
     // "45s", "1m05s", "2h03m"; "" for a negative duration.
     static QString durationText(double seconds);
-    // What a running run is doing: "adaptor 45% · ETA 1m05s" (no ETA part while it is unknown).
+    // What a running run is doing: "adaptor 45% · stage ETA 1m05s" (no ETA part while it is unknown). The
+    // ETA is the stage's: a run's stages are known only as they come.
     static QString progressText(const RunEntry& entry);
     // relMSE and recall@k of a record's metrics; NaN when not measured.
     static double relMse(const RunRecord& record);

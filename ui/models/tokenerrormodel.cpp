@@ -24,8 +24,13 @@ void TokenErrorModel::setRun(std::shared_ptr<const RunRecord> run, std::shared_p
     m_rows = m_metrics ? int(m_metrics->tokenRelError.size()) : 0;
     m_table = std::move(table);
     m_norms = std::move(norms);
-    m_hasTokens = m_table && int64_t(m_table->tokens.size()) == m_rows && m_rows > 0;
-    m_hasNorms = m_norms && int64_t(m_norms->size()) == m_rows && m_rows > 0;
+    m_sampleRows = m_run && m_run->sampleRows && int64_t(m_run->sampleRows->size()) == m_rows ? m_run->sampleRows.get()
+                                                                                              : nullptr;
+    // The rows the views index: every row of the table, or the sampled ones (ascending ids).
+    const int64_t needed = m_sampleRows ? (m_rows > 0 ? m_sampleRows->back() + 1 : 0) : m_rows;
+    const auto covers = [&](int64_t size) { return m_rows > 0 && (m_sampleRows ? size >= needed : size == needed); };
+    m_hasTokens = m_table && covers(int64_t(m_table->tokens.size()));
+    m_hasNorms = m_norms && covers(int64_t(m_norms->size()));
     endResetModel();
 }
 
@@ -41,7 +46,7 @@ int TokenErrorModel::columnCount(const QModelIndex& parent) const
 
 const std::string* TokenErrorModel::token(int row) const
 {
-    return m_hasTokens ? &m_table->tokens[size_t(row)] : nullptr;
+    return m_hasTokens ? &m_table->tokens[size_t(tableRow(row))] : nullptr;
 }
 
 double TokenErrorModel::sortValue(int row, int column) const
@@ -49,7 +54,7 @@ double TokenErrorModel::sortValue(int row, int column) const
     const auto r = size_t(row);
     switch (column) {
     case RowColumn:
-        return row;
+        return double(tableRow(row));
     case RelErrorColumn:
         return m_metrics->tokenRelError[r];
     case MseColumn:
@@ -57,7 +62,7 @@ double TokenErrorModel::sortValue(int row, int column) const
     case CosineDistanceColumn:
         return 1.0 - double(m_metrics->tokenCosine[r]);
     case RowNormColumn:
-        return m_hasNorms ? (*m_norms)[r] : std::numeric_limits<double>::quiet_NaN();
+        return m_hasNorms ? (*m_norms)[size_t(tableRow(row))] : std::numeric_limits<double>::quiet_NaN();
     default:
         return std::numeric_limits<double>::quiet_NaN();
     }

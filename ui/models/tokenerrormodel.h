@@ -25,6 +25,8 @@ public:
 
     // Shows run (needs fullMetrics; null clears). table gives the token strings and norms the row norms;
     // either may be null or of another row count (the column is then empty). All are kept alive here.
+    // A run on a sample of rows (RunRecord::sampleRows) shows the table rows it sampled, their tokens
+    // and norms (table and norms are then those of the whole table).
     void setRun(std::shared_ptr<const RunRecord> run, std::shared_ptr<const EmbeddingTable> table,
         std::shared_ptr<const std::vector<float>> norms);
     void clear() { setRun(nullptr, nullptr, nullptr); }
@@ -37,7 +39,7 @@ public:
     bool isTextColumn(int column) const override { return column == TokenColumn; }
     double sortValue(int row, int column) const override;
     const std::string* token(int row) const override;
-    int64_t tableRow(int row) const override { return row; }
+    int64_t tableRow(int row) const override { return m_sampleRows ? (*m_sampleRows)[size_t(row)] : row; }
 
 protected:
     QString numberText(int row, int column) const override;
@@ -46,6 +48,7 @@ private:
     std::shared_ptr<const RunRecord> m_run;
     std::shared_ptr<const EmbeddingTable> m_table;
     std::shared_ptr<const std::vector<float>> m_norms;
+    const std::vector<int64_t>* m_sampleRows = nullptr; // owned by m_run
     const ReconstructionMetrics* m_metrics = nullptr;
     int m_rows = 0;
     bool m_hasTokens = false;

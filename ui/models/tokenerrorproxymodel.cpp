@@ -4,6 +4,7 @@
 #include "tokentablemodel.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <numeric>
 #include <string_view>
@@ -165,17 +166,36 @@ void TokenErrorProxyModel::sortRows()
         std::reverse(m_sorted.begin(), m_sorted.end());
 }
 
-bool TokenErrorProxyModel::matches(int sourceRow) const
+TokenErrorProxyModel::Match TokenErrorProxyModel::tokenMatch(const std::string& token, const QString& search)
+{
+    const QString t = QString::fromStdString(token);
+    // Word-start marks of byte-level BPE (U+0120) and SentencePiece (U+2581), and plain spaces.
+    qsizetype start = 0;
+    while (start < t.size()
+        && (t[start] == u' ' || t[start] == QChar(0x0120) || t[start] == QChar(0x2581) || t[start] == u'\t'))
+        ++start;
+    const QStringView word = QStringView(t).mid(start);
+    if (word.compare(search, Qt::CaseInsensitive) == 0)
+        return Match::Exact;
+    if (word.startsWith(search, Qt::CaseInsensitive))
+        return Match::Prefix;
+    if (t.contains(search, Qt::CaseInsensitive))
+        return Match::Substring;
+    return Match::None;
+}
+
+TokenErrorProxyModel::Match TokenErrorProxyModel::matchOf(int sourceRow) const
 {
     const TokenTableModel* model = tokens();
     if (m_searchRow >= 0 && model->tableRow(sourceRow) == m_searchRow)
-        return true;
+        return Match::RowNumber;
     const std::string* token = model->token(sourceRow);
     if (!token)
-        return false;
-    if (!m_searchLatin.isEmpty())
-        return containsFolded(*token, m_searchLatin);
-    return QString::fromStdString(*token).contains(m_search, Qt::CaseInsensitive);
+        return Match::None;
+    // The byte search rejects most rows without converting them; the few that contain the text are ranked.
+    if (!m_searchLatin.isEmpty() && !containsFolded(*token, m_searchLatin))
+        return Match::None;
+    return tokenMatch(*token, m_search);
 }
 
 void TokenErrorProxyModel::filterRows()
@@ -185,13 +205,21 @@ void TokenErrorProxyModel::filterRows()
     m_rows.clear();
     if (m_sorted.size() != size_t(rows))
         return;
-    m_rows.reserve(m_search.isEmpty() ? size_t(rows) : 0);
-    for (int r : m_sorted) {
-        if (!m_search.isEmpty() && !matches(r))
-            continue;
-        m_position[size_t(r)] = int(m_rows.size());
-        m_rows.push_back(r);
+    if (m_search.isEmpty()) {
+        m_rows = m_sorted;
+    } else {
+        // One bucket per match class, each in sort order.
+        std::array<std::vector<int>, 4> buckets;
+        for (int r : m_sorted) {
+            const Match m = matchOf(r);
+            if (m != Match::None)
+                buckets[size_t(m)].push_back(r);
+        }
+        for (const std::vector<int>& b : buckets)
+            m_rows.insert(m_rows.end(), b.begin(), b.end());
     }
+    for (size_t i = 0; i < m_rows.size(); ++i)
+        m_position[size_t(m_rows[i])] = int(i);
 }
 
 QModelIndex TokenErrorProxyModel::mapToSource(const QModelIndex& proxyIndex) const

@@ -4,15 +4,6 @@
 
 namespace vq {
 
-QString quotedToken(const std::string& token)
-{
-    QString t = display::text(token);
-    t.replace(QLatin1Char('\n'), QStringLiteral("\\n"))
-        .replace(QLatin1Char('\t'), QStringLiteral("\\t"))
-        .replace(QLatin1Char('\r'), QStringLiteral("\\r"));
-    return u'"' + t + u'"';
-}
-
 QString TokenTableModel::numberText(int row, int column) const
 {
     return display::number(sortValue(row, column));
@@ -28,9 +19,9 @@ QVariant TokenTableModel::data(const QModelIndex& index, int role) const
     switch (role) {
     case Qt::DisplayRole:
         if (column == kRowColumn)
-            return display::count(row);
+            return display::count(tableRow(row));
         if (column == kTokenColumn)
-            return text ? quotedToken(*text) : QString();
+            return text ? display::quotedToken(*text) : QString();
         return numberText(row, column);
     case Qt::TextAlignmentRole:
         return column == kTokenColumn ? QVariant(Qt::AlignLeft | Qt::AlignVCenter)
@@ -40,7 +31,7 @@ QVariant TokenTableModel::data(const QModelIndex& index, int role) const
             return text ? QString::fromStdString(*text) : QString();
         return sortValue(row, column);
     case kTableRowRole:
-        return qint64(row);
+        return qint64(tableRow(row));
     default:
         return {};
     }

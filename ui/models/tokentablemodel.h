@@ -39,7 +39,4 @@ protected:
     virtual QString numberText(int row, int column) const;
 };
 
-// Visible quotes around a token, control characters escaped, so " " or "\n" can be seen.
-QString quotedToken(const std::string& token);
-
 } // namespace vq

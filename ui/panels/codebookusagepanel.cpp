@@ -58,6 +58,8 @@ CodebookUsagePanel::CodebookUsagePanel(AppContext* context, QWidget* parent)
     m_stageCombo = new QComboBox(page);
     m_groupCombo = new QComboBox(page);
     m_layoutLabel = new QLabel(page);
+    // Wraps instead of widening the page past a 1024-pixel window.
+    m_layoutLabel->setWordWrap(true);
     selectors->addWidget(new QLabel(tr("Code array"), page));
     selectors->addWidget(m_arrayCombo);
     selectors->addSpacing(12);

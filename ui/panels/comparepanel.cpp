@@ -63,7 +63,7 @@ ComparePanel::ComparePanel(AppContext* context, QWidget* parent)
     m_comboA = new QComboBox(page);
     m_comboB = new QComboBox(page);
     for (QComboBox* combo : { m_comboA, m_comboB }) {
-        combo->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
         combo->setMinimumContentsLength(16);
     }
     m_swap = new QPushButton(tr("Swap"), page);
@@ -171,7 +171,7 @@ void ComparePanel::rebuildCombos()
         combo->clear();
         for (const RunEntry& entry : context()->runs())
             if (isFinished(&entry))
-                combo->addItem(runLabel(*entry.record), QVariant::fromValue<RunKey>(entry.key));
+                combo->addItem(display::runName(*entry.record), QVariant::fromValue<RunKey>(entry.key));
     }
     m_comboA->setCurrentIndex(m_comboA->findData(QVariant::fromValue<RunKey>(m_keyA)));
     m_comboB->setCurrentIndex(m_comboB->findData(QVariant::fromValue<RunKey>(m_keyB)));
@@ -299,7 +299,7 @@ void ComparePanel::updateKeyMetrics()
     const RunRecord* records[2] = { m_recordA.get(), m_recordB.get() };
     for (int side = 0; side < 2; ++side) {
         const RunRecord& r = *records[side];
-        m_runHeaders[size_t(side)]->setText((side == 0 ? tr("A: ") : tr("B: ")) + runLabel(r));
+        m_runHeaders[size_t(side)]->setText((side == 0 ? tr("A: ") : tr("B: ")) + display::runName(r));
         const nlohmann::json& rec = r.metrics.is_object() && r.metrics.contains("reconstruction")
             ? r.metrics["reconstruction"]
             : nlohmann::json::object();
@@ -323,19 +323,12 @@ QString ComparePanel::pointText(int64_t row) const
     if (row < 0 || row >= m_model->rowCount())
         return {};
     const std::string* token = m_model->token(int(row));
-    QString text = token ? quotedToken(*token) + u'\n' : QString();
+    QString text = token ? display::quotedToken(*token) + u'\n' : QString();
     text += tr("row %1\nA %2\nB %3\nB / A %4")
                 .arg(display::count(row), display::number(m_model->sortValue(int(row), TokenDiffModel::ErrorAColumn)),
                     display::number(m_model->sortValue(int(row), TokenDiffModel::ErrorBColumn)),
                     display::number(m_model->sortValue(int(row), TokenDiffModel::RatioColumn)));
     return text;
-}
-
-QList<QPair<QString, QImage>> ComparePanel::reportImages() const
-{
-    if (isShowingEmptyState())
-        return {};
-    return { { tr("Per-token error, run A against run B"), m_scatter->grab().toImage() } };
 }
 
 } // namespace vq

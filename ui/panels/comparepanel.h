@@ -24,7 +24,8 @@ class TokenErrorProxyModel;
 // Two finished runs A and B side by side: their key metrics, a scatter of a per-token error of A (x)
 // against B (y) with the y = x line, and a table of every token sorted by how much worse B does (ratio
 // B / A, largest first). A and B follow the first two selected runs; the combos choose others, Swap
-// exchanges them. Empty state until two finished runs exist.
+// exchanges them. Empty state until two finished runs exist. Its charts are about two runs, so a report
+// of one run does not embed them (reportImages() stays empty).
 class ComparePanel : public Panel {
     Q_OBJECT
 public:
@@ -39,7 +40,6 @@ public:
     explicit ComparePanel(AppContext* context, QWidget* parent = nullptr);
 
     QString title() const override { return tr("Compare"); }
-    QList<QPair<QString, QImage>> reportImages() const override;
 
     RunKey runA() const { return m_keyA; }
     RunKey runB() const { return m_keyB; }

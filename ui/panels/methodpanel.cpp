@@ -4,11 +4,14 @@
 #include "dialogs/sweepdialog.h"
 #include "displaytext.h"
 #include "quant/registry.h"
+#include "quant/specfit.h"
 #include "runners/previewrunner.h"
 #include "runners/runqueue.h"
 #include "widgets/estimateview.h"
 #include "widgets/paramform.h"
+#include "widgets/wheelguard.h"
 
+#include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -21,6 +24,7 @@
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QThread>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -119,6 +123,15 @@ MethodPanel::MethodPanel(AppContext* context, RunQueue* queue, QWidget* parent)
     m_message->setObjectName(QStringLiteral("methodMessage"));
     m_message->setWordWrap(true);
     m_message->hide();
+    m_verdict = new QLabel(this);
+    m_verdict->setObjectName(QStringLiteral("methodVerdict"));
+    m_verdict->setWordWrap(true);
+    m_verdict->setTextFormat(Qt::RichText);
+    m_verdict->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::LinksAccessibleByMouse);
+    connect(m_verdict, &QLabel::linkActivated, this, [this] {
+        if (!m_fix.method.empty())
+            loadFitted(m_fix, false);
+    });
 
     auto* previewRow = new QHBoxLayout;
     previewRow->addWidget(m_previewCheck);
@@ -137,8 +150,36 @@ MethodPanel::MethodPanel(AppContext* context, RunQueue* queue, QWidget* parent)
     bottom->addLayout(previewRow);
     bottom->addWidget(m_previewStatus);
     bottom->addWidget(m_message);
+    // Below the scrolled form, beside Run: the cost or the refusal is never out of sight.
+    bottom->addWidget(m_verdict);
     bottom->addLayout(buttonRow);
     layout->addLayout(bottom);
+
+    m_runAction = new QAction(tr("&Run"), this);
+    m_runAction->setObjectName(QStringLiteral("runAction"));
+    m_runAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    m_runAction->setStatusTip(tr("Queue the method form's spec on the whole table"));
+    connect(m_runAction, &QAction::triggered, this, [this] { queueRun(); });
+    m_runFullAction = new QAction(tr("Run &Full from Preview"), this);
+    m_runFullAction->setObjectName(QStringLiteral("runFullAction"));
+    m_runFullAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+    m_runFullAction->setStatusTip(tr("Queue the previewed spec on the whole table"));
+    connect(m_runFullAction, &QAction::triggered, this, &MethodPanel::runFull);
+    m_sweepAction = new QAction(tr("&Sweep…"), this);
+    m_sweepAction->setObjectName(QStringLiteral("sweepAction"));
+    m_sweepAction->setStatusTip(tr("Queue one run per value of a parameter"));
+    connect(m_sweepAction, &QAction::triggered, this, [this] { openSweepDialog(); });
+    m_previewAction = new QAction(tr("&Preview While Editing"), this);
+    m_previewAction->setObjectName(QStringLiteral("previewAction"));
+    m_previewAction->setCheckable(true);
+    m_previewAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
+    m_previewAction->setStatusTip(tr("Run the spec on a sample of rows after each edit"));
+    connect(m_previewAction, &QAction::toggled, m_previewCheck, &QCheckBox::setChecked);
+    connect(m_previewCheck, &QCheckBox::toggled, m_previewAction, &QAction::setChecked);
+    m_runButton->setToolTip(
+        tr("Queue this spec on the whole table (%1)").arg(m_runAction->shortcut().toString(QKeySequence::NativeText)));
+    m_runFullButton->setToolTip(tr("Queue the previewed spec on the whole table (%1)")
+                                    .arg(m_runFullAction->shortcut().toString(QKeySequence::NativeText)));
 
     connect(m_form, &ParamForm::specChanged, this, &MethodPanel::onSpecEdited);
     connect(m_runButton, &QPushButton::clicked, this, [this] { queueRun(); });
@@ -171,6 +212,9 @@ MethodPanel::MethodPanel(AppContext* context, RunQueue* queue, QWidget* parent)
     connect(m_previewRunner, &PreviewRunner::failed, this,
         [this](quint64, const QString& message) { m_previewStatus->setText(tr("Preview failed: %1").arg(message)); });
     connect(context, &AppContext::tableChanged, this, [this] {
+        rebuildPresets();
+        // A spec refused by the new table becomes its nearest accepted one (said in the message line).
+        loadFitted(spec(), true);
         updateEstimate();
         schedulePreview();
     });
@@ -179,9 +223,15 @@ MethodPanel::MethodPanel(AppContext* context, RunQueue* queue, QWidget* parent)
     connect(context, &AppContext::runsReset, this, &MethodPanel::updateButtons);
 
     onMethodChanged();
+    WheelGuard::protect(this);
 }
 
 MethodPanel::~MethodPanel() = default;
+
+QList<QAction*> MethodPanel::runActions() const
+{
+    return { m_runAction, m_runFullAction, m_sweepAction, m_previewAction };
+}
 
 QString MethodPanel::title() const
 {
@@ -377,32 +427,79 @@ void MethodPanel::onMethodChanged()
 {
     const Quantizer& q = quantizer(method().toStdString());
     m_description->setText(display::text(q.description()));
+    rebuildPresets();
+    // The form at the schema's defaults, then those fitted to the table: one update of the estimate.
     {
-        const QSignalBlocker block(m_preset);
-        m_preset->clear();
-        m_preset->addItem(tr("Custom"));
-        for (const Preset& p : q.presets())
-            m_preset->addItem(display::text(p.label));
+        const QSignalBlocker block(m_form);
+        m_form->setSchema(q.name(), &q.schema());
     }
-    // Rebuilding the form emits specChanged once, at the defaults.
-    m_form->setSchema(q.name(), &q.schema());
+    updateTabOrder();
+    loadFitted(m_form->spec(), true);
+}
+
+void MethodPanel::rebuildPresets()
+{
+    const Quantizer& q = quantizer(method().toStdString());
+    const auto& table = context()->table();
+    const QSignalBlocker block(m_preset);
+    m_preset->clear();
+    m_preset->addItem(tr("Custom"));
+    m_presetSpecs.clear();
+    auto* model = qobject_cast<QStandardItemModel*>(m_preset->model());
+    for (const Preset& p : q.presets()) {
+        QuantSpec spec { q.name(), p.spec.params.is_object() ? p.spec.params : nlohmann::json::object() };
+        QString label = display::text(p.label);
+        QString tip;
+        bool fits = true;
+        if (table) {
+            const FittedSpec fitted = fitSpecToShape(q, spec, table->rows(), table->dim());
+            if (fitted.adapted()) {
+                label += QStringLiteral(" · ") + display::text(fitted.changeText());
+                tip = tr("Adapted to the loaded table: %1").arg(display::text(fitted.refusal));
+            } else if (!fitted.ok) {
+                fits = false;
+                tip = tr("Does not fit the loaded table: %1").arg(display::text(fitted.refusal));
+            }
+            spec = fitted.spec;
+        }
+        m_preset->addItem(label);
+        m_presetSpecs.push_back(spec);
+        const int row = m_preset->count() - 1;
+        m_preset->setItemData(row, tip.isEmpty() ? display::specLabel(spec) : tip, Qt::ToolTipRole);
+        if (model && !fits)
+            model->item(row)->setEnabled(false);
+    }
+}
+
+void MethodPanel::loadFitted(const QuantSpec& spec, bool quiet)
+{
+    const auto& table = context()->table();
+    if (!table) {
+        m_form->loadSpec(spec);
+        return;
+    }
+    const FittedSpec fitted = fitSpecToShape(quantizer(spec.method), spec, table->rows(), table->dim());
+    m_form->loadSpec(fitted.ok ? fitted.spec : spec);
+    if (fitted.adapted())
+        showMessage(tr("Adapted to the %1 × %2 table: %3")
+                        .arg(table->rows())
+                        .arg(table->dim())
+                        .arg(display::text(fitted.changeText())),
+            false);
+    else if (!quiet)
+        showMessage(QString(), false);
 }
 
 void MethodPanel::onPresetActivated(int index)
 {
-    const Quantizer& q = quantizer(method().toStdString());
-    const std::vector<Preset> presets = q.presets();
-    if (index < 1 || index > int(presets.size()))
+    if (index < 1 || index > int(m_presetSpecs.size()))
         return;
-    QuantSpec spec = presets[size_t(index - 1)].spec;
-    spec.method = q.name();
-    m_form->loadSpec(spec);
+    m_form->loadSpec(m_presetSpecs[size_t(index - 1)]);
 }
 
 void MethodPanel::updatePresetMatch()
 {
     const Quantizer& q = quantizer(method().toStdString());
-    const std::vector<Preset> presets = q.presets();
     int match = 0;
     QuantSpec current;
     try {
@@ -410,17 +507,29 @@ void MethodPanel::updatePresetMatch()
     } catch (const Error&) {
         current = m_form->spec();
     }
-    for (size_t i = 0; i < presets.size() && !match; ++i) {
-        QuantSpec preset { q.name(),
-            presets[i].spec.params.is_object() ? presets[i].spec.params : nlohmann::json::object() };
+    for (size_t i = 0; i < m_presetSpecs.size() && !match; ++i) {
         try {
-            if (q.schema().resolve(preset) == current)
+            if (q.schema().resolve(m_presetSpecs[i]) == current)
                 match = int(i) + 1;
         } catch (const Error&) {
         }
     }
     const QSignalBlocker block(m_preset);
     m_preset->setCurrentIndex(match);
+}
+
+void MethodPanel::updateTabOrder()
+{
+    // Editors of the form are created after the footer's buttons: without this, Tab would jump from the
+    // preset to Run and reach the parameters last.
+    QList<QWidget*> chain { m_method, m_preset };
+    for (int i = 0; i < m_form->editorCount(); ++i)
+        if (QWidget* e = m_form->editor(m_form->schema()->params[size_t(i)].name))
+            chain.append(e);
+    chain << m_weights << m_zipf << m_countsFile << m_browse << m_recall << m_logit << m_seed << m_threads;
+    chain << m_previewCheck << m_runFullButton << m_sweepButton << m_runButton;
+    for (qsizetype i = 1; i < chain.size(); ++i)
+        setTabOrder(chain[i - 1], chain[i]);
 }
 
 void MethodPanel::onSpecEdited()
@@ -441,11 +550,13 @@ void MethodPanel::onOptionsEdited()
 void MethodPanel::updateEstimate()
 {
     m_refusal.clear();
+    m_fix = {};
     const auto& table = context()->table();
     if (!table) {
         m_costTitle->setText(QString());
         m_costTitle->hide();
         m_estimate->showHint(tr("Load a table to see the cost of a spec."));
+        m_verdict->clear();
         updateButtons();
         return;
     }
@@ -457,9 +568,24 @@ void MethodPanel::updateEstimate()
         control.threads = threads();
         const RunRecord plan = planRun(*table, spec(), runOptions(), control);
         m_estimate->showBudget(plan.bits, plan.warnings);
+        QString verdict = u"<b>" + m_estimate->headlineText().toHtmlEscaped() + u"</b>";
+        if (!plan.warnings.empty())
+            verdict += u" <span style='color:#9a6700'>"
+                + tr("⚠ %n warning(s) above", nullptr, int(plan.warnings.size())).toHtmlEscaped() + u"</span>";
+        m_verdict->setText(verdict);
     } catch (const Error& e) {
         m_refusal = QString::fromUtf8(e.what());
         m_estimate->showRefusal(m_refusal);
+        QString verdict = u"<span style='color:#c62828'><b>" + tr("Refused:").toHtmlEscaped() + u"</b> "
+            + m_refusal.toHtmlEscaped() + u"</span>";
+        const FittedSpec fitted
+            = fitSpecToShape(quantizer(method().toStdString()), spec(), table->rows(), table->dim());
+        if (fitted.adapted()) {
+            m_fix = fitted.spec;
+            verdict
+                += u" <a href='fix'>" + tr("Use %1").arg(display::text(fitted.changeText())).toHtmlEscaped() + u"</a>";
+        }
+        m_verdict->setText(verdict);
     }
     updateButtons();
 }
@@ -468,10 +594,14 @@ void MethodPanel::updateButtons()
 {
     const bool ready = context()->hasTable() && m_refusal.isEmpty();
     m_runButton->setEnabled(ready);
-    m_runButton->setToolTip(
-        m_refusal.isEmpty() ? tr("Queue this spec on the whole table") : tr("Refused: %1").arg(m_refusal));
+    m_runAction->setEnabled(ready);
+    m_runButton->setToolTip(m_refusal.isEmpty() ? tr("Queue this spec on the whole table (%1)")
+                                                      .arg(m_runAction->shortcut().toString(QKeySequence::NativeText))
+                                                : tr("Refused: %1").arg(m_refusal));
     m_sweepButton->setEnabled(context()->hasTable());
+    m_sweepAction->setEnabled(context()->hasTable());
     m_runFullButton->setEnabled(m_previewCheck->isChecked() && m_previewRunner->previewKey() != 0);
+    m_runFullAction->setEnabled(m_runFullButton->isEnabled());
     m_runFullButton->setVisible(m_previewCheck->isChecked());
 }
 
@@ -508,25 +638,36 @@ void MethodPanel::showMessage(const QString& text, bool error)
     m_message->setVisible(!text.isEmpty());
 }
 
-QList<RunKey> MethodPanel::queueSpecs(const std::vector<QuantSpec>& specs)
+QList<RunKey> MethodPanel::queueSpecs(const std::vector<QuantSpec>& specs, bool skipRun)
 {
     QList<RunKey> keys;
     QStringList refused;
+    int skipped = 0;
     m_queue->setSeed(seed());
     m_queue->setThreads(threads());
     const RunOptions options = runOptions();
     for (const QuantSpec& s : specs) {
         try {
+            if (skipRun && context()->hasTable()) {
+                RunControl control;
+                control.seed = seed();
+                control.threads = threads();
+                if (context()->findRun(planRun(*context()->table(), s, options, control).id)) {
+                    ++skipped;
+                    continue;
+                }
+            }
             keys.append(m_queue->enqueue(s, options));
         } catch (const Error& e) {
             refused << QString::fromUtf8(e.what());
         }
     }
-    if (refused.isEmpty())
-        showMessage(keys.size() == 1 ? tr("Queued 1 run.") : tr("Queued %1 runs.").arg(keys.size()), false);
-    else
-        showMessage(
-            tr("Queued %1, refused %2: %3").arg(keys.size()).arg(refused.size()).arg(refused.join(u'\n')), true);
+    QString text = keys.size() == 1 ? tr("Queued 1 run.") : tr("Queued %1 runs.").arg(keys.size());
+    if (skipped > 0)
+        text += u' ' + tr("Skipped %n already run (same spec, table, weights and seed).", nullptr, skipped);
+    if (!refused.isEmpty())
+        text += u' ' + tr("Refused %1: %2").arg(refused.size()).arg(refused.join(u'\n'));
+    showMessage(text, !refused.isEmpty());
     return keys;
 }
 
@@ -553,7 +694,7 @@ SweepDialog* MethodPanel::openSweepDialog()
         return nullptr;
     auto* dialog = new SweepDialog(spec(), table->rows(), table->dim(), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    connect(dialog, &QDialog::accepted, this, [this, dialog] { queueSpecs(dialog->specs()); });
+    connect(dialog, &QDialog::accepted, this, [this, dialog] { queueSpecs(dialog->specs(), !dialog->rerunDone()); });
     dialog->open();
     return dialog;
 }

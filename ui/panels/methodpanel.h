@@ -7,6 +7,7 @@
 
 #include <QString>
 
+class QAction;
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
@@ -30,6 +31,11 @@ class SweepDialog;
 // size, breakdown, warnings, or the refusal naming the parameter, which disables Run), Run, Sweep… and
 // a live preview on a seeded sample of rows (debounced; published as the context's preview entry).
 // Loads a spec when the context asks (AppContext::editSpecRequested).
+//
+// Defaults and presets fit the loaded table (fitSpecToShape: the nearest accepted value of the refused
+// parameter, e.g. h 8 -> 10 on 100 columns); presets that cannot fit are listed disabled with the
+// reason. The verdict (bits/param and size, or the refusal) stays visible beside Run below the scrolled
+// form. Spin boxes and combos take the mouse wheel only when focused (WheelGuard).
 class MethodPanel : public Panel {
     Q_OBJECT
 public:
@@ -57,11 +63,20 @@ public:
     // per accepted value. nullptr without a table.
     SweepDialog* openSweepDialog();
     // Queues specs with the run options; returns the keys of the runs queued (refused ones are skipped
-    // and reported in the panel's message line).
-    QList<RunKey> queueSpecs(const std::vector<QuantSpec>& specs);
+    // and reported in the panel's message line). With skipRun, a spec whose run (same spec, table,
+    // weights and seed: AppContext::findRun) is already queued, running or done is skipped too.
+    QList<RunKey> queueSpecs(const std::vector<QuantSpec>& specs, bool skipRun = false);
 
     // The refusal of the current spec on the loaded table; empty when it would run.
     QString refusal() const { return m_refusal; }
+
+    // Run (Ctrl+R), Run Full from Preview (Ctrl+Shift+R), Sweep… and Preview (checkable), for a menu.
+    QList<QAction*> runActions() const;
+    // The spec each preset item stands for on the loaded table (index 0 is Custom, not listed); a preset
+    // that cannot fit is disabled in the combo with the reason as its tooltip.
+    const std::vector<QuantSpec>& presetSpecs() const { return m_presetSpecs; }
+    // The compact verdict beside Run: "2.036 bits/param · 497.1 KiB" or "Refused: ...".
+    QLabel* verdictLabel() const { return m_verdict; }
 
     QComboBox* methodCombo() const { return m_method; }
     QComboBox* presetCombo() const { return m_preset; }
@@ -89,6 +104,10 @@ private:
     QWidget* createMethodBox();
     QWidget* createOptionsBox();
     void onMethodChanged();
+    void rebuildPresets();
+    // Loads spec fitted to the loaded table; says in the message line what was changed, and why.
+    void loadFitted(const QuantSpec& spec, bool quiet);
+    void updateTabOrder();
     void onPresetActivated(int index);
     void onSpecEdited();
     void onOptionsEdited();
@@ -122,7 +141,14 @@ private:
     QPushButton* m_sweepButton = nullptr;
     QPushButton* m_runButton = nullptr;
     QLabel* m_message = nullptr;
+    QLabel* m_verdict = nullptr;
+    QAction* m_runAction = nullptr;
+    QAction* m_runFullAction = nullptr;
+    QAction* m_sweepAction = nullptr;
+    QAction* m_previewAction = nullptr;
     QTimer* m_previewTimer = nullptr;
+    std::vector<QuantSpec> m_presetSpecs;
+    QuantSpec m_fix; // the nearest accepted spec while the current one is refused (method empty: none)
     QString m_refusal;
     bool m_loading = false;
 };

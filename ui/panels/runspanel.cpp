@@ -1,6 +1,7 @@
 #include "runspanel.h"
 
 #include "common/error.h"
+#include "displaytext.h"
 #include "models/runsmodel.h"
 #include "models/runsproxymodel.h"
 #include "runners/runqueue.h"
@@ -95,6 +96,9 @@ RunsPanel::RunsPanel(AppContext* context, RunQueue* queue, QWidget* parent)
     layout->setSpacing(2);
     layout->addLayout(top);
     layout->addWidget(m_view);
+    // Tab goes as the eye does: the filter, the status filter, then the table (created first).
+    setTabOrder(m_filter, m_statusFilter);
+    setTabOrder(m_statusFilter, m_view);
 
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &RunsPanel::onViewSelectionChanged);
     connect(context, &AppContext::selectionChanged, this, &RunsPanel::onContextSelectionChanged);
@@ -103,6 +107,11 @@ RunsPanel::RunsPanel(AppContext* context, RunQueue* queue, QWidget* parent)
     connect(context, &AppContext::runsReset, this, &RunsPanel::updateActions);
     connect(context, &AppContext::runRemoved, this, &RunsPanel::updateActions);
     connect(queue, &RunQueue::busyChanged, this, &RunsPanel::updateActions);
+    // A finished run is what the user waited for: show it, unless they are looking at another run.
+    connect(queue, &RunQueue::runFinished, this, [this](RunKey key, RunStatus status) {
+        if (status == RunStatus::Done && this->context()->selectedRuns().isEmpty())
+            this->context()->setCurrentRun(key);
+    });
     onContextSelectionChanged();
     updateActions();
 }
@@ -320,8 +329,7 @@ void RunsPanel::saveSpec()
     if (!entry)
         return;
     const QuantSpec spec = entry->record->spec;
-    const std::string base = entry->record->name.empty() ? spec.method : entry->record->name;
-    QString path = QFileDialog::getSaveFileName(this, tr("Save Spec"), QString::fromStdString(base) + u".json",
+    QString path = QFileDialog::getSaveFileName(this, tr("Save Spec"), display::fileStem(*entry->record) + u".json",
         tr("Spec for vqscope-cli quantize --config (*.json)"));
     if (path.isEmpty())
         return;

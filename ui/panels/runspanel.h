@@ -19,7 +19,8 @@ class RunsProxyModel;
 // relMSE, recall@10, time, status with a progress bar while running). The table's selection, in view
 // order, is the context's selection, and follows it when it changes elsewhere. Actions (toolbar and
 // context menu): Cancel, Cancel All, Rename, Delete, Re-run with Edits, Run Again, Save Spec…, Export as
-// CSV…. Runs are started through queue, which must outlive the panel.
+// CSV…. Runs are started through queue, which must outlive the panel. A run that finishes while no
+// run is selected becomes the selection.
 class RunsPanel : public Panel {
     Q_OBJECT
 public:

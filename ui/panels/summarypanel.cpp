@@ -14,6 +14,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QScrollArea>
 #include <QTableView>
 #include <QVBoxLayout>
 #include <algorithm>
@@ -47,14 +48,6 @@ QTableView* makeTableView(QAbstractItemModel* model, const QString& csvName, QWi
     QObject::connect(model, &QAbstractItemModel::modelReset, view, fit);
     fit();
     return view;
-}
-
-// Visible quotes, with control characters escaped, so a token such as " " or "\n" can be seen.
-QString quoted(const std::string& token)
-{
-    QString t = display::text(token);
-    t.replace(QLatin1Char('\n'), QStringLiteral("\\n")).replace(QLatin1Char('\t'), QStringLiteral("\\t"));
-    return u'"' + t + u'"';
 }
 
 } // namespace
@@ -132,9 +125,18 @@ SummaryPanel::SummaryPanel(AppContext* context, QWidget* parent)
     bottom->addWidget(normsBox, 1);
     bottom->addWidget(outlierBox);
 
+    // A page of fields: in a small window it scrolls instead of clipping the wrapped ones.
+    auto* content = new QWidget;
+    auto* contentLayout = new QVBoxLayout(content);
+    contentLayout->addLayout(top);
+    contentLayout->addLayout(bottom, 1);
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidget(content);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
     auto* layout = new QVBoxLayout(this);
-    layout->addLayout(top);
-    layout->addLayout(bottom, 1);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(scroll);
 
     connect(context, &AppContext::tableChanged, this, &SummaryPanel::updateFromContext);
     updateFromContext();
@@ -222,7 +224,7 @@ void SummaryPanel::updateFromContext()
         QStringList first;
         const size_t n = std::min<size_t>(kFirstTokens, table->tokens.size());
         for (size_t i = 0; i < n; ++i)
-            first << quoted(table->tokens[i]);
+            first << display::quotedToken(table->tokens[i]);
         if (table->tokens.size() > n)
             first << QStringLiteral("…");
         setField(QStringLiteral("firstTokens"), first.join(u' '));

@@ -34,21 +34,6 @@ bool isFinished(const RunEntry* entry)
 
 } // namespace
 
-QString runLabel(const RunRecord& record)
-{
-    if (!record.name.empty())
-        return display::text(record.name);
-    QString label = display::text(record.spec.method);
-    for (const auto& [key, value] : record.spec.params.items())
-        label += u' ' + display::text(key) + u'='
-            + display::text(value.is_string() ? value.get<std::string>() : value.dump());
-    // Resolved specs list every parameter: keep the label short enough for a combo box or a header.
-    constexpr int kMaxLength = 44;
-    if (label.size() > kMaxLength)
-        label = label.left(kMaxLength - 1) + u'…';
-    return label;
-}
-
 TokenErrorPanel::TokenErrorPanel(AppContext* context, QWidget* parent)
     : Panel(context, parent)
     , m_model(new TokenErrorModel(this))
@@ -212,15 +197,19 @@ void TokenErrorPanel::refresh()
     }
     const auto& table = context()->table();
     const int64_t rows = entry->record->fullMetrics->reconstruction.rows;
-    // Token strings and norms only from the table the run was made on.
-    const bool matches = table && table->rows() == rows
-        && (entry->record->provenance.checksum.empty() || table->source.checksum.empty()
-            || entry->record->provenance.checksum == table->source.checksum);
+    const auto& sample = entry->record->sampleRows;
+    // Token strings and norms only from the table the run was made on; a preview sampled the rows of the
+    // loaded table (previews go when the table changes).
+    const bool matches = table
+        && (sample ? entry->preview && !sample->empty() && sample->back() < table->rows()
+                   : table->rows() == rows
+                    && (entry->record->provenance.checksum.empty() || table->source.checksum.empty()
+                        || entry->record->provenance.checksum == table->source.checksum));
     std::shared_ptr<const EmbeddingTable> tokens = matches ? table : nullptr;
     const bool sameData = m_record && m_record->fullMetrics == entry->record->fullMetrics && m_tokens == tokens;
     m_key = entry->key;
     m_record = entry->record;
-    m_runLabel->setText(runLabel(*m_record));
+    m_runLabel->setText(display::runName(*m_record));
     m_stack->setCurrentIndex(1);
     if (sameData)
         return; // a rename: the same vectors
@@ -278,7 +267,7 @@ void TokenErrorPanel::updatePlots()
     m_rowChart->setLogY(m_logScale);
     m_rowChart->setSeries(m_series);
     m_rowChart->setTitle(tr("Per-token %1 by row (lowest and highest token of each pixel column)").arg(name));
-    m_rowChart->setAxisTitles(tr("token row"), name);
+    m_rowChart->setAxisTitles(m_record->sampleRows ? tr("sampled token (in row order)") : tr("token row"), name);
 
     const TokenPercentiles& p = tokenErrorPercentiles(metrics, m_metric);
     m_summary->setText(tr("%1 over %2 tokens:  p50 %3 · p90 %4 · p99 %5 · max %6")
@@ -291,8 +280,8 @@ QString TokenErrorPanel::pointText(int64_t row) const
     if (!m_record || row < 0 || row >= m_model->rowCount())
         return {};
     const std::string* token = m_model->token(int(row));
-    QString text = token ? quotedToken(*token) : QString();
-    text += tr("\nrow %1").arg(display::count(row));
+    QString text = token ? display::quotedToken(*token) : QString();
+    text += tr("\nrow %1").arg(display::count(m_model->tableRow(int(row))));
     const auto value = [&](int column) { return display::number(m_model->sortValue(int(row), column)); };
     text += tr("\nrel. error %1\nMSE %2\n1 − cosine %3")
                 .arg(value(TokenErrorModel::RelErrorColumn), value(TokenErrorModel::MseColumn),

@@ -86,7 +86,4 @@ private:
     TokenErrorProxyModel* m_proxy = nullptr;
 };
 
-// A run's label for views: its name, else its method and parameters ("rtn bits=2 group=0 mode=sym").
-QString runLabel(const RunRecord& record);
-
 } // namespace vq

@@ -55,18 +55,6 @@ QString baselineLabel(const QuantSpec& spec)
     return display::text(q ? q->baselineLabel(spec) : spec.method);
 }
 
-// The user's label, else the method and its parameters ("pq d=4 bits=8 …").
-QString runName(const RunRecord& record)
-{
-    if (!record.name.empty())
-        return display::text(record.name);
-    QString text = display::text(record.spec.method);
-    for (const auto& [key, value] : record.spec.params.items())
-        text += u' ' + display::text(key) + u'='
-            + display::text(value.is_string() ? value.get<std::string>() : value.dump());
-    return text;
-}
-
 } // namespace
 
 TradeoffPanel::TradeoffPanel(AppContext* context, RunQueue* queue, QWidget* parent)
@@ -167,7 +155,7 @@ void TradeoffPanel::refresh()
         p.bitsPerParam = e.record->bits.bitsPerParam();
         p.value = *value;
         p.method = display::text(e.record->spec.method);
-        p.name = runName(*e.record);
+        p.name = display::runName(*e.record);
         p.baseline = isBaselineMethod(e.record->spec.method);
         p.label = p.baseline ? baselineLabel(e.record->spec) : QString();
         points.push_back(std::move(p));
@@ -180,6 +168,7 @@ void TradeoffPanel::refresh()
     else
         m_chart->setReference(qQNaN(), {});
     const int shown = int(points.size());
+    m_chart->setValueCeiling(upperBound(m_metric));
     m_chart->setPoints(std::move(points), QString::fromUtf8(nameOf(m_metric)), lowerIsBetter(m_metric));
     m_chart->setSelectedKeys(context()->selectedRuns());
     QString status = tr("%n finished run(s)", nullptr, finished);

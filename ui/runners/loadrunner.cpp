@@ -4,6 +4,7 @@
 #include "common/runcontrol.h"
 #include "displaytext.h"
 #include "io/tensorreader.h"
+#include "synth/syntheticfile.h"
 
 #include <QFile>
 #include <chrono>
@@ -30,12 +31,23 @@ std::shared_ptr<LoadRunner::LoadJob> LoadRunner::current() const
 
 void LoadRunner::open(const QString& path)
 {
-    start(path, true, {}, {});
+    start(path, true, {}, {}, Extra {});
 }
 
 void LoadRunner::load(const QString& path, const QString& tensor, const QString& selectionReason)
 {
-    start(path, false, tensor, selectionReason);
+    start(path, false, tensor, selectionReason, Extra {});
+}
+
+void LoadRunner::chooseTensor(const QString& path)
+{
+    start(path, true, {}, {}, Extra { true, std::nullopt });
+}
+
+void LoadRunner::generate(const SyntheticSpec& spec, DType dtype, const QString& path)
+{
+    start(path, false, {}, tr("generated: %1 × %2, seed %3").arg(spec.rows).arg(spec.dim).arg(spec.seed),
+        Extra { false, std::make_pair(spec, dtype) });
 }
 
 void LoadRunner::cancel()
@@ -55,7 +67,8 @@ QString LoadRunner::currentPath() const
     return job ? job->path : QString();
 }
 
-void LoadRunner::start(const QString& path, bool listFirst, const QString& tensor, const QString& selectionReason)
+void LoadRunner::start(
+    const QString& path, bool listFirst, const QString& tensor, const QString& selectionReason, const Extra& extra)
 {
     const bool wasBusy = isBusy();
     // The older job stops; whatever it produces is dropped.
@@ -66,12 +79,14 @@ void LoadRunner::start(const QString& path, bool listFirst, const QString& tenso
     if (!wasBusy)
         emit busyChanged(true);
     emit started(path);
-    m_jobs.start(job, [this, listFirst, tensor = tensor.toStdString(), reason = selectionReason.toStdString()](Job& j) {
-        run(static_cast<LoadJob&>(j), listFirst, tensor, reason);
-    });
+    m_jobs.start(job,
+        [this, listFirst, tensor = tensor.toStdString(), reason = selectionReason.toStdString(), extra](Job& j) {
+            run(static_cast<LoadJob&>(j), listFirst, tensor, reason, extra);
+        });
 }
 
-void LoadRunner::run(LoadJob& job, bool listFirst, const std::string& tensor, const std::string& selectionReason)
+void LoadRunner::run(LoadJob& job, bool listFirst, const std::string& tensor, const std::string& selectionReason,
+    const Extra& extra)
 {
     // Ends the job on the GUI thread: busyChanged(false), then the one terminal signal. A job whose cancel
     // flag was raised reports cancelled() whatever it produced, so a late result never replaces the table.
@@ -90,6 +105,10 @@ void LoadRunner::run(LoadJob& job, bool listFirst, const std::string& tensor, co
     const std::string path = display::filePath(job.path);
     RunControl& control = job.control();
     try {
+        if (extra.synthetic) {
+            writeSyntheticTable(path, extra.synthetic->first, extra.synthetic->second, control);
+            control.throwIfCancelled();
+        }
         control.report("open", 0.0);
         if (listFirst) {
             auto reader = openTensorFile(path);
@@ -99,7 +118,7 @@ void LoadRunner::run(LoadJob& job, bool listFirst, const std::string& tensor, co
             listing->tensors = reader->tensors();
             listing->candidates = pickEmbedding(listing->tensors);
             reader.reset();
-            if (listing->candidates.names.size() > 1) {
+            if (listing->candidates.names.size() > 1 || (extra.alwaysAsk && !listing->candidates.names.empty())) {
                 std::shared_ptr<const TensorListing> result = std::move(listing);
                 finish([this, result](const QString&) { emit tensorChoiceNeeded(result); });
                 return;

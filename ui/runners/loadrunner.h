@@ -5,10 +5,12 @@
 #include "io/tensorinfo.h"
 #include "runners/jobtracker.h"
 #include "stats/tablestats.h"
+#include "synth/synthetictable.h"
 
 #include <QObject>
 #include <QString>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +44,12 @@ public:
     // Loads tensor of path and computes its statistics. selectionReason replaces the loader's reason
     // in the table's source (e.g. "chosen in the tensor picker"); empty keeps the loader's.
     void load(const QString& path, const QString& tensor, const QString& selectionReason = {});
+    // Lists path's tensors and always emits tensorChoiceNeeded() (even with one candidate), so the user
+    // can pick another tensor than the automatic one (e.g. lm_head.weight).
+    void chooseTensor(const QString& path);
+    // Generates spec's table (core/synth), writes it to path (.npy or .safetensors, as dtype: see
+    // writeSyntheticTable) and loads it. Progress stages "generate", "export", then the load's.
+    void generate(const SyntheticSpec& spec, DType dtype, const QString& path);
     // Raises the running job's cancel flag. The job stops within a fraction of a second and reports
     // cancelled(); a result that arrives after cancel() is dropped and reported as cancelled() too.
     void cancel();
@@ -65,8 +73,16 @@ signals:
 
 private:
     struct LoadJob;
-    void start(const QString& path, bool listFirst, const QString& tensor, const QString& selectionReason);
-    void run(LoadJob& job, bool listFirst, const std::string& tensor, const std::string& selectionReason);
+    // What a job does besides loading: ask for the tensor whatever the candidates, or write a synthetic
+    // table to the path first.
+    struct Extra {
+        bool alwaysAsk = false;
+        std::optional<std::pair<SyntheticSpec, DType>> synthetic;
+    };
+    void start(
+        const QString& path, bool listFirst, const QString& tensor, const QString& selectionReason, const Extra& extra);
+    void run(LoadJob& job, bool listFirst, const std::string& tensor, const std::string& selectionReason,
+        const Extra& extra);
     std::shared_ptr<LoadJob> current() const;
 
     JobTracker m_jobs;

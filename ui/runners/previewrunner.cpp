@@ -88,11 +88,11 @@ std::shared_ptr<RunRecord> PreviewRunner::preview(const EmbeddingTable& table, i
     const EmbeddingTable sample = sampleTable(table, sampleCount, control.seed);
     // Weights belong to the whole table's rows: resolve them there, keep the sampled ones.
     const ResolvedWeights full = resolveTokenWeights(job.options, table.rows());
+    auto rows = std::make_shared<const std::vector<int64_t>>(vq::sampleRows(table.rows(), sampleCount, control.seed));
     std::vector<float> weights;
     if (!full.weights.empty()) {
-        const std::vector<int64_t> rows = vq::sampleRows(table.rows(), sampleCount, control.seed);
-        weights.reserve(rows.size());
-        for (int64_t r : rows)
+        weights.reserve(rows->size());
+        for (int64_t r : *rows)
             weights.push_back(full.weights[size_t(r)]);
     }
     RunOptions options = job.options;
@@ -115,6 +115,7 @@ std::shared_ptr<RunRecord> PreviewRunner::preview(const EmbeddingTable& table, i
     r->metrics = metrics->toJson();
     r->fullMetrics = std::move(metrics);
     r->table = std::move(fitted);
+    r->sampleRows = std::move(rows);
     r->status = RunStatus::Done;
     return r;
 }

@@ -1,5 +1,6 @@
 #include "runqueuewidget.h"
 
+#include "displaytext.h"
 #include "models/runsmodel.h"
 #include "runners/runqueue.h"
 
@@ -76,7 +77,9 @@ void RunQueueWidget::refresh()
         return;
     }
     const int pending = m_queue->pendingCount();
+    // The method only: a run's full name can be long for the status bar; it is in the tooltip.
     QString text = entry ? tr("Running %1").arg(QString::fromStdString(entry->record->spec.method)) : tr("Starting");
+    m_label->setToolTip(entry ? display::runName(*entry->record) : QString());
     if (pending > 0)
         text += QLatin1Char(' ') + tr("(%n queued)", nullptr, pending);
     if (entry && !entry->stage.isEmpty())

@@ -10,7 +10,7 @@ namespace vq {
 
 class RunQueue;
 
-// The status-bar part that follows a RunQueue: "Running carvq (2 queued) — adaptor 45% · ETA 1m05s",
+// The status-bar part that follows a RunQueue: "Running carvq (2 queued) — adaptor 45% · stage ETA 1m05s",
 // a progress bar of the current stage and a Cancel All button. Hidden while the queue is idle; shows
 // "Cancelling…" from the click until the queue reports the running run stopped.
 class RunQueueWidget : public QWidget {

@@ -337,22 +337,14 @@ QuantSpec AqlmQuantizer::validate(const QuantSpec& spec, int64_t rows, int64_t d
 {
     QuantSpec r = Quantizer::validate(spec, rows, dim);
     const int64_t g = r.getInt("g");
-    if (dim % g != 0) {
-        std::string divisors;
-        for (int64_t d = 1; d <= dim && divisors.size() < 80; ++d)
-            if (dim % d == 0)
-                divisors += (divisors.empty() ? "" : ", ") + std::to_string(d);
-        throw Error(ErrorKind::InvalidArgument, {},
-            "aqlm: parameter 'g' = " + std::to_string(g) + " does not divide the row length " + std::to_string(dim)
-                + " (use one of " + divisors + ")");
-    }
+    requireDividesRow("aqlm", "g", g, dim);
     const int64_t vectors = rows * (dim / g);
     const int64_t k = int64_t(1) << r.getInt("B");
     if (k > vectors)
         throw Error(ErrorKind::InvalidArgument, {},
             "aqlm: parameter 'B' = " + std::to_string(r.getInt("B")) + " asks for " + std::to_string(k)
                 + " codewords per codebook, more than the table's " + std::to_string(vectors) + " groups of "
-                + std::to_string(g) + " columns");
+                + std::to_string(g) + " columns" + largestBitsText(vectors));
     return r;
 }
 

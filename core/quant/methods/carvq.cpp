@@ -175,12 +175,12 @@ QuantSpec CarvqQuantizer::validate(const QuantSpec& spec, int64_t rows, int64_t 
     if (a.m > dim)
         throw Error(ErrorKind::InvalidArgument, "",
             "carvq: parameter 'm' = " + std::to_string(a.m) + " is larger than the row length " + std::to_string(dim)
-                + " (sigma_0 must contract)");
+                + " (sigma_0 must contract: use 4 to " + std::to_string(dim) + ")");
     if (a.width * (a.m + dim) > rows * dim)
         throw Error(ErrorKind::InvalidArgument, "",
             "carvq: parameter 'width' = " + std::to_string(a.width)
                 + " gives an adaptor MLP with more weights than the " + std::to_string(rows) + " x "
-                + std::to_string(dim) + " table");
+                + std::to_string(dim) + " table (at most " + std::to_string(rows * dim / (a.m + dim)) + " here)");
     requireBelowFloat32("carvq", budgetOf(r, rows, dim));
     return r;
 }

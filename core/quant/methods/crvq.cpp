@@ -220,12 +220,14 @@ QuantSpec CrvqQuantizer::validate(const QuantSpec& spec, int64_t rows, int64_t d
     if (l.k > baseTrainingVectors(l, rows))
         throw Error(ErrorKind::InvalidArgument, "",
             "crvq: parameter 'b' = " + str(l.b) + " asks for " + str(l.k) + " codewords, more than the "
-                + str(baseTrainingVectors(l, rows)) + " vectors the base codebook is trained on");
+                + str(baseTrainingVectors(l, rows)) + " vectors the base codebook is trained on"
+                + largestBitsText(baseTrainingVectors(l, rows)));
     if (l.critical > 0 && l.k > extTrainingVectors(l, rows))
         throw Error(ErrorKind::InvalidArgument, "",
             "crvq: parameter 'b' = " + str(l.b) + " asks for " + str(l.k) + " codewords, more than the "
                 + str(extTrainingVectors(l, rows))
-                + " critical vectors the extended codebooks are trained on (raise 'lambda')");
+                + " critical vectors the extended codebooks are trained on (raise 'lambda', or use 'b' of at most "
+                + str(largestBits(extTrainingVectors(l, rows))) + ")");
     requireBelowFloat32("crvq", budgetOf(l, rows, dim));
     return r;
 }

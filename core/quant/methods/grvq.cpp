@@ -108,7 +108,7 @@ QuantSpec GrvqQuantizer::validate(const QuantSpec& spec, int64_t rows, int64_t d
         throw Error(ErrorKind::InvalidArgument, "",
             "grvq: parameter 'kappa' = " + std::to_string(l.kappa) + " asks for " + std::to_string(l.k)
                 + " codewords per stage, more than the " + std::to_string(trainingVectors(l, rows))
-                + " training vectors");
+                + " training vectors" + largestBitsText(trainingVectors(l, rows)));
     requireBelowFloat32("grvq", budgetOf(l, rows, dim));
     return r;
 }

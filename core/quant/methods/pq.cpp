@@ -116,15 +116,17 @@ QuantSpec PqQuantizer::validate(const QuantSpec& spec, int64_t rows, int64_t dim
     if (books > dim / d)
         throw Error(ErrorKind::InvalidArgument, "",
             "pq: parameter 'codebooks' = " + std::to_string(books) + " is more than the " + std::to_string(dim / d)
-                + " sub-vector positions");
+                + " sub-vector positions (use 0 to " + std::to_string(dim / d) + ")");
     if (r.getBool("shared") && books > 1)
         throw Error(ErrorKind::InvalidArgument, "",
-            "pq: parameter 'shared' asks for one codebook but 'codebooks' = " + std::to_string(books));
+            "pq: parameter 'shared' asks for one codebook but 'codebooks' = " + std::to_string(books)
+                + " (use 'codebooks' 0 or 1 with 'shared', or 'shared' false)");
     const Layout l = layoutOf(r, dim);
     if (l.k > trainingVectors(l, rows))
         throw Error(ErrorKind::InvalidArgument, "",
             "pq: parameter 'bits' = " + std::to_string(l.bits) + " asks for " + std::to_string(l.k)
-                + " centroids, more than the " + std::to_string(trainingVectors(l, rows)) + " training vectors");
+                + " centroids, more than the " + std::to_string(trainingVectors(l, rows)) + " training vectors"
+                + largestBitsText(trainingVectors(l, rows)));
     requireBelowFloat32("pq", budgetOf(l, rows, dim));
     return r;
 }

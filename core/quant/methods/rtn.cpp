@@ -1,5 +1,7 @@
 #include "quant/methods/rtn.h"
 
+#include "quant/methods/vqshared.h"
+
 #include "common/error.h"
 #include "common/halffloat.h"
 #include "export/referencelayout.h"
@@ -122,15 +124,8 @@ QuantSpec RtnQuantizer::validate(const QuantSpec& spec, int64_t rows, int64_t di
 {
     QuantSpec r = Quantizer::validate(spec, rows, dim);
     const int64_t group = r.getInt("group");
-    if (group != 0 && dim % group != 0) {
-        std::string divisors;
-        for (int64_t d = 1; d <= dim && divisors.size() < 80; ++d)
-            if (dim % d == 0)
-                divisors += (divisors.empty() ? "" : ", ") + std::to_string(d);
-        throw Error(ErrorKind::InvalidArgument, {},
-            "rtn: parameter 'group' = " + std::to_string(group) + " does not divide the row length "
-                + std::to_string(dim) + " (use 0 for the whole row, or one of " + divisors + ")");
-    }
+    if (group != 0)
+        requireDividesRow("rtn", "group", group, dim, "0 for the whole row, or ");
     return r;
 }
 

@@ -5,6 +5,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <exception>
@@ -68,12 +69,53 @@ void requireCodebookable(const Matrix& table, const CodebookPrecision& precision
     }
 }
 
-void requireDividesRow(const std::string& method, const std::string& param, int64_t width, int64_t dim)
+std::string divisorsText(int64_t dim, int64_t max)
+{
+    constexpr size_t kMaxShown = 24;
+    std::vector<int64_t> divisors;
+    for (int64_t d = 1; d * d <= dim; ++d) {
+        if (dim % d != 0)
+            continue;
+        divisors.push_back(d);
+        if (d != dim / d)
+            divisors.push_back(dim / d);
+    }
+    std::sort(divisors.begin(), divisors.end());
+    std::string text;
+    size_t shown = 0;
+    for (int64_t d : divisors) {
+        if (d > max)
+            break;
+        if (shown == kMaxShown) {
+            text += ", \u2026";
+            break;
+        }
+        text += (shown++ ? ", " : "") + std::to_string(d);
+    }
+    return text;
+}
+
+void requireDividesRow(
+    const std::string& method, const std::string& param, int64_t width, int64_t dim, const std::string& alternative)
 {
     if (dim % width != 0)
         throw Error(ErrorKind::InvalidArgument, "",
             method + ": parameter '" + param + "' = " + std::to_string(width) + " does not divide the row length "
-                + std::to_string(dim));
+                + std::to_string(dim) + " (use " + alternative + "one of " + divisorsText(dim, dim) + ")");
+}
+
+int largestBits(int64_t vectors)
+{
+    int bits = 0;
+    while (bits < 62 && (int64_t(2) << bits) <= vectors)
+        ++bits;
+    return bits;
+}
+
+std::string largestBitsText(int64_t vectors)
+{
+    const int bits = largestBits(vectors);
+    return bits > 0 ? " (at most " + std::to_string(bits) + " bits here)" : std::string();
 }
 
 void requireBelowFloat32(const std::string& method, const BitBudget& budget)

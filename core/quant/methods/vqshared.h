@@ -37,9 +37,21 @@ struct CodebookPrecision {
 // can reach twice the largest value).
 void requireCodebookable(const Matrix& table, const CodebookPrecision& precision, const std::string& method);
 
+// The divisors of dim up to max, ascending, comma-separated ("1, 2, 4, 5, 10, 20, 25, 50, 100"); at most
+// 24 of them, then "…".
+std::string divisorsText(int64_t dim, int64_t max);
+
 // Refuses (vq::Error InvalidArgument) a row length `dim` that parameter `param` = `width` of `method`
-// does not divide: "<method>: parameter '<param>' = <width> does not divide the row length <dim>".
-void requireDividesRow(const std::string& method, const std::string& param, int64_t width, int64_t dim);
+// does not divide, listing the values that do: "<method>: parameter '<param>' = <width> does not divide
+// the row length <dim> (use <alternative>one of <divisors>)"; alternative is e.g. "0 for the whole row,
+// or ".
+void requireDividesRow(const std::string& method, const std::string& param, int64_t width, int64_t dim,
+    const std::string& alternative = {});
+
+// The largest code width whose 2^bits codewords a codebook trained on `vectors` vectors can hold (0 when
+// vectors < 2), and the same as " (at most <bits> bits here)" for refusals of a code width ("" for 0).
+int largestBits(int64_t vectors);
+std::string largestBitsText(int64_t vectors);
 
 // Refuses (vq::Error InvalidArgument) a budget above 32 bits per parameter, the cost of the float32
 // table itself: "<method>: <bits> bits per parameter, more than the float32 table itself".
