@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace vq {
@@ -37,6 +38,28 @@ QuantSpec Quantizer::validate(const QuantSpec& spec, int64_t rows, int64_t dim) 
     QuantSpec named = spec;
     named.method = name();
     return schema().resolve(named);
+}
+
+std::vector<DecodeStep> Quantizer::decodeSteps(const QuantizedTable& table) const
+{
+    (void)table;
+    return { DecodeStep { "decode", -1, -1 } };
+}
+
+void Quantizer::decodePartial(const QuantizedTable& table, std::span<const int64_t> rowIds, int steps, float* out) const
+{
+    checkDecodeSteps(name(), steps, 1);
+    if (steps == 0)
+        std::fill(out, out + static_cast<int64_t>(rowIds.size()) * table.dim, 0.0f);
+    else
+        decodeRows(table, rowIds, out);
+}
+
+void checkDecodeSteps(const std::string& method, int steps, size_t count)
+{
+    if (steps < 0 || static_cast<size_t>(steps) > count)
+        throw Error(ErrorKind::InvalidArgument, {},
+            method + ": " + std::to_string(steps) + " decode steps asked of a decode of " + std::to_string(count));
 }
 
 } // namespace vq

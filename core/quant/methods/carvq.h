@@ -34,6 +34,13 @@ public:
     QuantizedTable fit(const FitInput& input, const QuantSpec& spec, RunControl& control) const override;
     void decodeRows(const QuantizedTable& table, std::span<const int64_t> rowIds, float* out) const override;
     std::vector<CodeArrayLayout> codeLayouts(const QuantizedTable& table) const override;
+
+    // ---- Codebook explorer: the GRVQ stages and "adaptor", which comes first when the GRVQ codes were
+    // encoded against E - gamma(E) (order adaptor-first, or refinement rounds), last otherwise.
+    std::vector<CodebookSource> codebookSources(const QuantizedTable& table) const override;
+    std::vector<DecodeStep> decodeSteps(const QuantizedTable& table) const override;
+    void decodePartial(
+        const QuantizedTable& table, std::span<const int64_t> rowIds, int steps, float* out) const override;
 };
 
 // Adds the stored adaptor's output gamma(t) of each row to out (rowIds.size() x dim), elementwise and

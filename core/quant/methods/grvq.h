@@ -29,6 +29,12 @@ public:
     QuantizedTable fit(const FitInput& input, const QuantSpec& spec, RunControl& control) const override;
     void decodeRows(const QuantizedTable& table, std::span<const int64_t> rowIds, float* out) const override;
     std::vector<CodeArrayLayout> codeLayouts(const QuantizedTable& table) const override;
+
+    // ---- Codebook explorer: steps "stage 1" .. "stage R", each adding that stage's codewords.
+    std::vector<CodebookSource> codebookSources(const QuantizedTable& table) const override;
+    std::vector<DecodeStep> decodeSteps(const QuantizedTable& table) const override;
+    void decodePartial(
+        const QuantizedTable& table, std::span<const int64_t> rowIds, int steps, float* out) const override;
 };
 
 } // namespace vq

@@ -254,4 +254,26 @@ std::vector<CodeArrayLayout> PqQuantizer::codeLayouts(const QuantizedTable& tabl
     return { { "codes", c } };
 }
 
+std::vector<CodebookSource> PqQuantizer::codebookSources(const QuantizedTable& table) const
+{
+    const Layout l = layoutOf(table.spec, table.dim);
+    CodebookSource s;
+    s.array = "codes";
+    s.layout = codeLayouts(table).front().layout;
+    s.codebookArray = "codebooks";
+    s.width = l.d;
+    for (int64_t g = 0; g < l.groups; ++g) {
+        s.bookOffsets.push_back(l.bookOf(g) * l.k * l.d);
+        for (int64_t j = 0; j < l.d; ++j)
+            s.columns.push_back(g * l.d + j);
+    }
+    return { s };
+}
+
+std::vector<DecodeStep> PqQuantizer::decodeSteps(const QuantizedTable& table) const
+{
+    (void)table;
+    return { DecodeStep { "codes", 0, 0 } };
+}
+
 } // namespace vq

@@ -34,6 +34,10 @@ public:
     QuantizedTable fit(const FitInput& input, const QuantSpec& spec, RunControl& control) const override;
     void decodeRows(const QuantizedTable& table, std::span<const int64_t> rowIds, float* out) const override;
     std::vector<CodeArrayLayout> codeLayouts(const QuantizedTable& table) const override;
+
+    // ---- Codebook explorer: one step, "codes".
+    std::vector<CodebookSource> codebookSources(const QuantizedTable& table) const override;
+    std::vector<DecodeStep> decodeSteps(const QuantizedTable& table) const override;
 };
 
 } // namespace vq
