@@ -1,6 +1,7 @@
 // vqscope-cli: the headless front end. Each subcommand declares its arguments (CommandSpec) and a run
 // function; this file only dispatches and maps errors to exit codes.
 #include "cliargs.h"
+#include "codebookcommand.h"
 #include "common/error.h"
 #include "evalcommand.h"
 #include "exportcommand.h"
@@ -32,6 +33,7 @@ std::vector<Command> commands()
         { vqcli::sweepCommandSpec(), vqcli::runSweep },
         { vqcli::mergeCommandSpec(), vqcli::runMerge },
         { vqcli::exportCommandSpec(), vqcli::runExport },
+        { vqcli::codebookCommandSpec(), vqcli::runCodebook },
     };
 }
 
