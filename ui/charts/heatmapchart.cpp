@@ -1,5 +1,6 @@
 #include "heatmapchart.h"
 
+#include "charts/viridis.h"
 #include "displaytext.h"
 
 #include <QCategoryAxis>
@@ -20,22 +21,6 @@ namespace {
 
 // Room right of the plot area for the colour bar and its labels.
 constexpr int kLegendWidth = 96;
-
-// Viridis, sampled: perceptually even and readable in grey; dead codes are white, outside it.
-QColor viridis(double t)
-{
-    static const QColor stops[] = { QColor(0x44, 0x01, 0x54), QColor(0x47, 0x2c, 0x7a), QColor(0x3b, 0x51, 0x8b),
-        QColor(0x2c, 0x71, 0x8e), QColor(0x21, 0x90, 0x8d), QColor(0x27, 0xad, 0x81), QColor(0x5c, 0xc8, 0x63),
-        QColor(0xaa, 0xdc, 0x32), QColor(0xfd, 0xe7, 0x25) };
-    constexpr int n = int(std::size(stops));
-    t = std::clamp(t, 0.0, 1.0) * (n - 1);
-    const int i = std::min(int(t), n - 2);
-    const double f = t - i;
-    const QColor& a = stops[i];
-    const QColor& b = stops[i + 1];
-    return QColor::fromRgbF(float(a.redF() + f * (b.redF() - a.redF())),
-        float(a.greenF() + f * (b.greenF() - a.greenF())), float(a.blueF() + f * (b.blueF() - a.blueF())));
-}
 
 const QColor kDeadColor(Qt::white);
 
@@ -278,8 +263,10 @@ void HeatmapChart::mousePressEvent(QMouseEvent* event)
 {
     ChartView::mousePressEvent(event);
     const QPoint cell = cellAt(event->position().toPoint());
-    if (event->button() == Qt::LeftButton && cell.y() >= 0)
+    if (event->button() == Qt::LeftButton && cell.y() >= 0) {
         emit rowClicked(cell.y());
+        emit cellClicked(cell.y(), cell.x());
+    }
 }
 
 } // namespace vq

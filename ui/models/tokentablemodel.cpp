@@ -28,7 +28,7 @@ QVariant TokenTableModel::data(const QModelIndex& index, int role) const
     switch (role) {
     case Qt::DisplayRole:
         if (column == kRowColumn)
-            return display::count(row);
+            return display::count(tableRow(row));
         if (column == kTokenColumn)
             return text ? quotedToken(*text) : QString();
         return numberText(row, column);
@@ -40,7 +40,7 @@ QVariant TokenTableModel::data(const QModelIndex& index, int role) const
             return text ? QString::fromStdString(*text) : QString();
         return sortValue(row, column);
     case kTableRowRole:
-        return qint64(row);
+        return qint64(tableRow(row));
     default:
         return {};
     }
