@@ -3,6 +3,7 @@
 #include "metrics/codebookusage.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,11 @@ struct CodebookSource {
     // A stored per-table-row factor every decoded codeword is multiplied by (AQLM's "scales"); empty: none.
     std::string rowScaleArray;
 };
+
+// The usual source: group g covers table columns [g * width, (g + 1) * width), array rows are table rows,
+// no row scale, and the codebook of (stage, group) starts at bookOffset(stage, group) floats.
+CodebookSource contiguousCodebookSource(std::string array, const CodeLayout& layout, std::string codebookArray,
+    int64_t width, const std::function<int64_t(int stage, int group)>& bookOffset);
 
 // One step of decoding a row, in the order the method's decoder applies them: a stage of a code array
 // (array and stage index into Quantizer::codebookSources()), or a step without codes (array -1: CARVQ's

@@ -514,16 +514,8 @@ std::vector<CodeArrayLayout> AqlmQuantizer::codeLayouts(const QuantizedTable& ta
 std::vector<CodebookSource> AqlmQuantizer::codebookSources(const QuantizedTable& table) const
 {
     const Layout l = layoutOf(table.spec, table.dim);
-    CodebookSource s;
-    s.array = "codes";
-    s.layout = codeLayouts(table).front().layout;
-    s.codebookArray = "codebooks";
-    s.width = l.g;
-    for (int m = 0; m < l.M; ++m)
-        for (int64_t p = 0; p < l.groups; ++p)
-            s.bookOffsets.push_back(m * l.K * l.g);
-    for (int64_t c = 0; c < l.groups * l.g; ++c)
-        s.columns.push_back(c);
+    CodebookSource s = contiguousCodebookSource(
+        "codes", codeLayouts(table).front().layout, "codebooks", l.g, [&l](int m, int) { return m * l.K * l.g; });
     if (l.scales)
         s.rowScaleArray = "scales";
     return { s };

@@ -555,26 +555,14 @@ std::vector<CodebookSource> CrvqQuantizer::codebookSources(const QuantizedTable&
     for (size_t j = 0; j < columns.size(); ++j)
         columns[j] = perm && j < perm->ints.size() ? perm->ints[j] : static_cast<int64_t>(j);
 
-    CodebookSource base;
-    base.array = "codes";
-    base.layout = layouts[0].layout;
-    base.codebookArray = "codebooks";
-    base.width = l.g;
-    for (int64_t p = 0; p < l.groups; ++p)
-        base.bookOffsets.push_back((l.shared ? 0 : p) * l.k * l.g);
+    CodebookSource base = contiguousCodebookSource(
+        "codes", layouts[0].layout, "codebooks", l.g, [&l](int, int p) { return (l.shared ? 0 : p) * l.k * l.g; });
     base.columns = columns;
     std::vector<CodebookSource> sources { base };
     if (l.critical == 0)
         return sources;
-
-    CodebookSource ext;
-    ext.array = "extCodes";
-    ext.layout = layouts[1].layout;
-    ext.codebookArray = "extCodebooks";
-    ext.width = l.g;
-    for (int s = 0; s < l.ext; ++s)
-        for (int p = 0; p < ext.layout.groups; ++p)
-            ext.bookOffsets.push_back(s * l.k * l.g);
+    CodebookSource ext = contiguousCodebookSource(
+        "extCodes", layouts[1].layout, "extCodebooks", l.g, [&l](int s, int) { return s * l.k * l.g; });
     // Column axis: the critical groups are the first stored groups; row axis: every group of a critical row.
     ext.columns.assign(columns.begin(), columns.begin() + ext.layout.groups * l.g);
     if (l.rowAxis)

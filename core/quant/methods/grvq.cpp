@@ -245,17 +245,8 @@ std::vector<CodeArrayLayout> GrvqQuantizer::codeLayouts(const QuantizedTable& ta
 std::vector<CodebookSource> GrvqQuantizer::codebookSources(const QuantizedTable& table) const
 {
     const Layout l = layoutOf(table.spec, table.dim);
-    CodebookSource s;
-    s.array = "codes";
-    s.layout = GrvqQuantizer::codeLayouts(table).front().layout;
-    s.codebookArray = "codebooks";
-    s.width = l.h;
-    for (int st = 0; st < l.stages; ++st)
-        for (int64_t g = 0; g < l.groups; ++g)
-            s.bookOffsets.push_back(((l.shared ? 0 : g) * l.stages + st) * l.k * l.h);
-    for (int64_t c = 0; c < l.groups * l.h; ++c)
-        s.columns.push_back(c);
-    return { s };
+    return { contiguousCodebookSource("codes", GrvqQuantizer::codeLayouts(table).front().layout, "codebooks", l.h,
+        [&l](int stage, int g) { return ((l.shared ? 0 : g) * l.stages + stage) * l.k * l.h; }) };
 }
 
 std::vector<DecodeStep> GrvqQuantizer::decodeSteps(const QuantizedTable& table) const

@@ -257,17 +257,8 @@ std::vector<CodeArrayLayout> PqQuantizer::codeLayouts(const QuantizedTable& tabl
 std::vector<CodebookSource> PqQuantizer::codebookSources(const QuantizedTable& table) const
 {
     const Layout l = layoutOf(table.spec, table.dim);
-    CodebookSource s;
-    s.array = "codes";
-    s.layout = codeLayouts(table).front().layout;
-    s.codebookArray = "codebooks";
-    s.width = l.d;
-    for (int64_t g = 0; g < l.groups; ++g) {
-        s.bookOffsets.push_back(l.bookOf(g) * l.k * l.d);
-        for (int64_t j = 0; j < l.d; ++j)
-            s.columns.push_back(g * l.d + j);
-    }
-    return { s };
+    return { contiguousCodebookSource("codes", codeLayouts(table).front().layout, "codebooks", l.d,
+        [&l](int, int g) { return l.bookOf(g) * l.k * l.d; }) };
 }
 
 std::vector<DecodeStep> PqQuantizer::decodeSteps(const QuantizedTable& table) const
