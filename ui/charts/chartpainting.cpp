@@ -1,4 +1,9 @@
-#include "viridis.h"
+#include "chartpainting.h"
+
+#include <QChart>
+#include <QGraphicsLayout>
+#include <QLinearGradient>
+#include <QPainter>
 
 #include <algorithm>
 #include <iterator>
@@ -19,6 +24,27 @@ QColor viridis(double t)
     const QColor& b = stops[i + 1];
     return QColor::fromRgbF(float(a.redF() + f * (b.redF() - a.redF())),
         float(a.greenF() + f * (b.greenF() - a.greenF())), float(a.blueF() + f * (b.blueF() - a.blueF())));
+}
+
+void paintViridisBar(QPainter& painter, const QRectF& bar, const QColor& outline)
+{
+    QLinearGradient gradient(bar.bottomLeft(), bar.topLeft());
+    for (int i = 0; i <= 8; ++i)
+        gradient.setColorAt(i / 8.0, viridis(i / 8.0));
+    painter.setPen(QPen(outline, 1));
+    painter.setBrush(gradient);
+    painter.drawRect(bar);
+}
+
+QChart* newPaintedChart(int rightMargin)
+{
+    auto* chart = new QChart;
+    chart->legend()->hide();
+    chart->setAnimationOptions(QChart::NoAnimation);
+    chart->setMargins(QMargins(4, 4, rightMargin, 4));
+    chart->setBackgroundRoundness(0);
+    chart->layout()->setContentsMargins(0, 0, 0, 0);
+    return chart;
 }
 
 } // namespace vq

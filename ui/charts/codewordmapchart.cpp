@@ -1,10 +1,9 @@
 #include "codewordmapchart.h"
 
-#include "charts/viridis.h"
+#include "charts/chartpainting.h"
 #include "displaytext.h"
 
 #include <QChart>
-#include <QGraphicsLayout>
 #include <QLineSeries>
 #include <QMouseEvent>
 #include <QPaintEngine>
@@ -31,12 +30,7 @@ const QColor kSelected(0xe0, 0x40, 0x20);
 CodewordMapChart::CodewordMapChart(QWidget* parent)
     : ChartView(parent)
 {
-    auto* chart = new QChart;
-    chart->legend()->hide();
-    chart->setAnimationOptions(QChart::NoAnimation);
-    chart->setMargins(QMargins(4, 4, kLegendWidth, 4));
-    chart->setBackgroundRoundness(0);
-    chart->layout()->setContentsMargins(0, 0, 0, 0);
+    QChart* chart = newPaintedChart(kLegendWidth);
     m_axisX = new QValueAxis(chart);
     m_axisY = new QValueAxis(chart);
     for (QValueAxis* axis : { m_axisX, m_axisY }) {
@@ -253,12 +247,7 @@ void CodewordMapChart::drawColourBar(QPainter* painter, const QRectF& plot) cons
     painter->setFont(m_axisX->labelsFont());
     const QRectF bar(
         plot.right() + 16, plot.top() + metrics.height() * 2, 12, std::max(20.0, plot.height() - metrics.height() * 4));
-    QLinearGradient gradient(bar.bottomLeft(), bar.topLeft());
-    for (int i = 0; i <= 8; ++i)
-        gradient.setColorAt(i / 8.0, viridis(i / 8.0));
-    painter->setPen(QPen(text, 1));
-    painter->setBrush(gradient);
-    painter->drawRect(bar);
+    paintViridisBar(*painter, bar, text);
     const auto valueText = [this](double v) { return display::number(m_logColour ? std::pow(10.0, v) : v); };
     const QString above = m_colourClipped ? QStringLiteral("≥ ") : QString();
     const QString below = m_colourClipped ? QStringLiteral("≤ ") : QString();

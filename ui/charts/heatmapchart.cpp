@@ -1,11 +1,10 @@
 #include "heatmapchart.h"
 
-#include "charts/viridis.h"
+#include "charts/chartpainting.h"
 #include "displaytext.h"
 
 #include <QCategoryAxis>
 #include <QChart>
-#include <QGraphicsLayout>
 #include <QLineSeries>
 #include <QMouseEvent>
 #include <QPainter>
@@ -29,12 +28,7 @@ const QColor kDeadColor(Qt::white);
 HeatmapChart::HeatmapChart(QWidget* parent)
     : ChartView(parent)
 {
-    auto* chart = new QChart;
-    chart->legend()->hide();
-    chart->setAnimationOptions(QChart::NoAnimation);
-    chart->setMargins(QMargins(4, 4, kLegendWidth, 4));
-    chart->setBackgroundRoundness(0);
-    chart->layout()->setContentsMargins(0, 0, 0, 0);
+    QChart* chart = newPaintedChart(kLegendWidth);
 
     m_axisX = new QValueAxis(chart);
     m_axisX->setTitleText(tr("code"));
@@ -191,12 +185,7 @@ void HeatmapChart::drawForeground(QPainter* painter, const QRectF& rect)
     const double barWidth = 12;
     const double swatch = metrics.height();
     const QRectF bar(barLeft, plot.top(), barWidth, std::max(10.0, plot.height() - swatch - 8));
-    QLinearGradient gradient(bar.bottomLeft(), bar.topLeft());
-    for (int i = 0; i <= 8; ++i)
-        gradient.setColorAt(i / 8.0, viridis(i / 8.0));
-    painter->setPen(QPen(text, 1));
-    painter->setBrush(gradient);
-    painter->drawRect(bar);
+    paintViridisBar(*painter, bar, text);
     const double top = std::log1p(double(std::max<int64_t>(m_max, 1)));
     const auto label = [&](int64_t v) {
         const double t = top > 0 ? std::log1p(double(v)) / top : 0;
