@@ -71,22 +71,24 @@ CodebooksPanel::CodebooksPanel(AppContext* context, QWidget* parent)
     QFont bold = m_runLabel->font();
     bold.setBold(true);
     m_runLabel->setFont(bold);
+    // A long run label is cut rather than widening the window; the tooltip has all of it.
+    m_runLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_runLabel->setMinimumWidth(80);
     m_arrayCombo = new QComboBox(page);
     m_stageCombo = new QComboBox(page);
     m_groupCombo = new QComboBox(page);
     m_colourCombo = new QComboBox(page);
-    m_colourCombo->addItem(tr("mean error of its rows"), int(Colour::MeanError));
-    m_colourCombo->addItem(tr("mean token weight of its rows"), int(Colour::MeanWeight));
+    m_colourCombo->addItem(tr("error"), int(Colour::MeanError));
+    m_colourCombo->addItem(tr("token weight"), int(Colour::MeanWeight));
     m_colourCombo->setToolTip(tr("What a codeword's colour shows: the mean per-token relative error of the rows "
                                  "using it, or their mean token weight (how frequent its tokens are)"));
-    m_samplesCheck = new QCheckBox(tr("Rows encoded"), page);
+    m_samplesCheck = new QCheckBox(tr("Rows"), page);
     m_samplesCheck->setChecked(true);
     m_samplesCheck->setToolTip(tr("Also draw a sample of %1 uses of the codebook: what each code was chosen to "
                                   "approximate (the row's residual before this stage, in codeword units)")
                                    .arg(CodebookRunner::kSampleUses));
     auto* bar = new QHBoxLayout;
-    bar->addWidget(m_runLabel);
-    bar->addStretch(1);
+    bar->addWidget(m_runLabel, 1);
     bar->addWidget(new QLabel(tr("Codes:"), page));
     bar->addWidget(m_arrayCombo);
     bar->addWidget(new QLabel(tr("Stage:"), page));
@@ -262,7 +264,7 @@ CodebooksPanel::CodebooksPanel(AppContext* context, QWidget* parent)
             m_waterfall->setTitle(
                 tr("Residual of %1 after each step").arg(name.isEmpty() ? tr("row %1").arg(p.row) : name));
             const double rel = p.norm > 0 ? std::pow(p.steps.back().residualNorm / p.norm, 2) : 0.0;
-            QString text = tr("%1 row %2: ‖e‖ = %3, relative error %4 after %5 steps, %6 codes")
+            QString text = tr("%1 row %2: ‖e‖ = %3, relative error %4 once decoded (%5 decode steps, %6 codes)")
                                .arg(name, display::count(p.row), display::number(p.norm), display::number(rel))
                                .arg(p.steps.size())
                                .arg(p.codes.size());
@@ -330,6 +332,7 @@ void CodebooksPanel::showMessage(const QString& text)
     m_stack->setCurrentWidget(m_message);
     m_map.reset();
     m_requested.reset();
+    m_pendingCode = -1;
     m_mapJob = m_membersJob = m_pathJob = 0;
     m_chart->clear();
     m_codewords->setMap(nullptr, nullptr);
@@ -374,6 +377,7 @@ void CodebooksPanel::updateFromContext()
     }
     m_stack->setCurrentIndex(1);
     m_runLabel->setText(runLabel(*record));
+    m_runLabel->setToolTip(m_runLabel->text());
     m_map.reset();
     m_code = -1;
     m_members->setMembers(nullptr, nullptr);
@@ -403,14 +407,15 @@ void CodebooksPanel::setSelection(int array, int stage, int group)
     stage = std::clamp(stage, 0, access.stages() - 1);
     group = std::clamp(group, shared ? -1 : 0, access.groups() - 1);
     const bool changed = array != m_array || stage != m_stage || group != m_group || m_requested != m_record;
-    const bool arrayChanged = array != m_array || m_stageCombo->count() != access.stages();
+    // Another run may have other stages and groups for the same array: refill the combos then too.
+    const bool refill = array != m_array || m_requested != m_record;
     m_array = array;
     m_stage = stage;
     m_group = group;
 
     m_updating = true;
     m_arrayCombo->setCurrentIndex(array);
-    if (arrayChanged || m_groupCombo->count() == 0) {
+    if (refill || m_groupCombo->count() == 0) {
         m_stageCombo->clear();
         for (int s = 0; s < access.stages(); ++s)
             m_stageCombo->addItem(tr("%1 of %2").arg(s + 1).arg(access.stages()));
