@@ -62,4 +62,22 @@ inline NpyF32 readNpyF32(const std::string& path)
     return result;
 }
 
+// Writes a float32 C-order NumPy v1.0 file of shape (rows, cols), the header padded as numpy pads it.
+inline void writeNpyF32(const std::string& path, int64_t rows, int64_t cols, const std::vector<float>& values)
+{
+    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(rows) + ", "
+        + std::to_string(cols) + "), }";
+    while ((10 + header.size() + 1) % 64 != 0)
+        header += ' ';
+    header += '\n';
+    std::ofstream out(path, std::ios::binary);
+    out.write("\x93NUMPY\x01\x00", 8);
+    const auto len = static_cast<uint16_t>(header.size());
+    out.put(static_cast<char>(len & 0xff)).put(static_cast<char>(len >> 8));
+    out << header;
+    out.write(reinterpret_cast<const char*>(values.data()), static_cast<std::streamsize>(values.size() * 4));
+    if (!out)
+        throw std::runtime_error(path + ": cannot write");
+}
+
 } // namespace vqtest

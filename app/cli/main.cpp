@@ -3,6 +3,7 @@
 #include "cliargs.h"
 #include "codebookcommand.h"
 #include "common/error.h"
+#include "convertcommand.h"
 #include "evalcommand.h"
 #include "exportcommand.h"
 #include "inspectcommand.h"
@@ -33,6 +34,7 @@ std::vector<Command> commands()
         { vqcli::sweepCommandSpec(), vqcli::runSweep },
         { vqcli::mergeCommandSpec(), vqcli::runMerge },
         { vqcli::exportCommandSpec(), vqcli::runExport },
+        { vqcli::convertCommandSpec(), vqcli::runConvert },
         { vqcli::codebookCommandSpec(), vqcli::runCodebook },
     };
 }

@@ -1,41 +1,21 @@
 #include "export/dequantizedexport.h"
 
-#include "common/error.h"
-#include "common/halffloat.h"
 #include "export/rowblockdecoder.h"
-#include "io/atomicfile.h"
-#include "io/safetensorswriter.h"
+#include "export/tablefiles.h"
+#include "vq/version.h"
 
-#include <bit>
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
 
 namespace vq {
 
-static_assert(std::endian::native == std::endian::little, ".npy data is written little-endian");
-
 namespace {
 
-void checkTable(const std::string& path, const QuantizedTable& table)
+// The decoded rows, block by block; the decoder reports "export" and checks cancel per block.
+TableRows decodedRows(RowBlockDecoder& decoder, const QuantizedTable& table)
 {
-    if (table.rows <= 0 || table.dim <= 0)
-        throw Error(ErrorKind::InvalidArgument, path, "the quantized table is empty");
-}
-
-// NumPy format 1.0 header, padded with spaces and a newline so the data starts at a multiple of 64 bytes
-// (what numpy.save writes).
-std::string npyHeader(const char* descr, int64_t rows, int64_t dim)
-{
-    std::string dict = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': ("
-        + std::to_string(rows) + ", " + std::to_string(dim) + "), }";
-    const size_t unpadded = 10 + dict.size() + 1;
-    dict.append((64 - unpadded % 64) % 64, ' ');
-    dict += '\n';
-    std::string out = "\x93NUMPY";
-    out += '\x01';
-    out += '\x00';
-    const auto len = static_cast<uint16_t>(dict.size());
-    out += static_cast<char>(len & 0xff);
-    out += static_cast<char>(len >> 8);
-    return out + dict;
+    return { table.rows, table.dim, [&decoder](uint64_t first, std::span<float> out) { decoder.read(first, out); } };
 }
 
 } // namespace
@@ -50,60 +30,50 @@ std::string dequantizedTensorName(const DequantizedExportOptions& options, const
 void exportDequantizedNpy(
     const std::string& path, const QuantizedTable& table, const DequantizedExportOptions& options, RunControl& control)
 {
-    checkTable(path, table);
-    if (options.dtype != DType::F32 && options.dtype != DType::F16)
-        throw Error(ErrorKind::InvalidArgument, path,
-            std::string(".npy export writes F32 or F16, not ") + nameOf(options.dtype));
-    control.throwIfCancelled();
-    control.report("export", 0.0);
-    const bool half = options.dtype == DType::F16;
-    AtomicFile file(path);
-    const std::string header = npyHeader(half ? "<f2" : "<f4", table.rows, table.dim);
-    file.write(header.data(), header.size());
-
     RowBlockDecoder decoder(table, options.blockRows, control);
-    const int64_t blockRows = std::max<int64_t>(1, options.blockRows);
-    std::vector<float> values;
-    std::vector<uint16_t> halves;
-    for (int64_t begin = 0; begin < table.rows; begin += blockRows) {
-        const int64_t end = std::min(begin + blockRows, table.rows);
-        values.resize(static_cast<size_t>((end - begin) * table.dim));
-        decoder.read(static_cast<uint64_t>(begin * table.dim), values);
-        if (!half) {
-            file.write(values.data(), values.size() * sizeof(float));
-            continue;
-        }
-        halves.resize(values.size());
-        for (size_t i = 0; i < values.size(); ++i)
-            halves[i] = floatToHalf(values[i]);
-        file.write(halves.data(), halves.size() * sizeof(uint16_t));
-    }
-    control.throwIfCancelled();
-    file.commit();
-    control.report("export", 1.0);
+    writeTableNpy(path, decodedRows(decoder, table), options.dtype, control);
 }
 
 void exportDequantizedSafetensors(const std::string& path, const QuantizedTable& table, const TableSource& source,
     const DequantizedExportOptions& options, RunControl& control)
 {
-    checkTable(path, table);
-    if (options.dtype != DType::F32 && options.dtype != DType::F16 && options.dtype != DType::BF16)
-        throw Error(ErrorKind::InvalidArgument, path,
-            std::string("safetensors export writes F32, F16 or BF16, not ") + nameOf(options.dtype));
-    control.throwIfCancelled();
-    control.report("export", 0.0);
-    SafetensorsWriter writer(path);
-    writer.addMetadata("format", "pt");
-    writer.addMetadata("vqscope.spec", table.spec.toJson().dump());
+    std::vector<std::pair<std::string, std::string>> metadata { { "format", "pt" },
+        { "vqscope.spec", table.spec.toJson().dump() } };
     if (!source.file.empty())
-        writer.addMetadata("vqscope.source", source.file);
+        metadata.emplace_back("vqscope.source", source.file);
     if (!source.checksum.empty())
-        writer.addMetadata("vqscope.sourceChecksum", source.checksum);
+        metadata.emplace_back("vqscope.sourceChecksum", source.checksum);
     RowBlockDecoder decoder(table, options.blockRows, control);
-    writer.addTensor(dequantizedTensorName(options, source), options.dtype, { table.rows, table.dim },
-        [&decoder](uint64_t first, std::span<float> out) { decoder.read(first, out); });
-    writer.write(nullRunControl()); // progress and cancel come from the decoder
-    control.report("export", 1.0);
+    writeTableSafetensors(
+        path, decodedRows(decoder, table), dequantizedTensorName(options, source), options.dtype, metadata, control);
+}
+
+void exportDequantizedGguf(const std::string& path, const QuantizedTable& table, const TableSource& source,
+    const DequantizedExportOptions& options, RunControl& control)
+{
+    GgufTableOptions gguf;
+    gguf.type = options.ggmlType;
+    if (!options.tensorName.empty())
+        gguf.tensorName = options.tensorName;
+    gguf.name = "vqscope " + table.spec.method + " embedding";
+    gguf.tokens = options.tokens;
+    gguf.metadata.emplace_back(kEmbeddingKey, GgufValue::string(embeddingRecord(table, source, options.ggmlType)));
+    RowBlockDecoder decoder(table, options.blockRows, control);
+    writeTableGguf(path, decodedRows(decoder, table), gguf, control);
+}
+
+std::string embeddingRecord(const QuantizedTable& table, const TableSource& source, std::string_view storedAs)
+{
+    nlohmann::ordered_json j;
+    j["method"] = table.spec.method;
+    j["spec"] = table.spec.params;
+    j["bitsPerParam"] = table.bits().bitsPerParam();
+    j["storedAs"] = std::string(storedAs);
+    j["sourceFile"] = std::filesystem::path(source.file).filename().string();
+    j["sourceTensor"] = source.tensor;
+    j["sourceChecksum"] = source.checksum;
+    j["appVersion"] = kVersion;
+    return j.dump();
 }
 
 } // namespace vq

@@ -1,6 +1,8 @@
 #include "export/patchedcheckpoint.h"
 
 #include "common/error.h"
+#include "export/patchedgguf.h"
+#include "export/patchsupport.h"
 #include "export/rowblockdecoder.h"
 #include "io/atomicfile.h"
 #include "io/safetensorsreader.h"
@@ -84,12 +86,6 @@ SourceLayout resolveSource(const std::string& source)
     return l;
 }
 
-bool samePath(const std::string& a, const std::string& b)
-{
-    std::error_code ec;
-    return fs::equivalent(a, b, ec);
-}
-
 // Progress over all bytes written, under stage "export"; cancel polled per chunk.
 class ByteProgress {
 public:
@@ -152,11 +148,7 @@ void rewriteWithTable(const std::string& from, const std::string& to, const Quan
     if (it->dtype != DType::F32 && it->dtype != DType::F16 && it->dtype != DType::BF16)
         throw Error(ErrorKind::Unsupported, from,
             "tensor \"" + it->name + "\" is " + it->dtypeName + "; only F32, F16 and BF16 embeddings can be replaced");
-    const std::vector<int64_t> shape { table.rows, table.dim };
-    if (it->shape != shape)
-        throw Error(ErrorKind::InvalidArgument, from,
-            "tensor \"" + it->name + "\" is not " + std::to_string(table.rows) + " x " + std::to_string(table.dim)
-                + " like the quantized table");
+    patch::checkSameShape(from, *it, table);
 
     SafetensorsWriter writer(to);
     for (const MetadataEntry& m : reader.metadata())
@@ -237,7 +229,7 @@ PatchResult patchFolder(const SourceLayout& l, const std::string& output, const 
     std::error_code ec;
     const fs::file_status st = fs::status(output, ec);
     if (fs::exists(st)) {
-        if (samePath(output, l.folder))
+        if (patch::samePath(output, l.folder))
             throw Error(ErrorKind::InvalidArgument, output, "the output folder is the source folder");
         if (!fs::is_directory(st))
             throw Error(ErrorKind::WriteFailed, output, "exists and is not a folder");
@@ -266,7 +258,7 @@ PatchResult patchFolder(const SourceLayout& l, const std::string& output, const 
     for (const std::string& f : files) {
         const std::string name = fs::path(f).filename().string();
         const std::string to = (fs::path(temp.path()) / name).string();
-        if (samePath(f, embeddingFile)) {
+        if (patch::samePath(f, embeddingFile)) {
             rewriteWithTable(f, to, table, options, progress);
             result.rewritten = (fs::path(output) / name).string();
         } else {
@@ -289,17 +281,14 @@ PatchResult patchFolder(const SourceLayout& l, const std::string& output, const 
 PatchResult writePatchedCheckpoint(const std::string& source, const std::string& output, const QuantizedTable& table,
     const PatchOptions& options, RunControl& control)
 {
-    if (options.tensorName.empty())
-        throw Error(ErrorKind::InvalidArgument, source, "no embedding tensor named to replace");
-    if (table.rows <= 0 || table.dim <= 0)
-        throw Error(ErrorKind::InvalidArgument, source, "the quantized table is empty");
-    if (output.empty())
-        throw Error(ErrorKind::WriteFailed, output, "no output path");
+    patch::checkRequest(source, output, table, options.tensorName);
+    if (patch::isGgufFile(source))
+        return writePatchedGguf(source, output, table, options, control);
     const SourceLayout l = resolveSource(source);
     if (l.folderOutput)
         return patchFolder(l, output, table, options, control);
 
-    if (samePath(output, l.single))
+    if (patch::samePath(output, l.single))
         throw Error(ErrorKind::InvalidArgument, output, "the output file is the source file");
     control.throwIfCancelled();
     control.report("export", 0.0);

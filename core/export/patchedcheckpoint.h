@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/runcontrol.h"
+#include "io/embeddingtable.h"
 #include "quant/quantizedtable.h"
 
 #include <string>
@@ -8,10 +9,11 @@
 
 namespace vq {
 
-// A copy of a safetensors checkpoint in which only the embedding tensor is replaced by the decoded
-// table, so the compressed model can be evaluated with standard tools.
+// A copy of a checkpoint (safetensors or llama.cpp GGUF) in which only the embedding tensor is replaced
+// by the decoded table, so the compressed model can be evaluated with standard tools.
 //
 // source is one of:
+//  - a GGUF file: output is a GGUF file, see writePatchedGguf (export/patchedgguf.h).
 //  - a .safetensors file: output is a file. It holds every tensor of the source; the embedding is the
 //    decoded table stored at the source dtype (F32/F16/BF16, round to nearest even), every other tensor
 //    byte for byte, and __metadata__ the same keys and values.
@@ -30,12 +32,18 @@ namespace vq {
 struct PatchOptions {
     std::string tensorName; // the embedding tensor to replace, e.g. "model.embed_tokens.weight"
     int64_t blockRows = 1024; // rows decoded at a time
+    // GGUF sources only: how the new embedding is stored (a writable ggml type, io/ggmlwritable.h) and the
+    // table it was made from, recorded in the file (dequantizedexport.h: embeddingRecord).
+    std::string ggmlType = "f16";
+    TableSource tableSource {};
 };
 
 struct PatchResult {
     std::string output; // the file or folder written
     std::string rewritten; // the file holding the new embedding
     std::vector<std::string> copied; // files copied unchanged (folder output)
+    // GGUF: the model has no output.weight, so llama.cpp uses the replaced tensor as its output layer too.
+    bool tiedHead = false;
 };
 
 PatchResult writePatchedCheckpoint(const std::string& source, const std::string& output, const QuantizedTable& table,

@@ -121,7 +121,10 @@ void detectTiedHead(const TensorReader& reader, EmbeddingTable& table)
     }
 }
 
-void findTokens(const TensorReader& reader, const LoadOptions& options, EmbeddingTable& table)
+} // namespace
+
+std::vector<std::string> findTokenStrings(
+    const TensorReader& reader, const LoadOptions& options, int64_t rowCount, std::string* tokenSource)
 {
     std::vector<std::string> tokens;
     std::string source;
@@ -142,9 +145,11 @@ void findTokens(const TensorReader& reader, const LoadOptions& options, Embeddin
             source = sidecar.filename().string();
         }
     }
+    if (tokenSource)
+        tokenSource->clear();
     if (tokens.empty())
-        return;
-    const size_t rows = static_cast<size_t>(table.rows());
+        return tokens;
+    const auto rows = static_cast<size_t>(rowCount);
     if (tokens.size() < rows) {
         // Keep the table's promise of one string per row: rows past the list get "".
         source += " (" + std::to_string(tokens.size()) + " of " + std::to_string(rows) + " rows)";
@@ -153,8 +158,36 @@ void findTokens(const TensorReader& reader, const LoadOptions& options, Embeddin
         source += " (first " + std::to_string(rows) + " of " + std::to_string(tokens.size()) + " tokens)";
         tokens.resize(rows);
     }
-    table.tokens = std::move(tokens);
-    table.tokenSource = std::move(source);
+    if (tokenSource)
+        *tokenSource = std::move(source);
+    return tokens;
+}
+
+namespace {
+
+void findTokens(const TensorReader& reader, const LoadOptions& options, EmbeddingTable& table)
+{
+    table.tokens = findTokenStrings(reader, options, table.rows(), &table.tokenSource);
+}
+
+// From the bytes the file gives the tensor, so block types of any kind are counted as stored (Q4_K:
+// 144 bytes per 256 values, 4.5 bits); compressed datasets report no size and count by element type.
+double storedBitsPerValue(const TensorInfo& info)
+{
+    const int64_t elements = info.elementCount();
+    if (info.byteSize > 0 && elements > 0)
+        return 8.0 * static_cast<double>(info.byteSize) / static_cast<double>(elements);
+    switch (info.dtype) {
+    case DType::F64:
+        return 64;
+    case DType::F32:
+        return 32;
+    case DType::F16:
+    case DType::BF16:
+        return 16;
+    default:
+        return 0;
+    }
 }
 
 void countNonFinite(EmbeddingTable& table, RunControl& control)
@@ -184,7 +217,14 @@ EmbeddingCandidates pickEmbedding(const std::vector<TensorInfo>& tensors)
         std::string reason;
     };
     std::vector<Ranked> ranked;
+    const TensorInfo* unreadable = nullptr; // the unreadable tensor with the best-ranked known name
+    const auto knownRank = [](const TensorInfo& t) {
+        return std::find(kKnownNames.begin(), kKnownNames.end(), normalised(t.name)) - kKnownNames.begin();
+    };
     for (const TensorInfo& t : tensors) {
+        if (t.isMatrix() && !isLoadableFloat(t.dtype) && knownRank(t) < std::ssize(kKnownNames)
+            && (!unreadable || knownRank(t) < knownRank(*unreadable)))
+            unreadable = &t;
         if (!t.isMatrix() || !isLoadableFloat(t.dtype))
             continue;
         const std::string name = normalised(t.name);
@@ -222,6 +262,8 @@ EmbeddingCandidates pickEmbedding(const std::vector<TensorInfo>& tensors)
         out.chosen = out.names.front();
         out.reason = ranked.front().reason;
     }
+    if (unreadable && (ranked.empty() || ranked.front().tier > 0))
+        out.unreadable = unreadable->name;
     return out;
 }
 
@@ -245,10 +287,14 @@ EmbeddingTable loadEmbedding(const std::string& path, const LoadOptions& options
                     + candidateList(candidates));
         if (!isLoadableFloat(info->dtype))
             throw Error(ErrorKind::Unsupported, path,
-                "tensor '" + options.tensor + "' holds " + info->dtypeName + " values, not floats; "
-                    + candidateList(candidates));
+                "tensor '" + options.tensor + "' " + unloadableReason(*info) + "; " + candidateList(candidates));
         name = options.tensor;
         reason = "requested by name";
+    } else if (!candidates.unreadable.empty()) {
+        throw Error(ErrorKind::Unsupported, path,
+            "the embedding tensor '" + candidates.unreadable + "' "
+                + unloadableReason(*reader->find(candidates.unreadable)) + "; pick another tensor by name ("
+                + candidateList(candidates) + ")");
     }
     if (name.empty())
         throw Error(ErrorKind::NotFound, path, "the file holds no 2-D float tensor to use as an embedding table");
@@ -262,6 +308,7 @@ EmbeddingTable loadEmbedding(const std::string& path, const LoadOptions& options
     table.source.dtype = info.dtypeName.empty() ? nameOf(info.dtype) : info.dtypeName;
     table.source.storedShape = info.shape;
     table.source.selectionReason = reason;
+    table.storedBitsPerValue = storedBitsPerValue(info);
 
     control.report("tokens", 0.0);
     findTokens(*reader, options, table);

@@ -16,6 +16,9 @@ struct EmbeddingCandidates {
     std::vector<std::string> names; // 2-D float tensors, best first
     std::string chosen; // names.front() unless overridden; empty when the file has no 2-D float tensor
     std::string reason; // why chosen was picked
+    // A 2-D tensor with a known embedding name that cannot be read (an unreadable ggml type) when no
+    // readable tensor has such a name: loadEmbedding refuses rather than fall back to another tensor.
+    std::string unreadable;
 };
 
 // Ranks the 2-D loadable tensors: known embedding names first (model.embed_tokens.weight,
@@ -33,6 +36,13 @@ struct LoadOptions {
 // detects a tied output head, counts NaN/Inf (values are kept as they are: callers decide). Progress
 // stages: "open", "read", "tokens", "checksum".
 EmbeddingTable loadEmbedding(const std::string& path, const LoadOptions& options, RunControl& control);
+
+// Token strings for a table of rowCount rows in reader's file, found as loadEmbedding finds them:
+// options.vocabFile, else strings stored in the file, else tokenizer.json or "<stem>.vocab.txt" beside
+// it. Cut or padded with "" to rowCount; *tokenSource says where they came from (and whether they were
+// cut or padded). Empty, with an empty source, when there are none.
+std::vector<std::string> findTokenStrings(
+    const TensorReader& reader, const LoadOptions& options, int64_t rowCount, std::string* tokenSource);
 
 // Token strings from a one-token-per-line file (".vocab.txt"); escapes none.
 std::vector<std::string> readVocabFile(const std::string& path);

@@ -30,10 +30,18 @@ struct EmbeddingTable {
     std::string tiedReason; // "config.json tie_word_embeddings=true", "no lm_head/output tensor" ...
     int64_t nanCount = 0;
     int64_t infCount = 0;
+    // Bits per value as the file stores the tensor (Q4_K 4.5, Q8_0 8.5, BF16 16); 0 when unknown.
+    double storedBitsPerValue = 0;
 
     int64_t rows() const { return values.rows; }
     int64_t dim() const { return values.cols; }
 };
+
+// The stored type as users know it: ggml types in upper case as llama.cpp prints them ("Q4_K", "BF16"),
+// other formats' as the file spells them.
+std::string storedTypeName(const TableSource& source);
+// "Q4_0, 4.5 bits/param as stored"; just the type name when the bits are unknown (0).
+std::string storedAsText(const EmbeddingTable& table);
 
 // A checksum of the values (bitwise; order-sensitive), formatted "xxh64:%016x". Stable across platforms.
 std::string tableChecksum(const Matrix& m);

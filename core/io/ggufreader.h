@@ -19,10 +19,12 @@ namespace vq {
 // (aligned, inside the file) and size (block types need rows that are whole blocks). A corrupt count
 // or length throws before anything that large is allocated.
 //
-// tensors() lists shapes slowest-first (GGUF's dims reversed: token_embd.weight stored [n_embd,
-// n_vocab] is {n_vocab, n_embd}); dtypeName is ggml's type name ("f16", "q8_0", "q4_K"). F32, F16,
-// BF16, F64, Q8_0 and Q4_0 are read as float32 (Q8_0/Q4_0 dequantized exactly as ggml does); other
-// ggml types are listed as DType::Other and refused by readMatrix as Unsupported.
+// tensors() lists every tensor with its shape slowest-first (GGUF's dims reversed: token_embd.weight
+// stored [n_embd, n_vocab] is {n_vocab, n_embd}) and ggml's type name as dtypeName ("f16", "q4_K",
+// "iq2_xxs"). Every type ggml::dequantize reads (f32, f16, bf16, f64, q4_0, q4_1, q5_0, q5_1, q8_0,
+// q2_K ... q6_K, iq4_nl, iq4_xs, tq1_0, tq2_0) is read as float32 exactly as ggml dequantizes it; other
+// types are listed (integers as I8..I64, the rest as DType::Other) and refused by readMatrix as
+// Unsupported, naming the type and the readable ones.
 // metadata() renders every key/value as text; type is "u32", "str", "arr[str,512]" ...
 class GgufReader : public TensorReader {
 public:
@@ -46,6 +48,16 @@ public:
     // The stored bytes of a tensor, a view into the mapped file valid while this reader lives.
     // Throws NotFound for an unknown name, Unsupported when the type's size is unknown.
     std::span<const uint8_t> tensorBytes(const std::string& name) const;
+    // The ggml type id of a tensor (enum ggml_type). Throws NotFound for an unknown name.
+    uint32_t ggmlTypeId(const std::string& name) const;
+
+    // The value of metadata()[index] as stored: its GGUF value type and the bytes after the type field
+    // (a view into the mapped file valid while this reader lives), for copying it unchanged.
+    struct RawValue {
+        uint32_t type = 0;
+        std::span<const uint8_t> bytes;
+    };
+    RawValue rawValue(size_t index) const;
 
 private:
     struct Stored {
@@ -66,6 +78,12 @@ private:
     std::vector<Stored> m_stored; // parallel to m_tensors
     std::unordered_map<std::string, size_t> m_index;
     std::vector<MetadataEntry> m_metadata;
+    struct ValueRange {
+        uint32_t type = 0;
+        uint64_t offset = 0; // absolute, after the type field
+        uint64_t length = 0;
+    };
+    std::vector<ValueRange> m_valueRanges; // parallel to m_metadata
     uint64_t m_tokensPos = 0; // first item of tokenizer.ggml.tokens when it is an array of strings
     uint64_t m_tokensCount = 0;
     bool m_hasTokens = false;

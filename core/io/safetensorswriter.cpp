@@ -137,7 +137,7 @@ void SafetensorsWriter::addRawTensor(
     m_entries.push_back(std::move(e));
 }
 
-void SafetensorsWriter::write(RunControl& control)
+void SafetensorsWriter::write(RunControl& control, std::string_view stage)
 {
     if (m_written)
         throw Error(ErrorKind::InvalidArgument, m_path, "already written");
@@ -182,11 +182,15 @@ void SafetensorsWriter::write(RunControl& control)
     file.write(&headerLength, sizeof headerLength);
     file.write(text.data(), text.size());
 
-    control.report("write", 0.0);
+    const auto report = [&](double fraction) {
+        if (!stage.empty())
+            control.report(stage, fraction);
+    };
+    report(0.0);
     uint64_t done = 0;
     auto progress = [&](uint64_t bytes) {
         done += bytes;
-        control.report("write", totalData ? static_cast<double>(done) / static_cast<double>(totalData) : 1.0);
+        report(totalData ? static_cast<double>(done) / static_cast<double>(totalData) : 1.0);
         control.throwIfCancelled();
     };
     std::vector<float> floats;
@@ -211,8 +215,9 @@ void SafetensorsWriter::write(RunControl& control)
             progress(n * e->elementSize);
         }
     }
+    control.throwIfCancelled();
     file.commit();
-    control.report("write", 1.0);
+    report(1.0);
 }
 
 } // namespace vq

@@ -7,6 +7,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -45,9 +46,9 @@ public:
     void addRawTensor(
         std::string name, std::string dtypeName, std::vector<int64_t> shape, std::span<const uint8_t> bytes);
 
-    // Writes the file. Reports stage "write" and honours cancel (throws vq::Cancelled, target untouched).
-    // Call once.
-    void write(RunControl& control = nullRunControl());
+    // Writes the file. Reports `stage` (none when empty) as the fraction of data bytes written and honours
+    // cancel (throws vq::Cancelled, target untouched). Call once.
+    void write(RunControl& control = nullRunControl(), std::string_view stage = "write");
 
 private:
     struct Entry {

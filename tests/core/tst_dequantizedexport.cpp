@@ -2,6 +2,7 @@
 #include "common/halffloat.h"
 #include "export/dequantizedexport.h"
 #include "exportchecks.h"
+#include "io/ggufreader.h"
 #include "io/npyreader.h"
 #include "io/safetensorsreader.h"
 #include "quant/registry.h"
@@ -17,6 +18,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 
 Q_DECLARE_METATYPE(vq::DType)
 
@@ -153,6 +155,71 @@ private slots:
         QCOMPARE(meta.at("vqscope.sourceChecksum"), std::string("xxh64:1"));
     }
 
+    // A standalone GGUF: token_embd.weight in the chosen type, the tokens, and the record of the run.
+    void ggufHoldsTheDecodedTable_data()
+    {
+        QTest::addColumn<QString>("type");
+        QTest::addColumn<bool>("tokens");
+        QTest::newRow("f16, tokens") << "f16" << true;
+        QTest::newRow("bf16") << "bf16" << false;
+        QTest::newRow("f32") << "f32" << false;
+    }
+    void ggufHoldsTheDecodedTable()
+    {
+        QFETCH(QString, type);
+        QFETCH(bool, tokens);
+        QTemporaryDir dir;
+        const std::string path = dir.filePath(QStringLiteral("decoded.gguf")).toStdString();
+        vq::DequantizedExportOptions options;
+        options.ggmlType = type.toStdString();
+        options.blockRows = 300;
+        if (tokens)
+            for (int i = 0; i < 1000; ++i)
+                options.tokens.push_back("token " + std::to_string(i));
+        std::vector<double> fractions;
+        vq::RunControl control;
+        vqtest::recordExportProgress(control, fractions);
+        vq::exportDequantizedGguf(path, table(), gloveSource(), options, control);
+        QCOMPARE(fractions.back(), 1.0);
+        QVERIFY(std::is_sorted(fractions.begin(), fractions.end()));
+
+        const vq::GgufReader reader(path);
+        QCOMPARE(reader.tensors().size(), size_t(1));
+        const vq::TensorInfo& t = reader.tensors()[0];
+        QCOMPARE(t.name, std::string("token_embd.weight"));
+        QCOMPARE(QString::fromStdString(t.dtypeName), type);
+        const vq::DType dtype = type == QStringLiteral("f16") ? vq::DType::F16
+            : type == QStringLiteral("bf16")                  ? vq::DType::BF16
+                                                              : vq::DType::F32;
+        const std::string diff = differenceFromDecoded(reader.readMatrix(t.name, vq::nullRunControl()), dtype);
+        QVERIFY2(diff.empty(), diff.c_str());
+        std::string source;
+        const std::vector<std::string> back = reader.embeddedTokens(&source);
+        QCOMPARE(back, options.tokens);
+        std::map<std::string, std::string> meta;
+        for (const auto& m : reader.metadata())
+            meta[m.key] = m.value;
+        QCOMPARE(meta.at("general.architecture"), std::string("vqscope"));
+        QCOMPARE(meta.at("general.name"), std::string("vqscope rtn embedding"));
+        const nlohmann::json record = nlohmann::json::parse(meta.at(vq::kEmbeddingKey));
+        QCOMPARE(record.value("storedAs", ""), type.toStdString());
+        QCOMPARE(record.value("sourceFile", ""), std::string("glove-20k.npy"));
+        QCOMPARE(record.value("sourceChecksum", ""), std::string("xxh64:1"));
+        QCOMPARE(record.value("bitsPerParam", 0.0), table().bits().bitsPerParam());
+
+        // Types and tokens that do not fit are refused before anything is written.
+        options.ggmlType = "q8_0"; // rows of 100 values
+        expectError([&] { vq::exportDequantizedGguf(path, table(), gloveSource(), options); },
+            vq::ErrorKind::InvalidArgument, path, "q8_0 stores whole blocks of 32");
+        options.ggmlType = "q9_1";
+        expectError([&] { vq::exportDequantizedGguf(path, table(), gloveSource(), options); },
+            vq::ErrorKind::Unsupported, path, "writable types are");
+        options.ggmlType = "f16";
+        options.tokens = { "a", "b" };
+        expectError([&] { vq::exportDequantizedGguf(path, table(), gloveSource(), options); },
+            vq::ErrorKind::InvalidArgument, path, "2 token strings for a table of 1000 rows");
+    }
+
     void tensorNameDefaultsToEmbedding()
     {
         QCOMPARE(vq::dequantizedTensorName({}, vq::TableSource {}), std::string("embedding"));
@@ -167,6 +234,7 @@ private slots:
         QTest::newRow("npy, existing") << true << true;
         QTest::newRow("safetensors, new") << false << false;
         QTest::newRow("safetensors, existing") << false << true;
+        QTest::newRow("gguf, existing") << false << true;
     }
     void cancelLeavesNoFile()
     {
@@ -181,9 +249,12 @@ private slots:
         vq::RunControl control;
         int reports = 0;
         vqtest::cancelAtReport(control, 3, reports);
+        const bool gguf = QByteArray(QTest::currentDataTag()).startsWith("gguf");
         const auto run = [&] {
             if (npy)
                 vq::exportDequantizedNpy(path, table(), options, control);
+            else if (gguf)
+                vq::exportDequantizedGguf(path, table(), gloveSource(), options, control);
             else
                 vq::exportDequantizedSafetensors(path, table(), gloveSource(), options, control);
         };

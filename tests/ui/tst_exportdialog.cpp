@@ -3,10 +3,13 @@
 #include "appcontext.h"
 #include "dialogs/exportdialog.h"
 #include "export/artifact.h"
+#include "io/embeddingloader.h"
+#include "io/ggufreader.h"
 #include "io/hdf5lock.h"
 #include "mainwindow.h"
 #include "runners/runqueue.h"
 
+#include "ggufchecks.h"
 #include "quantchecks.h"
 #include "testutil.h"
 
@@ -198,6 +201,78 @@ private slots:
         QVERIFY(waitIdle(dialog.runner()));
         QCOMPARE(cancelled.count(), 1);
         QCOMPARE(entries(dir.path()), QStringList());
+    }
+
+    // A run on a GGUF table: the patched GGUF (type choice, the tied-head note) and the standalone GGUF
+    // written through the dialog, read back with core.
+    void exportsGgufFiles()
+    {
+        QTemporaryDir dir;
+        auto table = std::make_shared<const EmbeddingTable>(
+            loadEmbedding(vqtest::dataPath("table-q8_0.gguf"), {}, nullRunControl()));
+        AppContext context;
+        context.setTable(table, std::make_shared<TableStats>());
+        RunQueue queue(&context);
+        QSignalSpy finished(&queue, &RunQueue::runFinished);
+        const RunKey key = queue.enqueue(QuantSpec { "rtn", { { "bits", 4 }, { "group", 32 }, { "mode", "sym" } } });
+        QVERIFY(finished.wait(kTimeoutMs));
+        const std::shared_ptr<const RunRecord> record = context.run(key)->record;
+        QCOMPARE(record->status, RunStatus::Done);
+
+        ExportDialog dialog(record, table);
+        dialog.setOutputFolder(dir.path());
+        QVERIFY(dialog.isAvailable(ExportKind::PatchedCheckpoint));
+        QVERIFY(dialog.path(ExportKind::PatchedCheckpoint).endsWith(QStringLiteral("-patched.gguf")));
+        auto* note = dialog.findChild<QLabel*>(QStringLiteral("patchTiedNote"));
+        QVERIFY(note); // the fixture has no output.weight
+        QVERIFY(note->text().contains(QStringLiteral("output.weight")));
+        auto* patchType = dialog.findChild<QComboBox*>(QStringLiteral("patchGgufType"));
+        QVERIFY(patchType);
+        QCOMPARE(patchType->currentData().toString(), QStringLiteral("f16"));
+        QCOMPARE(patchType->count(), int(ggml::writableTypes().size()));
+
+        dialog.setChecked(ExportKind::Artifact, false);
+        dialog.setChecked(ExportKind::Report, false);
+        dialog.setChecked(ExportKind::PatchedCheckpoint, true);
+        dialog.setPatchedGgufType(QStringLiteral("q4_0"));
+        dialog.setChecked(ExportKind::Dequantized, true);
+        dialog.setDequantizedGguf(QStringLiteral("q8_0"));
+        QVERIFY(dialog.path(ExportKind::Dequantized).endsWith(QStringLiteral("-dequantized.gguf")));
+        QVERIFY(dialog.findChild<QComboBox*>(QStringLiteral("dequantizedGgufType"))->isVisibleTo(&dialog));
+        QVERIFY(!dialog.findChild<QComboBox*>(QStringLiteral("dequantizedDtype"))->isVisibleTo(&dialog));
+        const QList<ExportRequest> requests = dialog.requests();
+        QCOMPARE(requests.size(), 2);
+        QCOMPARE(requests[0].ggmlType, QStringLiteral("q8_0"));
+        QCOMPARE(requests[1].ggmlType, QStringLiteral("q4_0"));
+
+        dialog.startExport();
+        QVERIFY(waitIdle(dialog.runner()));
+        QVERIFY2(dialog.statusText().startsWith(QStringLiteral("Wrote 2 files")), qPrintable(dialog.statusText()));
+        const Matrix decoded = record->table->decodeAll();
+        const GgufReader source(vqtest::dataPath("table-q8_0.gguf"));
+        const GgufReader patched(dialog.path(ExportKind::PatchedCheckpoint).toStdString());
+        QCOMPARE(patched.ggmlTypeId("token_embd.weight"), uint32_t(2));
+        QVERIFY(vqtest::sameBytes(patched.tensorBytes("token_embd.weight"),
+            vqtest::encodedAs(*ggml::findWritableType("q4_0"), decoded.values)));
+        QVERIFY(vqtest::sameBytes(patched.tensorBytes("output_norm.weight"), source.tensorBytes("output_norm.weight")));
+        const EmbeddingTable standalone
+            = loadEmbedding(dialog.path(ExportKind::Dequantized).toStdString(), {}, nullRunControl());
+        QCOMPARE(standalone.source.dtype, std::string("q8_0"));
+        QCOMPARE(standalone.tokens, table->tokens);
+        const GgufReader standaloneReader(dialog.path(ExportKind::Dequantized).toStdString());
+        QVERIFY(vqtest::sameBytes(standaloneReader.tensorBytes("token_embd.weight"),
+            vqtest::encodedAs(*ggml::findWritableType("q8_0"), decoded.values)));
+
+        // Rows of 100 values are not whole Q8_0 blocks: the type is offered disabled and refused.
+        ExportDialog glove(m_pq, m_table);
+        QVERIFY(!glove.isAvailable(ExportKind::PatchedCheckpoint)); // a NumPy source
+        glove.setChecked(ExportKind::Dequantized, true);
+        glove.setDequantizedGguf(QStringLiteral("q8_0"));
+        QString problem;
+        QVERIFY(glove.requests(&problem).isEmpty());
+        QVERIFY2(problem.contains(QStringLiteral("GGUF type")), qPrintable(problem));
+        glove.setDequantizedGguf(QStringLiteral("bf16"));
+        QCOMPARE(glove.requests(&problem).size(), 3); // with the artifact and the report
     }
 
     void menuActionFollowsTheCurrentRun()

@@ -3,6 +3,7 @@
 // switching the metric moves the points, previews stay out, "Run baselines" queues what is missing.
 #include "appcontext.h"
 #include "charts/tradeoffchart.h"
+#include "io/embeddingloader.h"
 #include "panels/tradeoffpanel.h"
 #include "runners/runqueue.h"
 
@@ -16,6 +17,9 @@
 #include <QScatterSeries>
 #include <QSignalSpy>
 #include <QTest>
+#include <QValueAxis>
+
+#include <cmath>
 
 using namespace vq;
 
@@ -205,6 +209,86 @@ private slots:
         QVERIFY(QTest::qWaitForWindowExposed(&panel));
         QTest::qWait(50);
         panel.grab().toImage().save(QStringLiteral("/tmp/vq-tradeoff.png"));
+    }
+
+    // A table stored quantized shows its format as a labelled vertical marker at its bits per value,
+    // inside the x range; a table stored in a float format shows none.
+    void storedFormatIsAReference()
+    {
+        AppContext context;
+        TradeoffPanel panel(&context, nullptr);
+        panel.resize(900, 600);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        const auto loaded = [](const char* file) {
+            return std::make_shared<const EmbeddingTable>(loadEmbedding(vqtest::dataPath(file), {}, nullRunControl()));
+        };
+        context.setTable(loaded("table-q4_0.gguf"), std::make_shared<TableStats>());
+        panel.refresh();
+        TradeoffChart* chart = panel.chart();
+        QCOMPARE(chart->referenceBits(), 4.5);
+        QCOMPARE(chart->referenceLabel(), QStringLiteral("Q4_0 as stored"));
+        const auto* axis = qobject_cast<QValueAxis*>(chart->chart()->axes(Qt::Horizontal).value(0));
+        QVERIFY(axis && axis->min() < 4.5 && axis->max() > 4.5);
+
+        // The dashed line is drawn where x = 4.5 falls, and nowhere else.
+        const auto markerPixels = [&](double bits) {
+            const QImage image = chart->grab().toImage();
+            const QRectF plot = chart->chart()->plotArea();
+            const QPointF at = chart->chart()->mapToPosition(QPointF(bits, 1.0),
+                chart->methodSeries().isEmpty()
+                    ? static_cast<QAbstractSeries*>(const_cast<QLineSeries*>(chart->frontierLine()))
+                    : chart->methodSeries().front());
+            const int x = chart->mapFromScene(chart->chart()->mapToScene(at)).x();
+            if (x < plot.left() || x > plot.right())
+                return -1;
+            int hits = 0;
+            for (int y = int(plot.top()) + 20; y < int(plot.bottom()) - 5; ++y)
+                for (int dx = -1; dx <= 1; ++dx)
+                    hits += image.pixelColor(x + dx, y) == TradeoffChart::referenceColor() ? 1 : 0;
+            return hits;
+        };
+        const double elsewhere = axis->min() + 0.2 * (axis->max() - axis->min());
+        QVERIFY2(markerPixels(4.5) > 100, QByteArray::number(markerPixels(4.5)).constData());
+        QCOMPARE(markerPixels(elsewhere), 0);
+
+        context.setTable(loaded("table-bf16.gguf"), std::make_shared<TableStats>());
+        panel.refresh();
+        QVERIFY(std::isnan(chart->referenceBits()));
+        const double middle = (axis->min() + axis->max()) / 2;
+        QCOMPARE(markerPixels(middle), 0);
+    }
+
+    // On a table of 256-value rows every llama.cpp block format is a baseline too: queued by "Run
+    // baselines" and drawn as labelled triangles, with no code naming them in the panel.
+    void blockFormatsAreBaselines()
+    {
+        AppContext context;
+        auto table = std::make_shared<EmbeddingTable>();
+        table->values = vqtest::gloveJoined256(512);
+        table->source.checksum = tableChecksum(table->values);
+        context.setTable(table, std::make_shared<TableStats>());
+        RunQueue queue(&context);
+        TradeoffPanel panel(&context, &queue);
+        QStringList labels;
+        for (const QuantSpec& spec : panel.missingBaselines())
+            labels << QString::fromStdString(spec.method);
+        QCOMPARE(labels.join(QLatin1Char(' ')),
+            QStringLiteral("rtn rtn rtn rtn q8_0 q4_0 q2_K q3_K q4_K q5_K q6_K q4_1 q5_0 q5_1 iq4_nl iq4_xs"));
+        QVERIFY(panel.baselinesButton()->toolTip().contains(QStringLiteral("rtn 8, q8_0, q4_0, q2_K")));
+        QSignalSpy finished(&queue, &RunQueue::runFinished);
+        QCOMPARE(panel.runBaselines(), 16);
+        QVERIFY(waitFinished(finished, 16));
+        QTRY_COMPARE(int(panel.chart()->points().size()), 16);
+        QStringList drawn;
+        for (const TradeoffPoint& p : panel.chart()->points()) {
+            QVERIFY(p.baseline);
+            drawn << p.label;
+        }
+        drawn.sort();
+        QCOMPARE(drawn.join(QLatin1Char(' ')),
+            QStringLiteral("iq4_nl iq4_xs q2_K q3_K q4_0 q4_1 q4_K q5_0 q5_1 q5_K q6_K q8_0 rtn 2 rtn 3 rtn 4 rtn 8"));
+        QVERIFY(panel.missingBaselines().isEmpty());
     }
 };
 

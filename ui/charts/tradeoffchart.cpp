@@ -5,6 +5,7 @@
 
 #include <QChart>
 #include <QCursor>
+#include <QFontMetricsF>
 #include <QGraphicsLayout>
 #include <QGuiApplication>
 #include <QLegendMarker>
@@ -122,6 +123,17 @@ void TradeoffChart::setLogY(bool on)
     emit logYChanged(on);
 }
 
+void TradeoffChart::setReference(double bits, const QString& label)
+{
+    m_referenceBits = bits;
+    m_referenceLabel = label;
+}
+
+QColor TradeoffChart::referenceColor()
+{
+    return QColor(0x8e, 0x24, 0xaa);
+}
+
 void TradeoffChart::rebuild()
 {
     QChart* c = chart();
@@ -226,6 +238,10 @@ void TradeoffChart::rebuild()
             yhi = std::max(yhi, p.value);
         }
     }
+    if (std::isfinite(m_referenceBits)) {
+        xlo = m_points.empty() ? m_referenceBits : std::min(xlo, m_referenceBits);
+        xhi = m_points.empty() ? m_referenceBits : std::max(xhi, m_referenceBits);
+    }
     const bool nonNegative = ylo >= 0;
     padRange(xlo, xhi, false);
     padRange(ylo, yhi, m_logY);
@@ -286,6 +302,25 @@ void TradeoffChart::handleClick(const QScatterSeries* series, const QPointF& val
 void TradeoffChart::drawForeground(QPainter* painter, const QRectF& rect)
 {
     ChartView::drawForeground(painter, rect);
+    const QRectF plot = chart()->mapToScene(chart()->plotArea()).boundingRect();
+    if (std::isfinite(m_referenceBits)) {
+        // The stored format: a dashed vertical line through the plot, its label at the top.
+        // Any y inside the axis maps x alike (0 would be off a log axis).
+        const double y = m_logY ? m_axisLogY->min() : m_axisY->min();
+        const double x = chart()->mapToScene(chart()->mapToPosition({ m_referenceBits, y }, m_frontierLine)).x();
+        if (x >= plot.left() && x <= plot.right()) {
+            painter->save();
+            painter->setPen(QPen(referenceColor(), 2, Qt::DashLine));
+            painter->drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()));
+            painter->setFont(m_axisX->labelsFont());
+            const QFontMetricsF metrics(painter->font());
+            const double width = metrics.horizontalAdvance(m_referenceLabel);
+            // Right of the line, or left of it when the label would leave the plot.
+            const double left = x + 5 + width <= plot.right() ? x + 5 : x - 5 - width;
+            painter->drawText(QPointF(left, plot.top() + metrics.ascent() + 2), m_referenceLabel);
+            painter->restore();
+        }
+    }
     if (m_series.isEmpty())
         return;
     // Baseline labels beside their markers (QtCharts' point labels cannot carry text of our own).
@@ -293,7 +328,6 @@ void TradeoffChart::drawForeground(QPainter* painter, const QRectF& rect)
     QFont font = m_axisX->labelsFont();
     painter->setFont(font);
     painter->setPen(m_axisX->labelsBrush().color());
-    const QRectF plot = chart()->mapToScene(chart()->plotArea()).boundingRect();
     for (qsizetype s = 0; s < m_series.size(); ++s) {
         for (size_t i : m_seriesPoints[size_t(s)]) {
             const TradeoffPoint& p = m_points[i];

@@ -4,6 +4,7 @@
 
 #include <QList>
 #include <QString>
+#include <limits>
 #include <vector>
 
 class QLineSeries;
@@ -37,6 +38,13 @@ public:
     void setSelectedKeys(const QList<quint64>& keys);
     void setLogY(bool on);
     bool logY() const { return m_logY; }
+    // A labelled vertical marker at `bits` (the format the table was stored in, "Q4_K as stored"), kept
+    // inside the x range; NaN removes it. Takes effect at the next setPoints().
+    void setReference(double bits, const QString& label);
+    double referenceBits() const { return m_referenceBits; }
+    QString referenceLabel() const { return m_referenceLabel; }
+    // The marker's colour (tests look for it in a grab).
+    static QColor referenceColor();
 
     // What is drawn: every point (after the log filter), the frontier's indices into points() in x order.
     const std::vector<TradeoffPoint>& points() const { return m_points; }
@@ -73,6 +81,8 @@ private:
     QString m_metricTitle;
     bool m_lowerIsBetter = true;
     bool m_logY = false;
+    double m_referenceBits = std::numeric_limits<double>::quiet_NaN();
+    QString m_referenceLabel;
     QList<QScatterSeries*> m_series;
     QLineSeries* m_frontierLine = nullptr;
     QScatterSeries* m_selection = nullptr;

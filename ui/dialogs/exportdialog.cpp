@@ -1,10 +1,12 @@
 #include "exportdialog.h"
 
 #include "displaytext.h"
+#include "io/ggmlwritable.h"
 #include "reportwriter.h"
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QDialogButtonBox>
 #include <QDir>
 #include <QFileDialog>
@@ -52,11 +54,43 @@ QString sourceTensor(const RunRecord& record, const EmbeddingTable* table)
     return display::text(table ? table->source.tensor : record.provenance.tensor);
 }
 
-QString withSuffix(const QString& path, const QString& from, const QString& to)
+const QStringList kTableSuffixes { QStringLiteral(".npy"), QStringLiteral(".safetensors"), QStringLiteral(".gguf") };
+
+// path with its table suffix (.npy, .safetensors, .gguf) swapped for `to`.
+QString withTableSuffix(const QString& path, const QString& to)
 {
-    if (path.endsWith(from))
-        return path.left(path.size() - from.size()) + to;
+    for (const QString& from : kTableSuffixes)
+        if (path.endsWith(from))
+            return path.left(path.size() - from.size()) + to;
     return path;
+}
+
+// Every GGUF type this build writes, "F16 (16 bits)"; those whose blocks do not divide a row of dim
+// values are shown disabled, with the reason. F16 is picked.
+void fillGgufTypes(QComboBox* combo, int64_t dim)
+{
+    for (const ggml::WritableType& t : ggml::writableTypes()) {
+        const QString name = QString::fromLatin1(t.name.data(), qsizetype(t.name.size()));
+        combo->addItem(QStringLiteral("%1 (%2 bits)").arg(name.toUpper(), display::number(t.bitsPerValue())), name);
+        if (dim % t.blockValues != 0) {
+            auto* model = qobject_cast<QStandardItemModel*>(combo->model());
+            QStandardItem* item = model->item(combo->count() - 1);
+            item->setEnabled(false);
+            item->setToolTip(
+                QCoreApplication::translate("vq::ExportDialog", "Rows of %1 values are not whole blocks of %2")
+                    .arg(dim)
+                    .arg(t.blockValues));
+        }
+    }
+    combo->setCurrentIndex(combo->findData(QStringLiteral("f16")));
+}
+
+// The chosen item is one the table's rows allow (disabled items can still be set programmatically).
+bool ggufTypeUsable(const QComboBox* combo)
+{
+    const auto* model = qobject_cast<const QStandardItemModel*>(combo->model());
+    const int index = combo->currentIndex();
+    return index >= 0 && model && model->item(index)->isEnabled();
 }
 
 } // namespace
@@ -104,35 +138,44 @@ ExportDialog::ExportDialog(
     m_dequantFormat->setObjectName(QStringLiteral("dequantizedFormat"));
     m_dequantFormat->addItem(tr("NumPy (.npy)"));
     m_dequantFormat->addItem(tr("safetensors (.safetensors)"));
+    m_dequantFormat->addItem(tr("GGUF (.gguf)"));
     m_dtype = new QComboBox(dequant);
     m_dtype->setObjectName(QStringLiteral("dequantizedDtype"));
     m_dtype->addItem(QStringLiteral("F32"), int(DType::F32));
     m_dtype->addItem(QStringLiteral("F16"), int(DType::F16));
     m_dtype->addItem(QStringLiteral("BF16"), int(DType::BF16));
+    const int64_t dim = r.table ? r.table->dim : r.provenance.dim;
+    m_ggufType = new QComboBox(dequant);
+    m_ggufType->setObjectName(QStringLiteral("dequantizedGgufType"));
+    m_ggufType->setToolTip(tr("How the table is stored in the GGUF file (token_embd.weight)"));
+    fillGgufTypes(m_ggufType, dim);
     formatRow->addWidget(m_dequantFormat);
     formatRow->addWidget(new QLabel(tr("precision"), dequant));
     formatRow->addWidget(m_dtype);
+    formatRow->addWidget(m_ggufType);
     formatRow->addStretch(1);
     static_cast<QFormLayout*>(dequant->layout())->addRow(tr("Format"), formatRow);
     connect(m_dequantFormat, &QComboBox::currentIndexChanged, this, [this](int index) {
         QLineEdit* edit = m_groups[int(ExportKind::Dequantized)].path;
-        edit->setText(index == 1 ? withSuffix(edit->text(), QStringLiteral(".npy"), QStringLiteral(".safetensors"))
-                                 : withSuffix(edit->text(), QStringLiteral(".safetensors"), QStringLiteral(".npy")));
+        edit->setText(withTableSuffix(edit->text(), kTableSuffixes.value(index)));
         updateDequantizedOptions();
     });
     updateDequantizedOptions();
 
-    // --- Patched checkpoint: only a safetensors source can be patched.
+    // --- Patched checkpoint: a safetensors or GGUF source can be patched.
     const QString source = sourceFile(r, m_table.get());
-    m_patchable = sourceFormat(r, m_table.get()).startsWith(QStringLiteral("safetensors"));
+    m_ggufSource = sourceFormat(r, m_table.get()).startsWith(QStringLiteral("GGUF"));
+    m_patchable = sourceFormat(r, m_table.get()).startsWith(QStringLiteral("safetensors")) || m_ggufSource;
     const bool patchable = m_patchable;
-    const bool patchToFile = source.endsWith(QStringLiteral(".safetensors"));
-    QGroupBox* patch = addGroup(ExportKind::PatchedCheckpoint, tr("Patched checkpoint"),
-        m_baseName + (patchToFile ? QStringLiteral("-patched.safetensors") : QStringLiteral("-patched")),
-        tr("safetensors (*.safetensors)"), !patchToFile);
+    const bool patchToFile = source.endsWith(QStringLiteral(".safetensors")) || m_ggufSource;
+    const QString patchName = m_ggufSource ? QStringLiteral("-patched.gguf")
+        : patchToFile                      ? QStringLiteral("-patched.safetensors")
+                                           : QStringLiteral("-patched");
+    QGroupBox* patch = addGroup(ExportKind::PatchedCheckpoint, tr("Patched checkpoint"), m_baseName + patchName,
+        m_ggufSource ? tr("GGUF (*.gguf)") : tr("safetensors (*.safetensors)"), !patchToFile);
     m_patchSource = new QLabel(patchable ? QFileInfo(source).fileName()
-                                         : tr("Only a safetensors checkpoint can be patched; this run's table "
-                                              "comes from a %1 file.")
+                                         : tr("Only a safetensors or GGUF checkpoint can be patched; this run's "
+                                              "table comes from a %1 file.")
                                                .arg(sourceFormat(r, m_table.get())),
         patch);
     m_patchSource->setObjectName(QStringLiteral("patchSource"));
@@ -143,6 +186,27 @@ ExportDialog::ExportDialog(
     auto* patchForm = static_cast<QFormLayout*>(patch->layout());
     patchForm->insertRow(0, tr("Source"), m_patchSource);
     patchForm->addRow(tr("Tensor"), m_patchTensor);
+    if (m_ggufSource) {
+        // Every other tensor and key/value is copied as it is; only the embedding gets this type.
+        m_patchType = new QComboBox(patch);
+        m_patchType->setObjectName(QStringLiteral("patchGgufType"));
+        m_patchType->setToolTip(tr("How the new embedding is stored; every other tensor is copied as it is"));
+        fillGgufTypes(m_patchType, dim);
+        auto* typeRow = new QHBoxLayout;
+        typeRow->addWidget(m_patchType);
+        typeRow->addStretch(1);
+        patchForm->addRow(tr("Stored as"), typeRow);
+        if (m_table && m_table->tiedHead.value_or(false)) {
+            auto* note = new QLabel(tr("Note: this model has no output.weight, so llama.cpp uses the embedding as "
+                                       "its output layer too: the replacement changes the output layer as well."),
+                patch);
+            note->setObjectName(QStringLiteral("patchTiedNote"));
+            note->setWordWrap(true);
+            // A wrapped label in a form row gets its one-line height: give it the rows it needs.
+            note->setMinimumHeight(note->fontMetrics().lineSpacing() * 2 + 4);
+            patchForm->addRow(note);
+        }
+    }
     if (!patchable) {
         patch->setChecked(false);
         patch->setEnabled(false);
@@ -252,7 +316,10 @@ void ExportDialog::browse(ExportKind kind, const QString& filter)
 
 void ExportDialog::updateDequantizedOptions()
 {
-    // NumPy has no bfloat16.
+    // GGUF has types of its own; NumPy has no bfloat16.
+    const bool gguf = m_dequantFormat->currentIndex() == 2;
+    m_dtype->setVisible(!gguf);
+    m_ggufType->setVisible(gguf);
     const bool npy = m_dequantFormat->currentIndex() == 0;
     if (npy && m_dtype->currentData().toInt() == int(DType::BF16))
         m_dtype->setCurrentIndex(0);
@@ -340,6 +407,18 @@ void ExportDialog::setDequantizedSafetensors(bool on)
     m_dequantFormat->setCurrentIndex(on ? 1 : 0);
 }
 
+void ExportDialog::setDequantizedGguf(const QString& ggmlType)
+{
+    m_dequantFormat->setCurrentIndex(2);
+    m_ggufType->setCurrentIndex(m_ggufType->findData(ggmlType));
+}
+
+void ExportDialog::setPatchedGgufType(const QString& ggmlType)
+{
+    if (m_patchType)
+        m_patchType->setCurrentIndex(m_patchType->findData(ggmlType));
+}
+
 void ExportDialog::setDequantizedDtype(DType dtype)
 {
     const int index = m_dtype->findData(int(dtype));
@@ -375,15 +454,25 @@ QList<ExportRequest> ExportDialog::requests(QString* problem) const
         case ExportKind::Dequantized: {
             request.dtype = DType(m_dtype->currentData().toInt());
             const bool npy = request.path.endsWith(QStringLiteral(".npy"));
-            if (!npy && !request.path.endsWith(QStringLiteral(".safetensors")))
-                return fail(tr("The dequantized table is written as .npy or .safetensors: %1").arg(request.path));
+            const bool gguf = request.path.endsWith(QStringLiteral(".gguf"));
+            if (!npy && !gguf && !request.path.endsWith(QStringLiteral(".safetensors")))
+                return fail(
+                    tr("The dequantized table is written as .npy, .safetensors or .gguf: %1").arg(request.path));
             if (npy && request.dtype == DType::BF16)
                 return fail(tr("NumPy files hold F32 or F16, not BF16."));
+            if (gguf && !ggufTypeUsable(m_ggufType))
+                return fail(tr("Choose a GGUF type whose blocks divide the table's rows."));
+            request.ggmlType = m_ggufType->currentData().toString();
             break;
         }
         case ExportKind::PatchedCheckpoint:
             request.checkpoint = sourceFile(*m_record, m_table.get());
             request.tensorName = m_patchTensor->text().trimmed();
+            if (m_patchType) {
+                if (!ggufTypeUsable(m_patchType))
+                    return fail(tr("Choose a GGUF type whose blocks divide the table's rows."));
+                request.ggmlType = m_patchType->currentData().toString();
+            }
             break;
         case ExportKind::MetricsJson:
             request.perToken = m_perToken->isChecked();

@@ -21,8 +21,10 @@ class QPushButton;
 namespace vq {
 
 // Exports a finished run: the compressed artifact (and its safetensors twin), the dequantized table
-// (.npy or .safetensors, F32/F16/BF16), a patched copy of the source checkpoint (safetensors sources
-// only), the metrics as JSON, the per-token errors as CSV and a self-contained HTML report. Each kind is
+// (.npy or .safetensors in F32/F16/BF16, or a standalone GGUF in any writable ggml type, with the token
+// strings), a patched copy of the source checkpoint (safetensors and GGUF sources; a GGUF one stores the
+// embedding in the chosen ggml type and warns when the model ties its output layer to it), the metrics
+// as JSON, the per-token errors as CSV and a self-contained HTML report. Each kind is
 // a checkable group with its file chooser and options; Export writes the checked ones in order through
 // an ExportRunner (off the GUI thread, progress bar, Cancel), and errors are shown in the dialog naming
 // the file and the problem. The report holds a per-token error histogram drawn here, followed by the
@@ -49,13 +51,17 @@ public:
     // Whether a kind will be written. ArtifactSafetensors is the artifact group's twin option.
     bool isChecked(ExportKind kind) const;
     void setChecked(ExportKind kind, bool on);
-    // False for a patched checkpoint when the source is not safetensors.
+    // False for a patched checkpoint when the source is neither safetensors nor GGUF.
     bool isAvailable(ExportKind kind) const;
     QString path(ExportKind kind) const;
     void setPath(ExportKind kind, const QString& path);
     // The dequantized table's format: false .npy, true .safetensors (changes the path's extension).
     void setDequantizedSafetensors(bool on);
     void setDequantizedDtype(DType dtype);
+    // The dequantized table as a standalone GGUF file stored as ggmlType ("f16", "q8_0").
+    void setDequantizedGguf(const QString& ggmlType);
+    // How a patched GGUF checkpoint stores the embedding (GGUF sources only).
+    void setPatchedGgufType(const QString& ggmlType);
     void setPerTokenJson(bool on);
 
     // What Export would write now, in order; empty with a reason in *problem when the form is incomplete.
@@ -99,6 +105,8 @@ private:
     QCheckBox* m_twin = nullptr;
     QComboBox* m_dequantFormat = nullptr;
     QComboBox* m_dtype = nullptr;
+    QComboBox* m_ggufType = nullptr;
+    QComboBox* m_patchType = nullptr; // GGUF sources only
     QLineEdit* m_patchTensor = nullptr;
     QLabel* m_patchSource = nullptr;
     QCheckBox* m_perToken = nullptr;
@@ -114,6 +122,7 @@ private:
     QStringList m_writtenPaths;
     bool m_closeWhenStopped = false;
     bool m_patchable = false;
+    bool m_ggufSource = false;
 };
 
 } // namespace vq

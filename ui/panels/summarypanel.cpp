@@ -197,7 +197,7 @@ void SummaryPanel::updateFromContext()
     setField(QStringLiteral("tensor"), display::text(source.tensor));
     setField(QStringLiteral("reason"), display::text(source.selectionReason));
     setField(QStringLiteral("dtype"),
-        tr("%1, %2 (loaded as float32)").arg(display::text(source.dtype), display::shape(source.storedShape)));
+        tr("%1; %2 (loaded as float32)").arg(display::text(storedAsText(*table)), display::shape(source.storedShape)));
     setField(QStringLiteral("checksum"), display::text(source.checksum));
 
     setField(QStringLiteral("shape"), display::shape({ table->rows(), table->dim() }));

@@ -175,12 +175,19 @@ void writeOne(const ExportRequest& request, const ExportSource& source, RunContr
         DequantizedExportOptions options;
         options.dtype = request.dtype;
         options.tensorName = request.tensorName.toStdString();
-        if (endsWith(path, ".npy"))
+        if (endsWith(path, ".npy")) {
             exportDequantizedNpy(path, *record.table, options, control);
-        else if (endsWith(path, ".safetensors"))
+        } else if (endsWith(path, ".safetensors")) {
             exportDequantizedSafetensors(path, *record.table, sourceOf(source), options, control);
-        else
-            throw Error(ErrorKind::InvalidArgument, path, "a dequantized table is written as .npy or .safetensors");
+        } else if (endsWith(path, ".gguf")) {
+            options.ggmlType = request.ggmlType.toStdString();
+            if (source.table && int64_t(source.table->tokens.size()) == record.table->rows)
+                options.tokens = source.table->tokens;
+            exportDequantizedGguf(path, *record.table, sourceOf(source), options, control);
+        } else {
+            throw Error(
+                ErrorKind::InvalidArgument, path, "a dequantized table is written as .npy, .safetensors or .gguf");
+        }
         break;
     }
     case ExportKind::PatchedCheckpoint: {
@@ -189,6 +196,8 @@ void writeOne(const ExportRequest& request, const ExportSource& source, RunContr
             = request.checkpoint.isEmpty() ? tableSource.file : display::filePath(request.checkpoint);
         PatchOptions options;
         options.tensorName = request.tensorName.isEmpty() ? tableSource.tensor : request.tensorName.toStdString();
+        options.ggmlType = request.ggmlType.toStdString();
+        options.tableSource = tableSource;
         writePatchedCheckpoint(checkpoint, path, *record.table, options, control);
         break;
     }

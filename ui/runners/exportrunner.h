@@ -18,8 +18,8 @@ namespace vq {
 enum class ExportKind {
     Artifact, // compressed artifact, HDF5 (.vq.h5)
     ArtifactSafetensors, // the artifact's safetensors twin
-    Dequantized, // decoded table, .npy or .safetensors (by the path's extension)
-    PatchedCheckpoint, // copy of a safetensors checkpoint with the embedding replaced
+    Dequantized, // decoded table, .npy, .safetensors or .gguf (by the path's extension)
+    PatchedCheckpoint, // copy of a safetensors or GGUF checkpoint with the embedding replaced
     MetricsJson, // RunRecord::toJson with the full metrics
     TokenCsv, // per-token errors: row, token, rel_error, mse, cosine
     Report, // self-contained HTML report (see ReportWriter)
@@ -37,17 +37,20 @@ struct ExportRequest {
     // Dequantized .safetensors: the tensor's name (empty: the source tensor's). PatchedCheckpoint: the
     // tensor to replace (empty: the run's source tensor).
     QString tensorName;
-    // PatchedCheckpoint: the source checkpoint, a .safetensors file, an index JSON or a folder (empty:
-    // the run's source file).
+    // PatchedCheckpoint: the source checkpoint, a .safetensors or .gguf file, an index JSON or a folder
+    // (empty: the run's source file).
     QString checkpoint;
+    // Dequantized .gguf and PatchedCheckpoint of a GGUF file: how the table is stored, a writable ggml
+    // type ("f16", "q8_0"; io/ggmlwritable.h).
+    QString ggmlType = QStringLiteral("f16");
     bool perToken = false; // MetricsJson: include the per-token vectors
 };
 
 // What every request of a job exports from.
 struct ExportSource {
     std::shared_ptr<const RunRecord> record; // status Done with its arrays (table non-null)
-    // The table the run was made on: token strings for the CSV and the source for file metadata. May be
-    // null (the CSV then has empty tokens and the source comes from the record's provenance).
+    // The table the run was made on: token strings for the CSV and a standalone GGUF, and the source for
+    // file metadata. May be null (no token strings then; the source comes from the record's provenance).
     std::shared_ptr<const EmbeddingTable> table;
     QList<QPair<QString, QImage>> charts; // Report: (title, image), in order
 };

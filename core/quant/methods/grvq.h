@@ -29,6 +29,8 @@ public:
     QuantizedTable fit(const FitInput& input, const QuantSpec& spec, RunControl& control) const override;
     void decodeRows(const QuantizedTable& table, std::span<const int64_t> rowIds, float* out) const override;
     std::vector<CodeArrayLayout> codeLayouts(const QuantizedTable& table) const override;
+    std::vector<std::string> keyParameters() const override;
+    void fillReferenceLayout(const QuantizedTable& table, ReferenceLayout& out) const override;
 
     // ---- Codebook explorer: steps "stage 1" .. "stage R", each adding that stage's codewords.
     std::vector<CodebookSource> codebookSources(const QuantizedTable& table) const override;
@@ -36,5 +38,9 @@ public:
     void decodePartial(
         const QuantizedTable& table, std::span<const int64_t> rowIds, int steps, float* out) const override;
 };
+
+// The reference decoder's layout of GRVQ's arrays (codes, codebooks), shared with CARVQ whose adaptor
+// output is the decoder's addend.
+void fillResidualReferenceLayout(const QuantizedTable& table, ReferenceLayout& out);
 
 } // namespace vq
