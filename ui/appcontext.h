@@ -95,6 +95,12 @@ public:
     // Asks the method panel to load spec into its form (e.g. "re-run with edits" in the runs table).
     void requestEditSpec(const QuantSpec& spec) { emit editSpecRequested(spec); }
 
+    // Asks the codebook explorer to show a code of the current run (code array, stage, group -1 for all
+    // groups of a shared codebook, code) or a token's path through the stages (table row); the window
+    // brings the explorer to the front.
+    void requestCode(int array, int stage, int group, int code) { emit codeRequested(array, stage, group, code); }
+    void requestTokenPath(qint64 row) { emit tokenPathRequested(row); }
+
 signals:
     void tableChanged();
     void runAdded(vq::RunKey key);
@@ -107,6 +113,8 @@ signals:
     void modifiedChanged(bool modified);
     void sessionPathChanged(const QString& path);
     void editSpecRequested(const vq::QuantSpec& spec);
+    void codeRequested(int array, int stage, int group, int code);
+    void tokenPathRequested(qint64 row);
 
 private:
     RunEntry* mutableRun(RunKey key);

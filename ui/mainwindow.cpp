@@ -7,6 +7,7 @@
 #include "dialogs/synthetictabledialog.h"
 #include "dialogs/tensorpickerdialog.h"
 #include "displaytext.h"
+#include "panels/codebookspanel.h"
 #include "panels/codebookusagepanel.h"
 #include "panels/comparepanel.h"
 #include "panels/methodpanel.h"
@@ -135,6 +136,12 @@ void MainWindow::createPanels()
     addPanel(m_summary);
     addPanel(new TokenErrorPanel(m_context));
     addPanel(new CodebookUsagePanel(m_context));
+    auto* codebooks = new CodebooksPanel(m_context);
+    addPanel(codebooks);
+    // Other views ask for a code or a token's path through the context; the explorer comes to the front.
+    connect(m_context, &AppContext::codeRequested, this, [this, codebooks] { m_tabs->setCurrentWidget(codebooks); });
+    connect(
+        m_context, &AppContext::tokenPathRequested, this, [this, codebooks] { m_tabs->setCurrentWidget(codebooks); });
     addPanel(new TradeoffPanel(m_context, m_runQueue));
     addPanel(new ComparePanel(m_context));
     auto* method = new MethodPanel(m_context, m_runQueue);

@@ -14,15 +14,6 @@ namespace vqcli {
 
 namespace {
 
-// Token weights as provenance describes them ("uniform", "zipf s=1.1", "counts <file>").
-void weightsFromProvenance(const std::string& text, vq::RunOptions& options)
-{
-    if (text.rfind("zipf s=", 0) == 0)
-        options.zipf = std::stod(text.substr(7));
-    else if (text.rfind("counts ", 0) == 0)
-        options.weightsFile = text.substr(7);
-}
-
 double relMseOf(const nlohmann::json& metrics)
 {
     const nlohmann::json* v = &metrics;
@@ -52,7 +43,7 @@ int evalArtifact(const ParsedArgs& args, const std::string& path)
         tableArgs.values["rows"] = std::to_string(quantized.rows);
     vq::RunOptions options = runOptionsFrom(args);
     if (!args.value("weights") && !args.value("zipf"))
-        weightsFromProvenance(prov.value("tokenWeights", std::string("uniform")), options);
+        vq::applyTokenWeightsDescription(prov.value("tokenWeights", std::string("uniform")), options);
     const vq::EmbeddingTable table = loadTable(tableArgs, control);
     const std::string recordedChecksum = prov.value("sourceChecksum", std::string());
     const bool sameTable = table.source.checksum == recordedChecksum;
@@ -131,7 +122,7 @@ int runEval(const ParsedArgs& args)
         tableArgs.values["rows"] = std::to_string(recorded.provenance.rows);
     vq::RunOptions options = runOptionsFrom(args);
     if (!args.value("weights") && !args.value("zipf"))
-        weightsFromProvenance(recorded.provenance.tokenWeights, options);
+        vq::applyTokenWeightsDescription(recorded.provenance.tokenWeights, options);
 
     vq::RunControl control;
     control.seed = recorded.provenance.seed;

@@ -1,6 +1,7 @@
 // vqscope-cli: the headless front end. Each subcommand declares its arguments (CommandSpec) and a run
 // function; this file only dispatches and maps errors to exit codes.
 #include "cliargs.h"
+#include "codebookcommand.h"
 #include "common/error.h"
 #include "convertcommand.h"
 #include "evalcommand.h"
@@ -40,6 +41,7 @@ std::vector<Command> commands()
         { vqcli::generateCommandSpec(), vqcli::runGenerate },
         { vqcli::convertCommandSpec(), vqcli::runConvert },
         { vqcli::tuneCommandSpec(), vqcli::runTune },
+        { vqcli::codebookCommandSpec(), vqcli::runCodebook },
     };
 }
 

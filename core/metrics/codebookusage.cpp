@@ -19,7 +19,9 @@ Error layoutError(const std::string& what)
     return Error(ErrorKind::InvalidArgument, "", "codebook usage: " + what);
 }
 
-CodeLayout resolved(CodeLayout l, size_t size)
+} // namespace
+
+CodeLayout resolveCodeLayout(CodeLayout l, size_t size)
 {
     if (l.rows < 0 || l.groups < 1 || l.stages < 1)
         throw layoutError("rows must be >= 0 and groups, stages >= 1 (got " + std::to_string(l.rows) + ", "
@@ -43,6 +45,8 @@ CodeLayout resolved(CodeLayout l, size_t size)
     return l;
 }
 
+namespace {
+
 void summarise(CodeUsage& u, int bits)
 {
     u.total = 0;
@@ -59,7 +63,7 @@ void summarise(CodeUsage& u, int bits)
 
 template <typename T> CodebookUsage compute(std::span<const T> codes, const CodeLayout& in, RunControl& control)
 {
-    const CodeLayout l = resolved(in, codes.size());
+    const CodeLayout l = resolveCodeLayout(in, codes.size());
     const size_t entries = size_t(1) << l.bits;
     const int pairs = l.stages * l.groups;
 

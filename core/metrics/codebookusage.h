@@ -56,6 +56,10 @@ struct CodebookUsage {
 CodebookUsage computeCodebookUsage(std::span<const uint32_t> codes, const CodeLayout& layout, RunControl& control);
 CodebookUsage computeCodebookUsage(std::span<const int32_t> codes, const CodeLayout& layout, RunControl& control);
 
+// The layout with its strides filled in (the defaults when all three are 0), checked against an array of
+// `codes` codes: throws Error(InvalidArgument) as computeCodebookUsage() does for an inconsistent layout.
+CodeLayout resolveCodeLayout(CodeLayout layout, size_t codes);
+
 // Entropy in bits of a count vector (0 for an all-zero vector).
 double entropyBits(std::span<const int64_t> counts);
 

@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace vq {
@@ -44,6 +45,28 @@ void Quantizer::fillReferenceLayout(const QuantizedTable& table, ReferenceLayout
     (void)table;
     (void)out;
     throw Error(ErrorKind::Unsupported, {}, "the reference decoder has no layout for method '" + name() + "'");
+}
+
+std::vector<DecodeStep> Quantizer::decodeSteps(const QuantizedTable& table) const
+{
+    (void)table;
+    return { DecodeStep { "decode", -1, -1 } };
+}
+
+void Quantizer::decodePartial(const QuantizedTable& table, std::span<const int64_t> rowIds, int steps, float* out) const
+{
+    checkDecodeSteps(name(), steps, 1);
+    if (steps == 0)
+        std::fill(out, out + static_cast<int64_t>(rowIds.size()) * table.dim, 0.0f);
+    else
+        decodeRows(table, rowIds, out);
+}
+
+void checkDecodeSteps(const std::string& method, int steps, size_t count)
+{
+    if (steps < 0 || static_cast<size_t>(steps) > count)
+        throw Error(ErrorKind::InvalidArgument, {},
+            method + ": " + std::to_string(steps) + " decode steps asked of a decode of " + std::to_string(count));
 }
 
 } // namespace vq

@@ -4,6 +4,7 @@
 #include "common/runcontrol.h"
 #include "metrics/codebookusage.h"
 #include "quant/bitbudget.h"
+#include "quant/codebooksource.h"
 #include "quant/paramschema.h"
 #include "quant/quantizedtable.h"
 
@@ -106,6 +107,27 @@ public:
     // copies in out. Throws vq::Error(Malformed) when the arrays are not what the method stores. This
     // default throws Unsupported: every registered method overrides it (tested).
     virtual void fillReferenceLayout(const QuantizedTable& table, ReferenceLayout& out) const;
+
+    // ---- Codebook explorer: the codewords behind each code array and a row's decode step by step. The
+    // defaults describe a method without codebooks (scalar and block baselines).
+
+    // One entry per codeLayouts() entry, in the same order, with the same layouts.
+    virtual std::vector<CodebookSource> codebookSources(const QuantizedTable& table) const
+    {
+        (void)table;
+        return {};
+    }
+    // The steps decodeRows() takes, in order (default: one step "decode").
+    virtual std::vector<DecodeStep> decodeSteps(const QuantizedTable& table) const;
+    // Decodes rows (rowIds.size() x dim into out) with only the first `steps` of decodeSteps() applied:
+    // 0 gives zeros, all of them exactly what decodeRows() gives, bit for bit. Partial decodes live in the
+    // table's space (original column order, AQLM's scale applied), so e - partial is the residual left.
+    // Throws Error(InvalidArgument) for steps outside 0..decodeSteps().size().
+    virtual void decodePartial(
+        const QuantizedTable& table, std::span<const int64_t> rowIds, int steps, float* out) const;
 };
+
+// Throws Error(InvalidArgument) naming the method when steps is outside 0..count.
+void checkDecodeSteps(const std::string& method, int steps, size_t count);
 
 } // namespace vq

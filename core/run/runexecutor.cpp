@@ -70,6 +70,14 @@ ResolvedWeights resolveTokenWeights(const RunOptions& options, int64_t rows)
     return { {}, "uniform" };
 }
 
+void applyTokenWeightsDescription(const std::string& description, RunOptions& options)
+{
+    if (description.rfind("zipf s=", 0) == 0)
+        options.zipf = std::stod(description.substr(7));
+    else if (description.rfind("counts ", 0) == 0)
+        options.weightsFile = description.substr(7);
+}
+
 RunProvenance runProvenance(const EmbeddingTable& table, const RunOptions& options, const RunControl& control)
 {
     RunProvenance p;

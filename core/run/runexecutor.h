@@ -42,6 +42,9 @@ struct ResolvedWeights {
     std::string description; // "uniform", "zipf s=1.1", "counts <file>"
 };
 ResolvedWeights resolveTokenWeights(const RunOptions& options, int64_t rows);
+// Sets the weights options back from their description in provenance ("zipf s=1.1", "counts <file>");
+// any other text ("uniform") leaves options unchanged.
+void applyTokenWeightsDescription(const std::string& description, RunOptions& options);
 
 // Provenance of a run of options on table under control (seed, threads), dated now.
 RunProvenance runProvenance(const EmbeddingTable& table, const RunOptions& options, const RunControl& control);

@@ -13,6 +13,7 @@
 #include "models/runsmodel.h"
 #include "models/tokendiffmodel.h"
 #include "models/tokenerrormodel.h"
+#include "panels/codebookspanel.h"
 #include "panels/codebookusagepanel.h"
 #include "panels/comparepanel.h"
 #include "panels/methodpanel.h"
@@ -20,6 +21,7 @@
 #include "panels/tokenerrorpanel.h"
 #include "panels/tradeoffpanel.h"
 #include "run/session.h"
+#include "runners/codebookrunner.h"
 #include "runners/exportrunner.h"
 #include "sessioncontroller.h"
 
@@ -174,7 +176,9 @@ private slots:
         QCOMPARE(compare->diffModel()->rowCount(), 20000);
         QVERIFY(compare->scatterChart()->pointCount() > 1000);
 
-        // Export PQ (the current run): artifact and report through the dialog of the File menu.
+        // Export PQ (the current run): artifact and report through the dialog of the File menu, once the
+        // codebook explorer has drawn the run's codeword map and first token path.
+        QTRY_VERIFY_WITH_TIMEOUT(!window.findChild<CodebooksPanel*>()->runner()->isBusy(), kTimeoutMs);
         window.exportRunAction()->trigger();
         auto* dialog = window.findChild<ExportDialog*>();
         QVERIFY(dialog);
@@ -196,8 +200,8 @@ private slots:
         QVERIFY(html.open(QIODevice::ReadOnly));
         const QByteArray page = html.readAll();
         // The dialog's histogram plus the views' charts of the run (summary 1, token errors 2, usage 3,
-        // trade-off 1); not compare's run A against run B: a report is of one run.
-        QCOMPARE(page.count("data:image/png;base64,"), 8);
+        // codebooks 2, trade-off 1); not compare's run A against run B: a report is of one run.
+        QCOMPARE(page.count("data:image/png;base64,"), 10);
         QVERIFY(!page.contains("against run B"));
         dialog->close();
 

@@ -1,11 +1,11 @@
 #include "heatmapchart.h"
 
 #include "charts/axisticks.h"
+#include "charts/chartpainting.h"
 #include "displaytext.h"
 
 #include <QCategoryAxis>
 #include <QChart>
-#include <QGraphicsLayout>
 #include <QLineSeries>
 #include <QMouseEvent>
 #include <QPainter>
@@ -22,22 +22,6 @@ namespace {
 // Room right of the plot area for the colour bar and its labels.
 constexpr int kLegendWidth = 96;
 
-// Viridis, sampled: perceptually even and readable in grey; dead codes are white, outside it.
-QColor viridis(double t)
-{
-    static const QColor stops[] = { QColor(0x44, 0x01, 0x54), QColor(0x47, 0x2c, 0x7a), QColor(0x3b, 0x51, 0x8b),
-        QColor(0x2c, 0x71, 0x8e), QColor(0x21, 0x90, 0x8d), QColor(0x27, 0xad, 0x81), QColor(0x5c, 0xc8, 0x63),
-        QColor(0xaa, 0xdc, 0x32), QColor(0xfd, 0xe7, 0x25) };
-    constexpr int n = int(std::size(stops));
-    t = std::clamp(t, 0.0, 1.0) * (n - 1);
-    const int i = std::min(int(t), n - 2);
-    const double f = t - i;
-    const QColor& a = stops[i];
-    const QColor& b = stops[i + 1];
-    return QColor::fromRgbF(float(a.redF() + f * (b.redF() - a.redF())),
-        float(a.greenF() + f * (b.greenF() - a.greenF())), float(a.blueF() + f * (b.blueF() - a.blueF())));
-}
-
 const QColor kDeadColor(Qt::white);
 
 } // namespace
@@ -45,12 +29,7 @@ const QColor kDeadColor(Qt::white);
 HeatmapChart::HeatmapChart(QWidget* parent)
     : ChartView(parent)
 {
-    auto* chart = new QChart;
-    chart->legend()->hide();
-    chart->setAnimationOptions(QChart::NoAnimation);
-    chart->setMargins(QMargins(4, 4, kLegendWidth, 4));
-    chart->setBackgroundRoundness(0);
-    chart->layout()->setContentsMargins(0, 0, 0, 0);
+    QChart* chart = newPaintedChart(kLegendWidth);
 
     m_axisX = new QValueAxis(chart);
     m_axisX->setTitleText(tr("code"));
@@ -201,12 +180,7 @@ void HeatmapChart::drawForeground(QPainter* painter, const QRectF& rect)
     const double barWidth = 12;
     const double swatch = metrics.height();
     const QRectF bar(barLeft, plot.top(), barWidth, std::max(10.0, plot.height() - swatch - 8));
-    QLinearGradient gradient(bar.bottomLeft(), bar.topLeft());
-    for (int i = 0; i <= 8; ++i)
-        gradient.setColorAt(i / 8.0, viridis(i / 8.0));
-    painter->setPen(QPen(text, 1));
-    painter->setBrush(gradient);
-    painter->drawRect(bar);
+    paintViridisBar(*painter, bar, text);
     const double top = std::log1p(double(std::max<int64_t>(m_max, 1)));
     const auto label = [&](int64_t v) {
         const double t = top > 0 ? std::log1p(double(v)) / top : 0;
@@ -273,8 +247,10 @@ void HeatmapChart::mousePressEvent(QMouseEvent* event)
 {
     ChartView::mousePressEvent(event);
     const QPoint cell = cellAt(event->position().toPoint());
-    if (event->button() == Qt::LeftButton && cell.y() >= 0)
+    if (event->button() == Qt::LeftButton && cell.y() >= 0) {
         emit rowClicked(cell.y());
+        emit cellClicked(cell.y(), cell.x());
+    }
 }
 
 } // namespace vq

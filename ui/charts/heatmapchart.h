@@ -44,6 +44,8 @@ public:
 
 signals:
     void rowClicked(int row);
+    // The same click, with the column (code or bucket of codes) under the mouse.
+    void cellClicked(int row, int column);
 
 protected:
     void drawForeground(QPainter* painter, const QRectF& rect) override;

@@ -21,6 +21,7 @@
 #include <QStackedWidget>
 #include <QTableView>
 #include <QVBoxLayout>
+#include <algorithm>
 
 namespace vq {
 
@@ -126,6 +127,19 @@ CodebookUsagePanel::CodebookUsagePanel(AppContext* context, QWidget* parent)
     connect(m_heatmap, &HeatmapChart::rowClicked, this, [this](int row) {
         if (const CodebookUsage* u = currentUsage())
             setSelection(m_array, row / u->layout.groups, row % u->layout.groups);
+    });
+    // Drill-down: a cell opens its code (the most used of a bucket of codes) in the codebook explorer.
+    connect(m_heatmap, &HeatmapChart::cellClicked, this, [this](int row, int column) {
+        const CodebookUsage* u = currentUsage();
+        if (!u || !m_hasCounts)
+            return;
+        const CodeUsage& c = u->at(row / u->layout.groups, row % u->layout.groups);
+        const auto first = size_t(int64_t(column) * m_heatmap->codesPerColumn());
+        const size_t last = std::min(c.counts.size(), first + size_t(m_heatmap->codesPerColumn()));
+        if (first >= last)
+            return;
+        const auto most = std::max_element(c.counts.begin() + qsizetype(first), c.counts.begin() + qsizetype(last));
+        this->context()->requestCode(m_array, c.stage, c.group, int(most - c.counts.begin()));
     });
     connect(m_entropyChart, &EntropyChart::barClicked, this, [this](int index) {
         if (const CodebookUsage* u = currentUsage())

@@ -1,12 +1,14 @@
 #include "comparepanel.h"
 
 #include "charts/comparescatterchart.h"
+#include "charts/histogramchart.h"
 #include "displaytext.h"
 #include "metrics/tokendiff.h"
 #include "models/tokendiffmodel.h"
 #include "models/tokenerrormodel.h"
 #include "models/tokenerrorproxymodel.h"
 #include "panels/tokenerrorpanel.h"
+#include "widgets/codebooksimilaritybox.h"
 #include "widgets/tableexport.h"
 #include "widgets/tokentablebox.h"
 
@@ -21,6 +23,7 @@
 #include <QPushButton>
 #include <QSplitter>
 #include <QStackedWidget>
+#include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
 #include <cmath>
@@ -123,10 +126,21 @@ ComparePanel::ComparePanel(AppContext* context, QWidget* parent)
     split->setChildrenCollapsible(false);
     split->setSizes({ 560, 560 });
 
+    // Token by token, or codebook against codebook.
+    m_codebooks = new CodebookSimilarityBox(page);
+    m_pages = new QTabWidget(page);
+    m_pages->setDocumentMode(true);
+    m_pages->addTab(split, tr("Tokens"));
+    m_pages->addTab(m_codebooks, tr("Codebooks"));
+    m_table->setToolTip(tr("Double-click a token to see its path through run A's codebooks"));
+    connect(m_table, &QTableView::doubleClicked, this, [this](const QModelIndex& index) {
+        this->context()->requestTokenPath(index.data(TokenDiffModel::TableRowRole).toLongLong());
+    });
+
     auto* pageLayout = new QVBoxLayout(page);
     pageLayout->addLayout(bar);
     pageLayout->addWidget(keyBox);
-    pageLayout->addWidget(split, 1);
+    pageLayout->addWidget(m_pages, 1);
     m_stack->addWidget(page);
 
     auto* layout = new QVBoxLayout(this);
@@ -247,6 +261,7 @@ void ComparePanel::refresh()
     if (!ready) {
         m_recordA.reset();
         m_recordB.reset();
+        m_codebooks->setRuns(nullptr, nullptr);
         m_model->clear();
         m_scatter->clear();
         const bool mismatch = isFinished(a) && isFinished(b) && m_keyA != m_keyB;
@@ -264,6 +279,7 @@ void ComparePanel::refresh()
         && m_recordB->fullMetrics == b->record->fullMetrics && m_tokens == tokens;
     m_recordA = a->record;
     m_recordB = b->record;
+    m_codebooks->setRuns(m_recordA, m_recordB);
     m_stack->setCurrentIndex(1);
     updateKeyMetrics();
     if (sameData)

@@ -13,10 +13,12 @@ class QLabel;
 class QLineEdit;
 class QPushButton;
 class QStackedWidget;
+class QTabWidget;
 class QTableView;
 
 namespace vq {
 
+class CodebookSimilarityBox;
 class CompareScatterChart;
 class TokenDiffModel;
 class TokenErrorProxyModel;
@@ -61,6 +63,8 @@ public:
     QLineEdit* searchEdit() const { return m_search; }
     QComboBox* comboA() const { return m_comboA; }
     QComboBox* comboB() const { return m_comboB; }
+    CodebookSimilarityBox* codebookSimilarity() const { return m_codebooks; }
+    QTabWidget* pages() const { return m_pages; }
 
 protected:
     void syncWithContext() override { followSelection(); }
@@ -95,6 +99,8 @@ private:
     QTableView* m_table = nullptr;
     TokenDiffModel* m_model = nullptr;
     TokenErrorProxyModel* m_proxy = nullptr;
+    QTabWidget* m_pages = nullptr;
+    CodebookSimilarityBox* m_codebooks = nullptr;
 };
 
 } // namespace vq

@@ -118,6 +118,10 @@ TokenErrorPanel::TokenErrorPanel(AppContext* context, QWidget* parent)
     connect(m_logCheck, &QCheckBox::toggled, this, &TokenErrorPanel::setLogScale);
     connect(m_search, &QLineEdit::textChanged, m_proxy, &TokenErrorProxyModel::setSearchText);
     connect(m_rowChart, &TokenErrorChart::pointClicked, this, [this](qint64 row) { selectToken(row); });
+    m_table->setToolTip(tr("Double-click a token to see its path through the codebooks"));
+    connect(m_table, &QTableView::doubleClicked, this, [this](const QModelIndex& index) {
+        this->context()->requestTokenPath(index.data(TokenErrorModel::TableRowRole).toLongLong());
+    });
     connect(
         m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& current) {
             if (current.isValid())

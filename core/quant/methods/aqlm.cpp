@@ -82,14 +82,18 @@ struct State {
 };
 
 // Decoded row (dim values) the way decodeRows() does it: codewords summed in codebook order, then scaled.
-// codebooks: M*K x g values, row-major.
-void decodeRow(const Layout& l, const float* codebooks, const int32_t* codes, const float* scale, float* out)
+// codebooks: M*K x g values, row-major. books < M sums the first `books` codebooks only (0: zeros).
+void decodeRow(const Layout& l, const float* codebooks, const int32_t* codes, const float* scale, float* out, int books)
 {
+    if (books == 0) {
+        std::fill(out, out + l.groups * l.g, 0.0f);
+        return;
+    }
     for (int64_t p = 0; p < l.groups; ++p) {
         const int32_t* a = codes + p * l.M;
         float* o = out + p * l.g;
         std::copy_n(codebooks + a[0] * l.g, l.g, o);
-        for (int m = 1; m < l.M; ++m) {
+        for (int m = 1; m < books; ++m) {
             const float* c = codebooks + (m * l.K + a[m]) * l.g;
             for (int64_t j = 0; j < l.g; ++j)
                 o[j] += c[j];
@@ -98,6 +102,11 @@ void decodeRow(const Layout& l, const float* codebooks, const int32_t* codes, co
     if (scale)
         for (int64_t j = 0; j < l.groups * l.g; ++j)
             out[j] *= *scale;
+}
+
+void decodeRow(const Layout& l, const float* codebooks, const int32_t* codes, const float* scale, float* out)
+{
+    decodeRow(l, codebooks, codes, scale, out, l.M);
 }
 
 class Fitter {
@@ -451,7 +460,14 @@ QuantizedTable AqlmQuantizer::fit(const FitInput& input, const QuantSpec& spec, 
 
 void AqlmQuantizer::decodeRows(const QuantizedTable& table, std::span<const int64_t> rowIds, float* out) const
 {
+    decodePartial(table, rowIds, static_cast<int>(table.spec.getInt("M")), out);
+}
+
+void AqlmQuantizer::decodePartial(
+    const QuantizedTable& table, std::span<const int64_t> rowIds, int steps, float* out) const
+{
     const Layout l = layoutOf(table.spec, table.dim);
+    checkDecodeSteps("aqlm", steps, static_cast<size_t>(l.M));
     const StoredArray& codes = table.array("codes");
     const StoredArray& codebooks = table.array("codebooks");
     const StoredArray* scales = l.scales ? &table.array("scales") : nullptr;
@@ -462,6 +478,8 @@ void AqlmQuantizer::decodeRows(const QuantizedTable& table, std::span<const int6
     const int64_t perRow = l.groups * l.M;
     for (size_t i = 0; i < rowIds.size(); ++i) {
         const int64_t r = rowIds[i];
+        if (r < 0 || r >= table.rows)
+            throw Error(ErrorKind::InvalidArgument, {}, "aqlm: row " + std::to_string(r) + " out of range");
         const int32_t* a = codes.ints.data() + r * perRow;
         for (int64_t c = 0; c < perRow; ++c)
             if (a[c] < 0 || a[c] >= l.K)
@@ -469,7 +487,7 @@ void AqlmQuantizer::decodeRows(const QuantizedTable& table, std::span<const int6
                     "aqlm: code " + std::to_string(a[c]) + " of row " + std::to_string(r) + " outside a codebook of "
                         + std::to_string(l.K) + " codewords");
         decodeRow(l, codebooks.floats.data(), a, scales ? &scales->floats[static_cast<size_t>(r)] : nullptr,
-            out + static_cast<int64_t>(i) * table.dim);
+            out + static_cast<int64_t>(i) * table.dim, steps);
     }
 }
 
@@ -507,6 +525,25 @@ void AqlmQuantizer::fillReferenceLayout(const QuantizedTable& t, ReferenceLayout
         l.scale_cols = t.dim;
         bindValues(t.array("scales"), l.scales, r.scaleBits, r.scaleFloats);
     }
+}
+
+std::vector<CodebookSource> AqlmQuantizer::codebookSources(const QuantizedTable& table) const
+{
+    const Layout l = layoutOf(table.spec, table.dim);
+    CodebookSource s = contiguousCodebookSource(
+        "codes", codeLayouts(table).front().layout, "codebooks", l.g, [&l](int m, int) { return m * l.K * l.g; });
+    if (l.scales)
+        s.rowScaleArray = "scales";
+    return { s };
+}
+
+std::vector<DecodeStep> AqlmQuantizer::decodeSteps(const QuantizedTable& table) const
+{
+    const bool scaled = table.spec.getBool("scales");
+    std::vector<DecodeStep> steps;
+    for (int m = 0; m < static_cast<int>(table.spec.getInt("M")); ++m)
+        steps.push_back({ "codebook " + std::to_string(m + 1) + (scaled ? " (scaled)" : ""), 0, m });
+    return steps;
 }
 
 } // namespace vq

@@ -44,6 +44,13 @@ public:
     std::vector<CodeArrayLayout> codeLayouts(const QuantizedTable& table) const override;
     std::vector<std::string> keyParameters() const override;
     void fillReferenceLayout(const QuantizedTable& table, ReferenceLayout& out) const override;
+
+    // ---- Codebook explorer: steps "codebook 1" .. "codebook M", each partial sum times the row's scale
+    // (the scale multiplies every codeword; CodebookSource::rowScaleArray names it).
+    std::vector<CodebookSource> codebookSources(const QuantizedTable& table) const override;
+    std::vector<DecodeStep> decodeSteps(const QuantizedTable& table) const override;
+    void decodePartial(
+        const QuantizedTable& table, std::span<const int64_t> rowIds, int steps, float* out) const override;
 };
 
 } // namespace vq

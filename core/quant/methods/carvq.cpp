@@ -339,6 +339,45 @@ std::vector<CodeArrayLayout> CarvqQuantizer::codeLayouts(const QuantizedTable& t
     return GrvqQuantizer().codeLayouts(table); // the GRVQ part's codes, under grvq's parameter names
 }
 
+std::vector<CodebookSource> CarvqQuantizer::codebookSources(const QuantizedTable& table) const
+{
+    return GrvqQuantizer().codebookSources(table);
+}
+
+namespace {
+
+bool adaptorStepFirst(const QuantSpec& spec)
+{
+    return spec.getString("order") == "adaptor-first" || spec.getInt("rounds") > 0;
+}
+
+} // namespace
+
+std::vector<DecodeStep> CarvqQuantizer::decodeSteps(const QuantizedTable& table) const
+{
+    std::vector<DecodeStep> steps = GrvqQuantizer().decodeSteps(table);
+    const DecodeStep adaptor { "adaptor", -1, -1 };
+    if (adaptorStepFirst(table.spec))
+        steps.insert(steps.begin(), adaptor);
+    else
+        steps.push_back(adaptor);
+    return steps;
+}
+
+void CarvqQuantizer::decodePartial(
+    const QuantizedTable& table, std::span<const int64_t> rowIds, int steps, float* out) const
+{
+    const int stages = static_cast<int>(table.spec.getInt("R"));
+    checkDecodeSteps("carvq", steps, static_cast<size_t>(stages) + 1);
+    // The sum is formed as decodeRows() forms it (GRVQ stages, then the adaptor's output added), so all
+    // steps give its exact result whichever order the steps are listed in.
+    const bool first = adaptorStepFirst(table.spec);
+    const bool withAdaptor = first ? steps >= 1 : steps == stages + 1;
+    GrvqQuantizer().decodePartial(table, rowIds, std::min(stages, first ? std::max(0, steps - 1) : steps), out);
+    if (withAdaptor)
+        addCarvqAdaptor(table, rowIds, out);
+}
+
 void addCarvqAdaptor(const QuantizedTable& table, std::span<const int64_t> rowIds, float* out)
 {
     const AdaptorLayout a = adaptorLayoutOf(table.spec);

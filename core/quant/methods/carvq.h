@@ -36,6 +36,13 @@ public:
     std::vector<CodeArrayLayout> codeLayouts(const QuantizedTable& table) const override;
     std::vector<std::string> keyParameters() const override;
     void fillReferenceLayout(const QuantizedTable& table, ReferenceLayout& out) const override;
+
+    // ---- Codebook explorer: the GRVQ stages and "adaptor", which comes first when the GRVQ codes were
+    // encoded against E - gamma(E) (order adaptor-first, or refinement rounds), last otherwise.
+    std::vector<CodebookSource> codebookSources(const QuantizedTable& table) const override;
+    std::vector<DecodeStep> decodeSteps(const QuantizedTable& table) const override;
+    void decodePartial(
+        const QuantizedTable& table, std::span<const int64_t> rowIds, int steps, float* out) const override;
 };
 
 // Adds the stored adaptor's output gamma(t) of each row to out (rowIds.size() x dim), elementwise and

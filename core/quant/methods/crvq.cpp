@@ -432,6 +432,14 @@ QuantizedTable CrvqQuantizer::fit(const FitInput& input, const QuantSpec& spec, 
 void CrvqQuantizer::decodeRows(const QuantizedTable& table, std::span<const int64_t> rowIds, float* out) const
 {
     const Layout l = layoutOf(table.spec, table.rows, table.dim);
+    decodePartial(table, rowIds, 1 + (l.critical > 0 ? l.ext : 0), out);
+}
+
+void CrvqQuantizer::decodePartial(
+    const QuantizedTable& table, std::span<const int64_t> rowIds, int steps, float* out) const
+{
+    const Layout l = layoutOf(table.spec, table.rows, table.dim);
+    checkDecodeSteps("crvq", steps, 1 + static_cast<size_t>(l.critical > 0 ? l.ext : 0));
     const StoredArray& codes = table.array("codes");
     const StoredArray& books = table.array("codebooks");
     const auto malformed = [](const std::string& what) { throw Error(ErrorKind::Malformed, "", "crvq: " + what); };
@@ -490,6 +498,8 @@ void CrvqQuantizer::decodeRows(const QuantizedTable& table, std::span<const int6
         for (int64_t p = 0; p < l.groups; ++p) {
             float* dst = y.data() + p * l.g;
             std::fill(dst, dst + l.g, 0.0f);
+            if (steps == 0)
+                continue;
             const int32_t c = codes.ints[static_cast<size_t>(r * l.groups + p)];
             checkCode(c);
             const float* cw = books.floats.data() + ((l.shared ? 0 : p) * l.k + c) * l.g;
@@ -498,7 +508,7 @@ void CrvqQuantizer::decodeRows(const QuantizedTable& table, std::span<const int6
                 dst[j] += cw[j];
             if (m < 0 || p >= perRow)
                 continue;
-            for (int s = 0; s < l.ext; ++s) {
+            for (int s = 0; s + 1 < steps; ++s) {
                 const int32_t ec = extCodes->ints[static_cast<size_t>((m * perRow + p) * l.ext + s)];
                 checkCode(ec);
                 const float* ew = extBooks->floats.data() + (s * l.k + ec) * l.g;
@@ -574,6 +584,42 @@ void CrvqQuantizer::fillReferenceLayout(const QuantizedTable& t, ReferenceLayout
     } else {
         bindPacked(t, t.array("permutation"), l.permutation, r.permutation);
     }
+}
+
+std::vector<CodebookSource> CrvqQuantizer::codebookSources(const QuantizedTable& table) const
+{
+    const Layout l = layoutOf(table.spec, table.rows, table.dim);
+    const std::vector<CodeArrayLayout> layouts = codeLayouts(table);
+    // Stored group p covers stored columns [p * g, (p + 1) * g): original columns through the permutation.
+    std::vector<int64_t> columns(static_cast<size_t>(l.groups * l.g));
+    const StoredArray* perm = l.critical > 0 && !l.rowAxis ? table.findArray("permutation") : nullptr;
+    for (size_t j = 0; j < columns.size(); ++j)
+        columns[j] = perm && j < perm->ints.size() ? perm->ints[j] : static_cast<int64_t>(j);
+
+    CodebookSource base = contiguousCodebookSource(
+        "codes", layouts[0].layout, "codebooks", l.g, [&l](int, int p) { return (l.shared ? 0 : p) * l.k * l.g; });
+    base.columns = columns;
+    std::vector<CodebookSource> sources { base };
+    if (l.critical == 0)
+        return sources;
+    CodebookSource ext = contiguousCodebookSource(
+        "extCodes", layouts[1].layout, "extCodebooks", l.g, [&l](int s, int) { return s * l.k * l.g; });
+    // Column axis: the critical groups are the first stored groups; row axis: every group of a critical row.
+    ext.columns.assign(columns.begin(), columns.begin() + ext.layout.groups * l.g);
+    if (l.rowAxis)
+        for (const int32_t r : table.array("rowIds").ints)
+            ext.tableRows.push_back(r);
+    sources.push_back(ext);
+    return sources;
+}
+
+std::vector<DecodeStep> CrvqQuantizer::decodeSteps(const QuantizedTable& table) const
+{
+    const Layout l = layoutOf(table.spec, table.rows, table.dim);
+    std::vector<DecodeStep> steps { { "base", 0, 0 } };
+    for (int s = 0; l.critical > 0 && s < l.ext; ++s)
+        steps.push_back({ "extended " + std::to_string(s + 1), 1, s });
+    return steps;
 }
 
 } // namespace vq

@@ -42,6 +42,13 @@ public:
     // critical groups per row x E stages, each stage one codebook shared by those groups).
     std::vector<CodeArrayLayout> codeLayouts(const QuantizedTable& table) const override;
 
+    // ---- Codebook explorer: steps "base", then "extended 1" .. "extended E" (which add nothing outside
+    // the critical groups or rows); partial decodes are put back in the original column order.
+    std::vector<CodebookSource> codebookSources(const QuantizedTable& table) const override;
+    std::vector<DecodeStep> decodeSteps(const QuantizedTable& table) const override;
+    void decodePartial(
+        const QuantizedTable& table, std::span<const int64_t> rowIds, int steps, float* out) const override;
+
     // The number of critical groups (column axis) or rows (row axis) a resolved spec gives for a
     // rows x dim table; 0 when lambda or E is 0.
     static int64_t criticalCount(const QuantSpec& resolved, int64_t rows, int64_t dim);

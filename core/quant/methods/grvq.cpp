@@ -195,7 +195,14 @@ QuantizedTable GrvqQuantizer::fit(const FitInput& input, const QuantSpec& spec, 
 
 void GrvqQuantizer::decodeRows(const QuantizedTable& table, std::span<const int64_t> rowIds, float* out) const
 {
+    decodePartial(table, rowIds, static_cast<int>(table.spec.getInt("R")), out);
+}
+
+void GrvqQuantizer::decodePartial(
+    const QuantizedTable& table, std::span<const int64_t> rowIds, int steps, float* out) const
+{
     const Layout l = layoutOf(table.spec, table.dim);
+    checkDecodeSteps("grvq", steps, static_cast<size_t>(l.stages));
     const StoredArray& codes = table.array("codes");
     const StoredArray& books = table.array("codebooks");
     if (codes.ints.size() != static_cast<size_t>(table.rows * l.groups * l.stages)
@@ -211,7 +218,7 @@ void GrvqQuantizer::decodeRows(const QuantizedTable& table, std::span<const int6
             std::fill(y, y + l.h, 0.0f);
             const int64_t pos = l.shared ? 0 : g;
             // Summed in stage order, as ResidualEncoder::decode does.
-            for (int s = 0; s < l.stages; ++s) {
+            for (int s = 0; s < steps; ++s) {
                 const int32_t c = codes.ints[static_cast<size_t>((r * l.groups + g) * l.stages + s)];
                 if (c < 0 || c >= l.k)
                     throw Error(ErrorKind::Malformed, "", "grvq: code " + std::to_string(c) + " out of range");
@@ -259,6 +266,21 @@ void fillResidualReferenceLayout(const QuantizedTable& t, ReferenceLayout& r)
 void GrvqQuantizer::fillReferenceLayout(const QuantizedTable& t, ReferenceLayout& r) const
 {
     fillResidualReferenceLayout(t, r);
+}
+
+std::vector<CodebookSource> GrvqQuantizer::codebookSources(const QuantizedTable& table) const
+{
+    const Layout l = layoutOf(table.spec, table.dim);
+    return { contiguousCodebookSource("codes", GrvqQuantizer::codeLayouts(table).front().layout, "codebooks", l.h,
+        [&l](int stage, int g) { return ((l.shared ? 0 : g) * l.stages + stage) * l.k * l.h; }) };
+}
+
+std::vector<DecodeStep> GrvqQuantizer::decodeSteps(const QuantizedTable& table) const
+{
+    std::vector<DecodeStep> steps;
+    for (int s = 0; s < static_cast<int>(table.spec.getInt("R")); ++s)
+        steps.push_back({ "stage " + std::to_string(s + 1), 0, s });
+    return steps;
 }
 
 } // namespace vq

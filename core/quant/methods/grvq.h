@@ -31,6 +31,12 @@ public:
     std::vector<CodeArrayLayout> codeLayouts(const QuantizedTable& table) const override;
     std::vector<std::string> keyParameters() const override;
     void fillReferenceLayout(const QuantizedTable& table, ReferenceLayout& out) const override;
+
+    // ---- Codebook explorer: steps "stage 1" .. "stage R", each adding that stage's codewords.
+    std::vector<CodebookSource> codebookSources(const QuantizedTable& table) const override;
+    std::vector<DecodeStep> decodeSteps(const QuantizedTable& table) const override;
+    void decodePartial(
+        const QuantizedTable& table, std::span<const int64_t> rowIds, int steps, float* out) const override;
 };
 
 // The reference decoder's layout of GRVQ's arrays (codes, codebooks), shared with CARVQ whose adaptor

@@ -298,4 +298,17 @@ void PqQuantizer::fillReferenceLayout(const QuantizedTable& t, ReferenceLayout& 
     bindValues(expanded, l.codebook_values, r.codebookBits, r.codebookFloats);
 }
 
+std::vector<CodebookSource> PqQuantizer::codebookSources(const QuantizedTable& table) const
+{
+    const Layout l = layoutOf(table.spec, table.dim);
+    return { contiguousCodebookSource("codes", codeLayouts(table).front().layout, "codebooks", l.d,
+        [&l](int, int g) { return l.bookOf(g) * l.k * l.d; }) };
+}
+
+std::vector<DecodeStep> PqQuantizer::decodeSteps(const QuantizedTable& table) const
+{
+    (void)table;
+    return { DecodeStep { "codes", 0, 0 } };
+}
+
 } // namespace vq

@@ -36,6 +36,10 @@ public:
     std::vector<CodeArrayLayout> codeLayouts(const QuantizedTable& table) const override;
     std::vector<std::string> keyParameters() const override;
     void fillReferenceLayout(const QuantizedTable& table, ReferenceLayout& out) const override;
+
+    // ---- Codebook explorer: one step, "codes".
+    std::vector<CodebookSource> codebookSources(const QuantizedTable& table) const override;
+    std::vector<DecodeStep> decodeSteps(const QuantizedTable& table) const override;
 };
 
 } // namespace vq
