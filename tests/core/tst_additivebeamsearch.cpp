@@ -16,7 +16,7 @@ namespace {
 // Groups of 4 columns of the first 500 GloVe rows: 12500 real sub-vectors.
 vq::Matrix gloveGroups()
 {
-    const vq::Matrix t = vqtest::readNpySlice(vqtest::sharedPath("glove-20k.npy"), 500);
+    const vq::Matrix t = vqtest::readNpySlice(vqtest::sourcePath("resources/sample/glove-20k.npy"), 500);
     vq::Matrix x(t.rows * 25, 4);
     x.values = t.values;
     return x;
