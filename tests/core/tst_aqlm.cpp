@@ -27,7 +27,7 @@ const vq::Matrix& glove(int64_t rows)
     for (const auto& [n, m] : cache)
         if (n == rows)
             return m;
-    cache.emplace_back(rows, vqtest::readNpySlice(vqtest::sharedPath("glove-20k.npy"), rows, 96));
+    cache.emplace_back(rows, vqtest::readNpySlice(vqtest::sourcePath("resources/sample/glove-20k.npy"), rows, 96));
     return cache.back().second;
 }
 
@@ -295,7 +295,7 @@ private slots:
         QFETCH(int, cols);
         QFETCH(QString, needle);
         const vq::QuantSpec spec { "aqlm", nlohmann::json::parse(params.toStdString()) };
-        const vq::Matrix e = vqtest::readNpySlice(vqtest::sharedPath("glove-20k.npy"), 300, cols);
+        const vq::Matrix e = vqtest::readNpySlice(vqtest::sourcePath("resources/sample/glove-20k.npy"), 300, cols);
         for (int pass = 0; pass < 3; ++pass) {
             try {
                 if (pass == 0)

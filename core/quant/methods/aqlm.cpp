@@ -35,6 +35,7 @@ struct Layout {
     int maxRounds = 20;
     double tolerance = 0.01;
     int initIterations = 25;
+    int64_t sampleCap = 256;
     int sweeps = 4;
 };
 
@@ -52,6 +53,7 @@ Layout layoutOf(const QuantSpec& r, int64_t dim)
     l.tolerance = r.getFloat("tolerance");
     l.initIterations = static_cast<int>(r.getInt("initIterations"));
     l.sweeps = static_cast<int>(r.getInt("sweeps"));
+    l.sampleCap = r.getInt("sampleCap");
     return l;
 }
 
@@ -193,6 +195,8 @@ public:
         o.kmeans.seed = m_control.seed;
         o.kmeans.threads = m_control.threads;
         o.kmeans.stage = "aqlm: residual k-means";
+        o.kmeans.maxPointsPerCentroid = m_l.sampleCap;
+        o.beamWidth = m_l.beam;
         o.store = [](Matrix& c) {
             for (float& v : c.values)
                 v = roundCodebookValue(v);
@@ -210,7 +214,7 @@ public:
         }
         s.codes.resize(static_cast<size_t>(x.rows * m_l.M));
         m_control.report("aqlm: initial codes", 0.0);
-        ResidualEncoder(views).encode(x, 1, s.codes.data(), m_l.M, nullptr, m_control.threads, &m_control);
+        ResidualEncoder(views).encode(x, m_l.beam, s.codes.data(), m_l.M, nullptr, m_control.threads, &m_control);
         m_control.report("aqlm: initial codes", 1.0);
         return s;
     }
@@ -226,6 +230,7 @@ public:
             m_l.groups, m_l.sweeps, s.codebooks, &roundCodebookValue, m_control);
         m_control.report("aqlm: update codebooks" + suffix, 1.0);
         roundInfo["unusedCodewords"] = cu.unusedCodewords;
+        roundInfo["jointLeastSquares"] = cu.joint;
         roundInfo["gramSearch"] = search.usesGram();
 
         if (m_l.scales) {
@@ -319,7 +324,12 @@ const ParamSchema& AqlmQuantizer::schema() const
         { "initIterations", T::Int, 1, 1000, 25, {},
             "k-means iterations per codebook of the residual k-means initialisation", false },
         { "sweeps", T::Int, 1, 100, 4, {},
-            "block coordinate descent sweeps over the codebooks per codebook update (M > 1)", false },
+            "block coordinate descent sweeps over the codebooks per codebook update (M > 1 with more than 2048 "
+            "codewords in all; smaller sets are solved jointly)",
+            false },
+        { "sampleCap", T::Int, 0, 1048576, 256, {},
+            "training vectors per codeword at most for the residual k-means initialisation (seeded sample; 0: all)",
+            true },
     } };
     return s;
 }
