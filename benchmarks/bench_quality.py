@@ -16,6 +16,11 @@ the ratios of the quality targets:
 neighbour recall@10, fit time, threads) for the README. Methods whose group size must divide the row
 (ggml blocks of 32, group size 8) run on the first 96 columns, written to a temporary .npy.
 
+--blocks runs only llama.cpp's block formats next to RTN on a real 256-column table (the K-quants and
+iq4_xs need rows of 256-value super-blocks, GloVe rows have 100 values), joined from GloVe as ggml's
+test fixture was: row i joins rows i and i + 512 and the first 56 columns of row i + 1024 (18976 rows),
+and prints its Markdown table.
+
 Run with Debian's python3 (python3-faiss, python3-numpy) after building vqscope-cli:
     /usr/bin/python3 benchmarks/bench_quality.py [BUILD_DIR] [--repeat 3] [--table]
 """
@@ -72,6 +77,58 @@ TABLE_RUNS = [
     ("crvq", {}, 96),
     ("crvq", {"lambda": 0.25, "E": 1}, 96),
 ]
+
+# The --blocks table on the joined 256-column table, in bits order.
+BLOCK_RUNS = [
+    ("rtn", {"bits": 2, "group": 256}),
+    ("q2_K", {}),
+    ("rtn", {"bits": 3, "group": 256}),
+    ("q3_K", {}),
+    ("rtn", {"bits": 4, "group": 256}),
+    ("iq4_xs", {}),
+    ("q4_0", {}),
+    ("q4_K", {}),
+    ("iq4_nl", {}),
+    ("q4_1", {}),
+    ("q5_0", {}),
+    ("q5_K", {}),
+    ("q5_1", {}),
+    ("q6_K", {}),
+    ("rtn", {"bits": 8, "group": 256}),
+    ("q8_0", {}),
+]
+
+
+def joined_glove(data):
+    """GloVe joined to 256 columns as ggml's fixture was: rows i, i + 512 and the first 56 of i + 1024."""
+    import numpy as np
+    x = np.load(data).astype(np.float32)
+    n = x.shape[0] - 1024
+    return np.ascontiguousarray(np.concatenate([x[:n], x[512:512 + n], x[1024:1024 + n, :56]], axis=1))
+
+
+def run_blocks(cli, data, threads, timeout):
+    import numpy as np
+    print(f"{time.strftime('%Y-%m-%d %H:%M')}, {threads} cores, load {os.getloadavg()[0]:.1f}, table joined from {data}")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        joined = os.path.join(tmp, "glove-joined-256.npy")
+        table = joined_glove(data)
+        np.save(joined, table)
+        for m, p in BLOCK_RUNS:
+            r = run_cli(cli, joined, m, p, threads, timeout=timeout)
+            rows.append((table.shape[1], r, f"{label({'method': m, 'params': p})}: not finished in {timeout:.0f} s"))
+            print(json.dumps(r), file=sys.stderr, flush=True)
+    print(f"\n{table.shape[0]} x {table.shape[1]}, load {os.getloadavg()[0]:.1f} at the end")
+    print("\n| method | columns | bits/param | relMSE | recall@10 | fit time (s) | threads |")
+    print("|---|---|---|---|---|---|---|")
+    for cols, r, note in rows:
+        if r is None:
+            print(f"| {note} | {cols} | | | | | |")
+            continue
+        rec = f"{r['recall10']:.3f}" if r["recall10"] is not None else ""
+        print(f"| {label(r)} | {cols} | {r['bitsPerParam']:.4g} | {r['relMse']:.4g} | {rec} | {r['seconds']:.1f} | "
+              f"{r['threads']} |")
 
 
 def faiss_worker(data, threads, repeat):
@@ -177,6 +234,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=3, help="runs of the timed FAISS comparison (best time)")
     ap.add_argument("--table", action="store_true", help="also run every method and print a Markdown table")
     ap.add_argument("--timeout", type=float, default=900, help="seconds per table run before it is skipped")
+    ap.add_argument("--blocks", action="store_true",
+                    help="only the llama.cpp block formats and RTN on GloVe joined to 256 columns")
     ap.add_argument("--faiss-worker", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.faiss_worker:
@@ -186,6 +245,9 @@ def main():
     sys.stdout.reconfigure(line_buffering=True)  # results show up as they come, also when piped
     cli = os.path.join(args.build, "app", "vqscope-cli")
     threads = os.cpu_count()
+    if args.blocks:
+        run_blocks(cli, args.data, threads, args.timeout)
+        return 0
     start = time.strftime("%Y-%m-%d %H:%M")
     # (c) first, FAISS and vqscope back to back at each thread count, so both see the same machine load.
     faiss1 = run_faiss(args.data, 1, args.repeat)

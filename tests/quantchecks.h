@@ -45,6 +45,42 @@ inline vq::Matrix gloveSlice(int64_t rows, int64_t cols = 96)
     return m;
 }
 
+// A real 256-column table (the K-quants need rows of 256-value super-blocks), made from the bundled GloVe
+// sample as ggml's fixture was made from GloVe: row i joins rows i and i + 512 and the first 56 columns of
+// row i + 1024 (rows <= 18976).
+inline vq::Matrix gloveJoined256(int64_t rows)
+{
+    static const vq::Matrix sample = readNpySlice(sourcePath("resources/sample/glove-20k.npy"));
+    vq::Matrix m(rows, 256);
+    for (int64_t i = 0; i < rows; ++i) {
+        std::copy_n(sample.row(i), 100, m.row(i));
+        std::copy_n(sample.row(i + 512), 100, m.row(i) + 100);
+        std::copy_n(sample.row(i + 1024), 56, m.row(i) + 200);
+    }
+    return m;
+}
+
+// A real table `q` accepts with its defaults: `narrow`, or for methods that refuse its width (those that
+// need rows of 256-value super-blocks) ggml's 128 x 256 fixture table.
+inline const vq::Matrix& realTableFor(const vq::Quantizer& q, const vq::Matrix& narrow)
+{
+    static const vq::Matrix wide = readNpySlice(dataPath("ggml/reference-128x256-f32.npy"));
+    try {
+        q.validate(vq::QuantSpec { q.name(), nlohmann::json::object() }, narrow.rows, narrow.cols);
+        return narrow;
+    } catch (const vq::Error&) {
+        return wide;
+    }
+}
+
+// The same with the first 512 rows and 96 columns of the GloVe fixture as `narrow` (96 = 3 * 32 and
+// most group sizes divide it).
+inline const vq::Matrix& realTableFor(const vq::Quantizer& q)
+{
+    static const vq::Matrix narrow = readNpySlice(dataPath("reference-512x100-f32.npy"), 512, 96);
+    return realTableFor(q, narrow);
+}
+
 inline vq::QuantizedTable fitWith(const vq::Quantizer& q, const vq::Matrix& table, const vq::QuantSpec& spec,
     uint64_t seed, int threads, std::span<const float> weights = {})
 {

@@ -1,5 +1,6 @@
 #include "inspectcommand.h"
 
+#include "common/error.h"
 #include "io/embeddingloader.h"
 #include "io/tensorreader.h"
 #include "stats/tablestats.h"
@@ -68,11 +69,11 @@ std::string printable(const std::string& token)
     return out;
 }
 
-Json buildReport(const vq::TensorReader& reader, const vq::EmbeddingCandidates& candidates,
-    const vq::EmbeddingTable& table, const vq::TableStats& stats)
+// The file and its tensors: what inspect shows even when no table can be loaded from it.
+Json fileReport(const std::string& path, const vq::TensorReader& reader)
 {
     Json report;
-    report["file"] = table.source.file;
+    report["file"] = path;
     report["format"] = reader.formatName();
     Json tensors = Json::array();
     for (const vq::TensorInfo& t : reader.tensors()) {
@@ -80,6 +81,13 @@ Json buildReport(const vq::TensorReader& reader, const vq::EmbeddingCandidates& 
             { "shape", t.shape }, { "bytes", t.byteSize } });
     }
     report["tensors"] = tensors;
+    return report;
+}
+
+Json buildReport(const vq::TensorReader& reader, const vq::EmbeddingCandidates& candidates,
+    const vq::EmbeddingTable& table, const vq::TableStats& stats)
+{
+    Json report = fileReport(table.source.file, reader);
     report["embedding"] = {
         { "tensor", table.source.tensor },
         { "reason", table.source.selectionReason },
@@ -118,10 +126,8 @@ Json buildReport(const vq::TensorReader& reader, const vq::EmbeddingCandidates& 
     return report;
 }
 
-void printText(const Json& r)
+void printFileText(const Json& r)
 {
-    const auto& e = r["embedding"];
-    const auto& st = r["statistics"];
     std::printf("File        %s (%s)\n", r["file"].get<std::string>().c_str(), r["format"].get<std::string>().c_str());
     std::printf("Tensors     %zu\n", r["tensors"].size());
     size_t nameWidth = 8, dtypeWidth = 4;
@@ -140,6 +146,13 @@ void printText(const Json& r)
             static_cast<int>(dtypeWidth), t["storedDtype"].get<std::string>().c_str(),
             shapeText(t["shape"].get<std::vector<int64_t>>()).c_str());
     }
+}
+
+void printText(const Json& r)
+{
+    const auto& e = r["embedding"];
+    const auto& st = r["statistics"];
+    printFileText(r);
     std::printf("Embedding   %s: %lld x %lld, stored as %s\n", e["tensor"].get<std::string>().c_str(),
         e["rows"].get<long long>(), e["dim"].get<long long>(), e["dtype"].get<std::string>().c_str());
     std::printf("  picked:   %s\n", e["reason"].get<std::string>().c_str());
@@ -220,7 +233,23 @@ int runInspect(const ParsedArgs& args)
     vq::LoadOptions options;
     options.tensor = args.value("tensor").value_or("");
     options.vocabFile = args.value("vocab").value_or("");
-    const vq::EmbeddingTable table = vq::loadEmbedding(path, options, control);
+    vq::EmbeddingTable table;
+    try {
+        table = vq::loadEmbedding(path, options, control);
+    } catch (const vq::Error& e) {
+        // A file whose embedding cannot be read (an unreadable ggml type, integers) is still listed
+        // tensor by tensor; the error then follows on stderr.
+        if (e.kind() != vq::ErrorKind::Unsupported)
+            throw;
+        Json report = fileReport(path, *reader);
+        report["error"] = e.message();
+        if (args.flag("json"))
+            std::printf("%s\n", report.dump(2, ' ', false, Json::error_handler_t::replace).c_str());
+        else
+            printFileText(report);
+        std::fflush(stdout);
+        throw;
+    }
     const vq::TableStats stats = vq::computeTableStats(table.values, control);
     const Json report = buildReport(*reader, candidates, table, stats);
 

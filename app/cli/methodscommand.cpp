@@ -44,6 +44,8 @@ std::string rangeText(const vq::ParamDef& p)
             s += (s.empty() ? "" : "|") + c;
         return s;
     }
+    case vq::ParamDef::Type::Path:
+        return "path";
     }
     return {};
 }

@@ -37,7 +37,7 @@ nlohmann::json paramValue(const vq::QuantSpec& spec, const std::string& key, con
     } catch (const vq::Error&) {
         // Unknown method: validation names it later.
     }
-    if (def && def->type == vq::ParamDef::Type::Choice)
+    if (def && (def->type == vq::ParamDef::Type::Choice || def->type == vq::ParamDef::Type::Path))
         return text;
     const nlohmann::json parsed = nlohmann::json::parse(text, nullptr, false);
     if (parsed.is_discarded() || parsed.is_structured())

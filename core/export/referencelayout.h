@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace vq {
@@ -27,15 +28,30 @@ struct ReferenceLayout {
     std::vector<float> extCodebookFloats;
     std::vector<uint8_t> extRows;
     std::vector<uint8_t> permutation;
+    std::vector<uint8_t> scaleCodes; // two-level scales (llama.cpp K-quants, iq4_xs)
+    std::vector<uint8_t> offsetCodes;
 
     ReferenceLayout() = default;
     ReferenceLayout(const ReferenceLayout&) = delete;
     ReferenceLayout& operator=(const ReferenceLayout&) = delete;
 };
 
-// Builds the reference layout of a table. Every registered method must have a mapping here; adding a
-// method means adding its case. Throws vq::Error(Unsupported) for a method without one, and
+// Builds the reference layout of a table through its method's Quantizer::fillReferenceLayout, then
+// checks it (vq_check_layout). Throws vq::Error(Unsupported) for a method without one, and
 // Error(Malformed) when the table's arrays are not what the method stores.
 std::unique_ptr<ReferenceLayout> makeReferenceLayout(const QuantizedTable& table);
+
+// Building blocks for the methods' fillReferenceLayout.
+// Throws Error(Malformed) "<method>: <what>".
+[[noreturn]] void refuseLayout(const QuantizedTable& table, const std::string& what);
+// Points v at a float array's values in its storage type (fp16/bf16 bit patterns or float32), keeping the
+// converted copy in bits or floats.
+void bindValues(const StoredArray& a, vq_values& v, std::vector<uint16_t>& bits, std::vector<float>& floats);
+// The integer array as the layout's packed code stream (codes, codes_bytes, code_bits, code_signed).
+void bindCodes(const QuantizedTable& table, ReferenceLayout& r, const StoredArray& codes);
+// An unsigned integer array (or, with allowSigned, a signed one) packed as the artifact stores it, bound
+// to p. Returns whether the array is signed.
+bool bindPacked(const QuantizedTable& table, const StoredArray& a, vq_packed& p, std::vector<uint8_t>& bytes,
+    bool allowSigned = false);
 
 } // namespace vq

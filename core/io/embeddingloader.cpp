@@ -217,7 +217,14 @@ EmbeddingCandidates pickEmbedding(const std::vector<TensorInfo>& tensors)
         std::string reason;
     };
     std::vector<Ranked> ranked;
+    const TensorInfo* unreadable = nullptr; // the unreadable tensor with the best-ranked known name
+    const auto knownRank = [](const TensorInfo& t) {
+        return std::find(kKnownNames.begin(), kKnownNames.end(), normalised(t.name)) - kKnownNames.begin();
+    };
     for (const TensorInfo& t : tensors) {
+        if (t.isMatrix() && !isLoadableFloat(t.dtype) && knownRank(t) < std::ssize(kKnownNames)
+            && (!unreadable || knownRank(t) < knownRank(*unreadable)))
+            unreadable = &t;
         if (!t.isMatrix() || !isLoadableFloat(t.dtype))
             continue;
         const std::string name = normalised(t.name);
@@ -255,6 +262,8 @@ EmbeddingCandidates pickEmbedding(const std::vector<TensorInfo>& tensors)
         out.chosen = out.names.front();
         out.reason = ranked.front().reason;
     }
+    if (unreadable && (ranked.empty() || ranked.front().tier > 0))
+        out.unreadable = unreadable->name;
     return out;
 }
 
@@ -278,10 +287,14 @@ EmbeddingTable loadEmbedding(const std::string& path, const LoadOptions& options
                     + candidateList(candidates));
         if (!isLoadableFloat(info->dtype))
             throw Error(ErrorKind::Unsupported, path,
-                "tensor '" + options.tensor + "' holds " + info->dtypeName + " values, not floats; "
-                    + candidateList(candidates));
+                "tensor '" + options.tensor + "' " + unloadableReason(*info) + "; " + candidateList(candidates));
         name = options.tensor;
         reason = "requested by name";
+    } else if (!candidates.unreadable.empty()) {
+        throw Error(ErrorKind::Unsupported, path,
+            "the embedding tensor '" + candidates.unreadable + "' "
+                + unloadableReason(*reader->find(candidates.unreadable)) + "; pick another tensor by name ("
+                + candidateList(candidates) + ")");
     }
     if (name.empty())
         throw Error(ErrorKind::NotFound, path, "the file holds no 2-D float tensor to use as an embedding table");

@@ -16,6 +16,9 @@ struct EmbeddingCandidates {
     std::vector<std::string> names; // 2-D float tensors, best first
     std::string chosen; // names.front() unless overridden; empty when the file has no 2-D float tensor
     std::string reason; // why chosen was picked
+    // A 2-D tensor with a known embedding name that cannot be read (an unreadable ggml type) when no
+    // readable tensor has such a name: loadEmbedding refuses rather than fall back to another tensor.
+    std::string unreadable;
 };
 
 // Ranks the 2-D loadable tensors: known embedding names first (model.embed_tokens.weight,

@@ -1,44 +1,36 @@
 #include "io/ggmlwritable.h"
 
 #include "common/error.h"
-#include "common/halffloat.h"
 #include "io/ggmlblocks.h"
 
 #include <algorithm>
-#include <array>
-#include <cstring>
+#include <vector>
 
 namespace vq::ggml {
 
 namespace {
 
-void encodeF32(std::span<const float> in, std::span<uint8_t> out)
+bool isFloat(GgmlType type)
 {
-    std::memcpy(out.data(), in.data(), in.size_bytes());
+    return type == GgmlType::F32 || type == GgmlType::F16 || type == GgmlType::BF16;
 }
 
-template <uint16_t (*Narrow)(float)> void encodeHalf(std::span<const float> in, std::span<uint8_t> out)
+// Plain floats first, then the block types in ggml's id order.
+std::vector<WritableType> makeWritable()
 {
-    for (size_t i = 0; i < in.size(); ++i) {
-        const uint16_t h = Narrow(in[i]);
-        out[2 * i] = static_cast<uint8_t>(h & 0xffu);
-        out[2 * i + 1] = static_cast<uint8_t>(h >> 8);
-    }
+    std::vector<WritableType> out;
+    for (const bool floats : { true, false })
+        for (const TypeTraits& t : allTypes())
+            if (t.quantizable && isFloat(t.type) == floats)
+                out.push_back({ t.name, static_cast<uint32_t>(t.type), t.blockValues, t.blockBytes });
+    return out;
 }
 
-template <BlockType Type> void encodeBlocks(std::span<const float> in, std::span<uint8_t> out)
+const std::vector<WritableType>& writable()
 {
-    quantize(Type, in, out);
+    static const std::vector<WritableType> types = makeWritable();
+    return types;
 }
-
-// ggml ids from ggml.h's enum ggml_type.
-constexpr std::array kWritable = {
-    WritableType { "f32", 0, 1, 4, encodeF32 },
-    WritableType { "f16", 1, 1, 2, encodeHalf<floatToHalf> },
-    WritableType { "bf16", 30, 1, 2, encodeHalf<floatToBf16> },
-    WritableType { "q8_0", 8, kBlockValues, kQ8_0BlockBytes, encodeBlocks<BlockType::Q8_0> },
-    WritableType { "q4_0", 2, kBlockValues, kQ4_0BlockBytes, encodeBlocks<BlockType::Q4_0> },
-};
 
 bool sameName(std::string_view a, std::string_view b)
 {
@@ -52,12 +44,12 @@ bool sameName(std::string_view a, std::string_view b)
 
 std::span<const WritableType> writableTypes()
 {
-    return kWritable;
+    return writable();
 }
 
 const WritableType* findWritableType(std::string_view name)
 {
-    for (const WritableType& t : kWritable)
+    for (const WritableType& t : writable())
         if (sameName(t.name, name))
             return &t;
     return nullptr;
@@ -65,7 +57,7 @@ const WritableType* findWritableType(std::string_view name)
 
 const WritableType* writableTypeById(uint32_t id)
 {
-    for (const WritableType& t : kWritable)
+    for (const WritableType& t : writable())
         if (t.id == id)
             return &t;
     return nullptr;
@@ -74,7 +66,7 @@ const WritableType* writableTypeById(uint32_t id)
 std::string writableTypeList()
 {
     std::string list;
-    for (const WritableType& t : kWritable) {
+    for (const WritableType& t : writable()) {
         if (!list.empty())
             list += ", ";
         list += t.name;

@@ -1,7 +1,6 @@
 #include "io/ggufreader.h"
 
 #include "common/error.h"
-#include "common/halffloat.h"
 #include "io/ggmlblocks.h"
 
 #include <algorithm>
@@ -21,61 +20,55 @@ namespace vq {
 
 namespace {
 
-// ggml's type table (ggml.h enum ggml_type): name, values per block, bytes per block. Ids that ggml
-// removed have an empty name.
-struct GgmlType {
-    const char* name;
-    uint32_t blockValues;
-    uint32_t blockBytes;
-};
-constexpr GgmlType kGgmlTypes[] = {
-    { "f32", 1, 4 }, // 0
-    { "f16", 1, 2 }, { "q4_0", 32, 18 }, { "q4_1", 32, 20 }, { "", 0, 0 }, // 4, 5: q4_2, q4_3 (removed)
-    { "", 0, 0 }, { "q5_0", 32, 22 }, // 6
-    { "q5_1", 32, 24 }, { "q8_0", 32, 34 }, { "q8_1", 32, 36 }, { "q2_K", 256, 84 }, // 10
-    { "q3_K", 256, 110 }, { "q4_K", 256, 144 }, { "q5_K", 256, 176 }, { "q6_K", 256, 210 }, { "q8_K", 256, 292 },
-    { "iq2_xxs", 256, 66 }, // 16
-    { "iq2_xs", 256, 74 }, { "iq3_xxs", 256, 98 }, { "iq1_s", 256, 50 }, { "iq4_nl", 32, 18 }, // 20
-    { "iq3_s", 256, 110 }, { "iq2_s", 256, 82 }, { "iq4_xs", 256, 136 }, { "i8", 1, 1 }, // 24
-    { "i16", 1, 2 }, { "i32", 1, 4 }, { "i64", 1, 8 }, { "f64", 1, 8 }, // 28
-    { "iq1_m", 256, 56 }, { "bf16", 1, 2 }, // 30
-    { "", 0, 0 }, // 31-33: q4_0_4_4, q4_0_4_8, q4_0_8_8 (removed)
-    { "", 0, 0 }, { "", 0, 0 }, { "tq1_0", 256, 54 }, // 34
-    { "tq2_0", 256, 66 }, { "", 0, 0 }, // 36-38: iq4_nl_4_4, iq4_nl_4_8, iq4_nl_8_8 (removed)
-    { "", 0, 0 }, { "", 0, 0 }, { "mxfp4", 32, 17 }, // 39
-};
-constexpr uint32_t kGgmlF32 = 0, kGgmlF16 = 1, kGgmlQ4_0 = 2, kGgmlQ8_0 = 8, kGgmlI8 = 24, kGgmlI16 = 25, kGgmlI32 = 26,
-                   kGgmlI64 = 27, kGgmlF64 = 28, kGgmlBf16 = 30;
-
-const GgmlType* ggmlType(uint32_t id)
+// The vq::DType a ggml type loads as: the float types and the block types ggml::dequantize reads; the
+// integer types are listed as such; the rest (the grid i-quants, q8_1, q8_K, mxfp4, ...) as Other.
+DType dtypeOf(ggml::GgmlType type)
 {
-    if (id >= std::size(kGgmlTypes) || kGgmlTypes[id].blockValues == 0)
-        return nullptr;
-    return &kGgmlTypes[id];
-}
-
-DType dtypeOf(uint32_t id)
-{
-    switch (id) {
-    case kGgmlF32:
+    using T = ggml::GgmlType;
+    switch (type) {
+    case T::F32:
         return DType::F32;
-    case kGgmlF16:
+    case T::F16:
         return DType::F16;
-    case kGgmlBf16:
+    case T::BF16:
         return DType::BF16;
-    case kGgmlF64:
+    case T::F64:
         return DType::F64;
-    case kGgmlQ8_0:
+    case T::Q8_0:
         return DType::Q8_0;
-    case kGgmlQ4_0:
+    case T::Q4_0:
         return DType::Q4_0;
-    case kGgmlI8:
+    case T::Q4_1:
+        return DType::Q4_1;
+    case T::Q5_0:
+        return DType::Q5_0;
+    case T::Q5_1:
+        return DType::Q5_1;
+    case T::Q2_K:
+        return DType::Q2_K;
+    case T::Q3_K:
+        return DType::Q3_K;
+    case T::Q4_K:
+        return DType::Q4_K;
+    case T::Q5_K:
+        return DType::Q5_K;
+    case T::Q6_K:
+        return DType::Q6_K;
+    case T::IQ4_NL:
+        return DType::IQ4_NL;
+    case T::IQ4_XS:
+        return DType::IQ4_XS;
+    case T::TQ1_0:
+        return DType::TQ1_0;
+    case T::TQ2_0:
+        return DType::TQ2_0;
+    case T::I8:
         return DType::I8;
-    case kGgmlI16:
+    case T::I16:
         return DType::I16;
-    case kGgmlI32:
+    case T::I32:
         return DType::I32;
-    case kGgmlI64:
+    case T::I64:
         return DType::I64;
     default:
         return DType::Other;
@@ -457,18 +450,18 @@ void GgufReader::parse()
         Stored s;
         s.ggmlType = cur.read<uint32_t>(what + " type");
         const uint64_t rel = cur.read<uint64_t>(what + " offset");
-        const GgmlType* gt = ggmlType(s.ggmlType);
-        t.dtype = gt ? dtypeOf(s.ggmlType) : DType::Other;
+        const ggml::TypeTraits* gt = ggml::findType(s.ggmlType);
+        t.dtype = gt ? dtypeOf(gt->type) : DType::Other;
         t.dtypeName = gt ? gt->name : "ggml type " + std::to_string(s.ggmlType);
         for (uint32_t k = nDims; k-- > 0;)
             t.shape.push_back(static_cast<int64_t>(ne[k]));
         t.file = m_path;
         if (gt) {
-            if (ne[0] % gt->blockValues != 0)
+            if (ne[0] % static_cast<uint64_t>(gt->blockValues) != 0)
                 throw Error(ErrorKind::Malformed, m_path,
                     what + " has rows of " + std::to_string(ne[0]) + " values, not a multiple of the " + gt->name
                         + " block size " + std::to_string(gt->blockValues));
-            if (mulOverflows(elements / gt->blockValues, gt->blockBytes, &t.byteSize))
+            if (mulOverflows(elements / static_cast<uint64_t>(gt->blockValues), gt->blockBytes, &t.byteSize))
                 throw Error(ErrorKind::Malformed, m_path, what + " has an impossibly large size");
             s.sizeKnown = true;
         }
@@ -536,9 +529,9 @@ Matrix GgufReader::readMatrix(const std::string& name, RunControl& control) cons
     if (!t.isMatrix())
         throw Error(ErrorKind::InvalidArgument, m_path,
             "tensor '" + name + "' has " + std::to_string(t.shape.size()) + " dimensions, a table needs 2");
-    if (!isLoadableFloat(t.dtype))
-        throw Error(ErrorKind::Unsupported, m_path,
-            "tensor '" + name + "' is " + t.dtypeName + "; readable types are f32, f16, bf16, f64, q8_0, q4_0");
+    const ggml::TypeTraits* type = ggml::findType(s->ggmlType);
+    if (!type || !type->dequantizable)
+        throw Error(ErrorKind::Unsupported, m_path, "tensor '" + name + "' " + unloadableReason(t));
 
     const int64_t rows = t.shape[0];
     const int64_t cols = t.shape[1];
@@ -553,8 +546,6 @@ Matrix GgufReader::readMatrix(const std::string& name, RunControl& control) cons
     // No more threads than chunks: a small tensor is converted without waking a team.
     const int threads
         = static_cast<int>(std::min<int64_t>(chunks, control.threads > 0 ? control.threads : omp_get_max_threads()));
-    const DType dtype = t.dtype;
-
     std::atomic<int64_t> done { 0 };
     std::exception_ptr failure;
     std::mutex failureMutex;
@@ -571,32 +562,7 @@ Matrix GgufReader::readMatrix(const std::string& name, RunControl& control) cons
         float* dst = m.row(r0);
         const size_t n = static_cast<size_t>((r1 - r0) * cols);
         try {
-            switch (dtype) {
-            case DType::F32:
-                std::memcpy(dst, src, n * sizeof(float));
-                break;
-            case DType::F64:
-                for (size_t i = 0; i < n; ++i) {
-                    double v;
-                    std::memcpy(&v, src + i * 8, 8);
-                    dst[i] = static_cast<float>(v);
-                }
-                break;
-            case DType::F16:
-            case DType::BF16:
-                for (size_t i = 0; i < n; ++i) {
-                    const uint16_t h = static_cast<uint16_t>(src[2 * i] | (src[2 * i + 1] << 8));
-                    dst[i] = dtype == DType::F16 ? halfToFloat(h) : bf16ToFloat(h);
-                }
-                break;
-            case DType::Q8_0:
-            case DType::Q4_0:
-                ggml::dequantize(dtype == DType::Q8_0 ? ggml::BlockType::Q8_0 : ggml::BlockType::Q4_0,
-                    { src, static_cast<size_t>(length) }, { dst, n });
-                break;
-            default:
-                break;
-            }
+            ggml::dequantize(type->type, { src, static_cast<size_t>(length) }, { dst, n });
         } catch (...) {
             const std::lock_guard lock(failureMutex);
             if (!failure)

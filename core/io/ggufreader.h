@@ -19,10 +19,12 @@ namespace vq {
 // (aligned, inside the file) and size (block types need rows that are whole blocks). A corrupt count
 // or length throws before anything that large is allocated.
 //
-// tensors() lists shapes slowest-first (GGUF's dims reversed: token_embd.weight stored [n_embd,
-// n_vocab] is {n_vocab, n_embd}); dtypeName is ggml's type name ("f16", "q8_0", "q4_K"). F32, F16,
-// BF16, F64, Q8_0 and Q4_0 are read as float32 (Q8_0/Q4_0 dequantized exactly as ggml does); other
-// ggml types are listed as DType::Other and refused by readMatrix as Unsupported.
+// tensors() lists every tensor with its shape slowest-first (GGUF's dims reversed: token_embd.weight
+// stored [n_embd, n_vocab] is {n_vocab, n_embd}) and ggml's type name as dtypeName ("f16", "q4_K",
+// "iq2_xxs"). Every type ggml::dequantize reads (f32, f16, bf16, f64, q4_0, q4_1, q5_0, q5_1, q8_0,
+// q2_K ... q6_K, iq4_nl, iq4_xs, tq1_0, tq2_0) is read as float32 exactly as ggml dequantizes it; other
+// types are listed (integers as I8..I64, the rest as DType::Other) and refused by readMatrix as
+// Unsupported, naming the type and the readable ones.
 // metadata() renders every key/value as text; type is "u32", "str", "arr[str,512]" ...
 class GgufReader : public TensorReader {
 public:

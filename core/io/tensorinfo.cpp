@@ -1,5 +1,7 @@
 #include "io/tensorinfo.h"
 
+#include "io/ggmlblocks.h"
+
 namespace vq {
 
 const char* nameOf(DType dtype)
@@ -39,6 +41,30 @@ const char* nameOf(DType dtype)
         return "STRING";
     case DType::Other:
         return "OTHER";
+    case DType::Q4_1:
+        return "Q4_1";
+    case DType::Q5_0:
+        return "Q5_0";
+    case DType::Q5_1:
+        return "Q5_1";
+    case DType::Q2_K:
+        return "Q2_K";
+    case DType::Q3_K:
+        return "Q3_K";
+    case DType::Q4_K:
+        return "Q4_K";
+    case DType::Q5_K:
+        return "Q5_K";
+    case DType::Q6_K:
+        return "Q6_K";
+    case DType::IQ4_NL:
+        return "IQ4_NL";
+    case DType::IQ4_XS:
+        return "IQ4_XS";
+    case DType::TQ1_0:
+        return "TQ1_0";
+    case DType::TQ2_0:
+        return "TQ2_0";
     }
     return "OTHER";
 }
@@ -52,10 +78,32 @@ bool isLoadableFloat(DType dtype)
     case DType::F64:
     case DType::Q8_0:
     case DType::Q4_0:
+    case DType::Q4_1:
+    case DType::Q5_0:
+    case DType::Q5_1:
+    case DType::Q2_K:
+    case DType::Q3_K:
+    case DType::Q4_K:
+    case DType::Q5_K:
+    case DType::Q6_K:
+    case DType::IQ4_NL:
+    case DType::IQ4_XS:
+    case DType::TQ1_0:
+    case DType::TQ2_0:
         return true;
     default:
         return false;
     }
+}
+
+std::string unloadableReason(const TensorInfo& info)
+{
+    const auto ggmlType = ggml::typeFromName(info.dtypeName);
+    if (!ggmlType || ggml::blockValues(*ggmlType) == 1)
+        return "holds " + (info.dtypeName.empty() ? std::string(nameOf(info.dtype)) : info.dtypeName)
+            + " values, not floats";
+    return "is " + info.dtypeName + ", a ggml type vqscope cannot read (" + ggml::unreadableReason(*ggmlType)
+        + "); readable ggml types: " + ggml::readableTypeList();
 }
 
 int64_t TensorInfo::elementCount() const

@@ -6,9 +6,40 @@
 
 namespace vq {
 
-// Element types found in checkpoint files. Only float types (and ggml block quants) load as tables;
-// the rest are listed so a user sees the whole file.
-enum class DType { F32, F16, BF16, F64, Q8_0, Q4_0, I8, I16, I32, I64, U8, U16, U32, U64, Bool, String, Other };
+// Element types found in checkpoint files. Only float types (and the ggml block types vq::ggml reads)
+// load as tables; the rest are listed so a user sees the whole file.
+enum class DType {
+    F32,
+    F16,
+    BF16,
+    F64,
+    Q8_0,
+    Q4_0,
+    I8,
+    I16,
+    I32,
+    I64,
+    U8,
+    U16,
+    U32,
+    U64,
+    Bool,
+    String,
+    Other,
+    // ggml block types beyond Q8_0/Q4_0 (io/ggmlblocks.h)
+    Q4_1,
+    Q5_0,
+    Q5_1,
+    Q2_K,
+    Q3_K,
+    Q4_K,
+    Q5_K,
+    Q6_K,
+    IQ4_NL,
+    IQ4_XS,
+    TQ1_0,
+    TQ2_0,
+};
 
 const char* nameOf(DType dtype);
 // True for the types readMatrix() converts to float32.
@@ -28,6 +59,11 @@ struct TensorInfo {
     int64_t elementCount() const;
     bool isMatrix() const { return shape.size() == 2; }
 };
+
+// Why readMatrix() refuses a tensor whose dtype is not loadable, as the rest of a sentence that begins
+// with the tensor's name: "holds I32 values, not floats", or for a ggml type vqscope cannot decode "is
+// iq2_xxs, which vqscope cannot read (...); readable ggml types: f32, f16, ...".
+std::string unloadableReason(const TensorInfo& info);
 
 // A key/value from a file's metadata (safetensors __metadata__, GGUF KVs, HDF5 attributes), as text.
 struct MetadataEntry {

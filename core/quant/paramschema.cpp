@@ -20,6 +20,8 @@ const char* typeName(ParamDef::Type type)
         return "bool";
     case ParamDef::Type::Choice:
         return "choice";
+    case ParamDef::Type::Path:
+        return "path";
     }
     return "?";
 }
@@ -51,6 +53,8 @@ std::string allowed(const ParamDef& def)
             s += (i ? ", \"" : " \"") + def.choices[i] + "\"";
         return s;
     }
+    case ParamDef::Type::Path:
+        return "a file path (\"\" for none)";
     }
     return {};
 }
@@ -103,6 +107,11 @@ nlohmann::json check(const std::string& method, const ParamDef& def, const nlohm
             if (c == value.get<std::string>())
                 return value;
         refuse(method, def, value);
+    case ParamDef::Type::Path:
+        // Only the type here: whether the file exists and what it must hold is the method's to check.
+        if (!value.is_string())
+            refuse(method, def, value);
+        return value;
     }
     refuse(method, def, value);
 }

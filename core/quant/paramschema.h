@@ -11,7 +11,7 @@ namespace vq {
 
 // One parameter of a method. The GUI builds its form from these, the CLI validates against them.
 struct ParamDef {
-    enum class Type { Int, Float, Bool, Choice };
+    enum class Type { Int, Float, Bool, Choice, Path }; // Path: a file name, "" for none
     std::string name; // key in QuantSpec::params ("h", "R", "kappa", "bits")
     Type type = Type::Int;
     double min = 0; // inclusive, Int/Float

@@ -39,4 +39,11 @@ QuantSpec Quantizer::validate(const QuantSpec& spec, int64_t rows, int64_t dim) 
     return schema().resolve(named);
 }
 
+void Quantizer::fillReferenceLayout(const QuantizedTable& table, ReferenceLayout& out) const
+{
+    (void)table;
+    (void)out;
+    throw Error(ErrorKind::Unsupported, {}, "the reference decoder has no layout for method '" + name() + "'");
+}
+
 } // namespace vq

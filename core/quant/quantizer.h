@@ -13,6 +13,8 @@
 
 namespace vq {
 
+struct ReferenceLayout; // export/referencelayout.h
+
 // What fit() trains on: the table and optional per-token weights f_t >= 0 (empty: uniform).
 // Every VQ objective is the f-weighted row MSE sum_t f_t ||e_t - ê_t||^2 (METHODS.md).
 struct FitInput {
@@ -31,7 +33,9 @@ struct CodeArrayLayout {
 };
 
 // One quantization method. Stateless: every call gets what it needs; implementations are
-// thread-safe. Adding a method = one new unit in core/quant/methods plus one line in registry.cpp.
+// thread-safe. Adding a method = one new unit in core/quant/methods plus one line in registry.cpp: all
+// per-method knowledge (schema, presets, how its runs are labelled and compared as baselines, how the
+// reference decoder reads its arrays) lives in its unit, so no other code names a method.
 class Quantizer {
 public:
     virtual ~Quantizer() = default;
@@ -44,6 +48,24 @@ public:
     virtual std::vector<Preset> presets() const { return {}; }
     // True for scalar/block baselines (drawn as reference in trade-off plots).
     virtual bool isBaseline() const { return false; }
+    // The specs of this method that "Run baselines" queues on a table without such runs (each one the
+    // table's shape may still refuse); empty for methods that are not baselines.
+    virtual std::vector<QuantSpec> baselineSpecs() const { return {}; }
+    // Whether a run with spec `run` (of this method) stands for the baseline `baseline` (one of
+    // baselineSpecs()). This default: every run of the method does.
+    virtual bool isSameBaseline(const QuantSpec& run, const QuantSpec& baseline) const
+    {
+        return run.method == baseline.method;
+    }
+    // A short label for a baseline run, shown beside its marker ("rtn 4", "q4_K"). This default: name().
+    virtual std::string baselineLabel(const QuantSpec& spec) const
+    {
+        (void)spec;
+        return name();
+    }
+    // The parameters that tell this method's runs apart at a glance (run lists show them first; the
+    // others only when they differ from their defaults).
+    virtual std::vector<std::string> keyParameters() const { return {}; }
 
     // Checks spec against the schema and the table shape (h must divide dim, codebooks no larger than
     // the data, at most 32 bits per code ...). Returns the resolved spec; throws vq::Error(InvalidArgument)
@@ -78,6 +100,12 @@ public:
         (void)table;
         return {};
     }
+
+    // Points out.layout (rows and dim already set) at the arrays of a table this method produced, in
+    // the form the C reference decoder reads (export/reference_decoder/vq_decode.h), keeping converted
+    // copies in out. Throws vq::Error(Malformed) when the arrays are not what the method stores. This
+    // default throws Unsupported: every registered method overrides it (tested).
+    virtual void fillReferenceLayout(const QuantizedTable& table, ReferenceLayout& out) const;
 };
 
 } // namespace vq

@@ -33,6 +33,16 @@ const std::vector<const Quantizer*>& allQuantizers()
         instance<AqlmQuantizer>(),
         instance<CarvqQuantizer>(),
         instance<CrvqQuantizer>(),
+        instance<GgmlTypeQuantizer<ggml::GgmlType::Q2_K>>(),
+        instance<GgmlTypeQuantizer<ggml::GgmlType::Q3_K>>(),
+        instance<GgmlTypeQuantizer<ggml::GgmlType::Q4_K>>(),
+        instance<GgmlTypeQuantizer<ggml::GgmlType::Q5_K>>(),
+        instance<GgmlTypeQuantizer<ggml::GgmlType::Q6_K>>(),
+        instance<GgmlTypeQuantizer<ggml::GgmlType::Q4_1>>(),
+        instance<GgmlTypeQuantizer<ggml::GgmlType::Q5_0>>(),
+        instance<GgmlTypeQuantizer<ggml::GgmlType::Q5_1>>(),
+        instance<GgmlTypeQuantizer<ggml::GgmlType::IQ4_NL>>(),
+        instance<GgmlTypeQuantizer<ggml::GgmlType::IQ4_XS>>(),
     };
     return list;
 }

@@ -198,7 +198,7 @@ private slots:
                                                       << 1 << "q8_0 stores whole blocks of 32";
         QTest::newRow("convert: no such type") << QStringList { QStringLiteral("convert"), data("table-f32.gguf"),
             QStringLiteral("--out"), t, QStringLiteral("--type=q9_k") }
-                                               << 2 << "GGUF holds f32, f16, bf16, q8_0, q4_0";
+                                               << 2 << "GGUF holds f32, f16, bf16, q4_0, q4_1, q5_0, q5_1, q8_0";
         QTest::newRow("convert: unreadable input") << QStringList { QStringLiteral("convert"), data("missing.gguf"),
             QStringLiteral("--out"), t } << 1 << "missing.gguf";
         QTest::newRow("export: q4_0 of 100 columns") << QStringList { QStringLiteral("export"),
@@ -236,7 +236,7 @@ private slots:
         const auto convert = vqtest::runCli({ QStringLiteral("convert"), QStringLiteral("--help") });
         QCOMPARE(convert.exitCode, 0);
         QVERIFY(convert.out.contains("--type T"));
-        QVERIFY(convert.out.contains("f32, f16, bf16, q8_0, q4_0"));
+        QVERIFY(convert.out.contains("f32, f16, bf16, q4_0, q4_1, q5_0, q5_1, q8_0"));
         const auto exp = vqtest::runCli({ QStringLiteral("export"), QStringLiteral("--help") });
         QCOMPARE(exp.exitCode, 0);
         QVERIFY(exp.out.contains("--out X.gguf"));

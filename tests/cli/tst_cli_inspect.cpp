@@ -95,6 +95,56 @@ private slots:
         QCOMPARE(o[QStringLiteral("tokens")][QStringLiteral("first")].toArray()[1].toString(), QStringLiteral("beta"));
     }
 
+    void ggmlBlockTypes()
+    {
+        const auto r = vqtest::runCli({ QStringLiteral("inspect"),
+            QString::fromStdString(vqtest::dataPath("ggml/table-q4_k.gguf")), QStringLiteral("--json") });
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+        const QJsonObject e = o[QStringLiteral("embedding")].toObject();
+        QCOMPARE(e[QStringLiteral("tensor")].toString(), QStringLiteral("token_embd.weight"));
+        QCOMPARE(e[QStringLiteral("dtype")].toString(), QStringLiteral("q4_K"));
+        QCOMPARE(e[QStringLiteral("rows")].toInt(), 128);
+        QCOMPARE(e[QStringLiteral("dim")].toInt(), 256);
+        QCOMPARE(o[QStringLiteral("tensors")][0][QStringLiteral("dtype")].toString(), QStringLiteral("Q4_K"));
+    }
+
+    // A GGUF whose embedding is a type vqscope cannot decode (here iq2_xxs): the tensors are still
+    // listed, and the error names the tensor, the type and the readable types.
+    void unreadableTypeStillListed()
+    {
+        QFile source(QString::fromStdString(vqtest::dataPath("ggml/table-q4_k.gguf")));
+        QVERIFY(source.open(QIODevice::ReadOnly));
+        QByteArray bytes = source.readAll();
+        // The tensor info: name, 2 dims (256, 128), then the ggml type id (12, q4_K) to replace by 16.
+        const QByteArray info = QByteArray("token_embd.weight") + QByteArray("\x02\x00\x00\x00", 4);
+        const qsizetype at = bytes.indexOf(info);
+        QVERIFY(at > 0);
+        const qsizetype type = at + info.size() + 16;
+        QCOMPARE(bytes.mid(type, 4), QByteArray("\x0c\x00\x00\x00", 4));
+        bytes.replace(type, 4, QByteArray("\x10\x00\x00\x00", 4));
+        const QString path = m_dir.filePath(QStringLiteral("iq2.gguf"));
+        QFile out(path);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write(bytes);
+        out.close();
+
+        const auto text = vqtest::runCli({ QStringLiteral("inspect"), path });
+        QCOMPARE(text.exitCode, 1);
+        QVERIFY2(QString::fromUtf8(text.out).contains(QStringLiteral("token_embd.weight  iq2_xxs  128 x 256")),
+            text.out.constData());
+        const QString err = QString::fromUtf8(text.err);
+        QVERIFY2(err.contains(path), text.err.constData());
+        QVERIFY2(err.contains(QStringLiteral("'token_embd.weight' is iq2_xxs")), text.err.constData());
+        QVERIFY2(err.contains(QStringLiteral("readable ggml types: f32, f16")), text.err.constData());
+
+        const auto json = vqtest::runCli({ QStringLiteral("inspect"), path, QStringLiteral("--json") });
+        QCOMPARE(json.exitCode, 1);
+        const QJsonObject o = QJsonDocument::fromJson(json.out).object();
+        QCOMPARE(o[QStringLiteral("tensors")][0][QStringLiteral("storedDtype")].toString(), QStringLiteral("iq2_xxs"));
+        QVERIFY(o[QStringLiteral("error")].toString().contains(QStringLiteral("iq2_xxs")));
+    }
+
     void failures_data()
     {
         QTest::addColumn<QStringList>("args");

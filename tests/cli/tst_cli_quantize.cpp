@@ -4,6 +4,7 @@
 #include "io/npyreader.h"
 #include "metrics/reconstructionmetrics.h"
 #include "quant/registry.h"
+#include "quantchecks.h"
 
 #include <QDir>
 #include <QFile>
@@ -182,6 +183,7 @@ private slots:
         QTest::newRow("no method") << q({}) << QStringLiteral("--method");
         QTest::newRow("no value") << q({ "--method=rtn", "--param=bits" }) << QStringLiteral("key=value");
         QTest::newRow("bad rows") << q({ "--method=rtn", "--rows=0" }) << QStringLiteral("--rows");
+        QTest::newRow("super-blocks") << q({ "--method=q4_K" }) << QStringLiteral("super-block size 256");
     }
 
     void badParamsExit2()
@@ -193,6 +195,35 @@ private slots:
         QCOMPARE(r.exitCode, 2);
         QVERIFY2(QString::fromUtf8(r.err).contains(named), r.err.constData());
         QVERIFY(!QFile::exists(out));
+    }
+
+    // A K-quant with llama.cpp's importance vector, on ggml's 256-column reference table: the run stores
+    // exactly ggml's blocks, so its relMSE is that of ggml's own dequantization.
+    void kQuantWithImportance()
+    {
+        const QString table = QString::fromStdString(vqtest::dataPath("ggml/reference-128x256-f32.npy"));
+        const QString importance = QString::fromStdString(vqtest::dataPath("ggml/imatrix-256.npy"));
+        const QString out = m_dir.filePath(QStringLiteral("q4k.json"));
+        const auto r = vqtest::runCli({ QStringLiteral("quantize"), table, QStringLiteral("--method"),
+            QStringLiteral("q4_K"), QStringLiteral("--param"), QStringLiteral("importance=") + importance, kNoRecall,
+            QStringLiteral("--out"), out });
+        QCOMPARE(r.exitCode, 0);
+        QFile f(out);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject o = object(f.readAll());
+        QCOMPARE(o[QStringLiteral("bitsPerParam")].toDouble(), 4.5);
+        QCOMPARE(
+            o[QStringLiteral("spec")][QStringLiteral("params")][QStringLiteral("importance")].toString(), importance);
+        const vq::Matrix ref = vqtest::readNpySlice(table.toStdString());
+        const vq::Matrix ggml = vqtest::readNpySlice(vqtest::dataPath("ggml/expected-q4_k-imatrix.npy"));
+        QCOMPARE(o[QStringLiteral("metrics")][QStringLiteral("reconstruction")][QStringLiteral("relMse")].toDouble(),
+            vq::computeReconstructionMetrics(ref, ggml, {}, vq::nullRunControl()).relMse);
+
+        const auto missing = vqtest::runCli({ QStringLiteral("quantize"), table, QStringLiteral("--method=q4_K"),
+            QStringLiteral("--param=importance=/nonexistent/w.npy"), QStringLiteral("--dry-run") });
+        QCOMPARE(missing.exitCode, 1);
+        QVERIFY2(
+            missing.err.contains("/nonexistent/w.npy") && missing.err.contains("importance"), missing.err.constData());
     }
 
     void shardsTogetherEqualTheWholeSweep()

@@ -59,6 +59,36 @@ void writeText(const std::string& path, const std::string& text)
     std::ofstream(path, std::ios::binary) << text;
 }
 
+// A GGUF v3 file without key/values holding 2-D tensors of the given ggml types, data zero-filled.
+struct GgufTensor {
+    std::string name;
+    uint64_t rows, cols;
+    uint32_t type;
+    uint64_t bytes;
+};
+void writeGguf(const std::string& path, const std::vector<GgufTensor>& tensors)
+{
+    std::string out = "GGUF";
+    const auto u32 = [&](uint32_t v) { out.append(reinterpret_cast<const char*>(&v), 4); };
+    const auto u64 = [&](uint64_t v) { out.append(reinterpret_cast<const char*>(&v), 8); };
+    u32(3);
+    u64(tensors.size());
+    u64(0);
+    uint64_t offset = 0;
+    for (const GgufTensor& t : tensors) {
+        u64(t.name.size());
+        out += t.name;
+        u32(2);
+        u64(t.cols);
+        u64(t.rows);
+        u32(t.type);
+        u64(offset);
+        offset += (t.bytes + 31) / 32 * 32;
+    }
+    out.resize((out.size() + 31) / 32 * 32 + offset, '\0');
+    std::ofstream(path, std::ios::binary) << out;
+}
+
 } // namespace
 
 Q_DECLARE_METATYPE(std::vector<T>)
@@ -361,6 +391,78 @@ private slots:
         } catch (const vq::Error& e) {
             QVERIFY(e.message().find("\\x93NUMPY") != std::string::npos);
         }
+    }
+
+    // Every ggml block type ggml's own fixtures hold opens as a table, decoded bit for bit.
+    void ggmlBlockTypes_data()
+    {
+        QTest::addColumn<QString>("stem");
+        QTest::addColumn<QString>("dtype");
+        for (const char* stem : { "q4_1", "q5_0", "q5_1", "q2_k", "q3_k", "q4_k-imatrix", "q5_k", "q6_k", "iq4_nl",
+                 "iq4_xs-imatrix", "tq1_0", "tq2_0" }) {
+            const std::string type = std::string(stem).substr(0, std::string(stem).find('-'));
+            QTest::newRow(stem) << QString::fromLatin1(
+                stem) << QString::fromStdString(type.back() == 'k' ? type.substr(0, type.size() - 1) + "K" : type);
+        }
+    }
+    void ggmlBlockTypes()
+    {
+        QFETCH(QString, stem);
+        QFETCH(QString, dtype);
+        const vq::EmbeddingTable t = vq::loadEmbedding(
+            vqtest::dataPath("ggml/table-" + stem.toStdString() + ".gguf"), {}, vq::nullRunControl());
+        QCOMPARE(QString::fromStdString(t.source.tensor), QStringLiteral("token_embd.weight"));
+        QCOMPARE(QString::fromStdString(t.source.dtype), dtype);
+        const std::string expectedPath = vqtest::dataPath("ggml/expected-" + stem.toStdString() + ".npy");
+        const vq::Matrix want
+            = vq::NpyReader(expectedPath)
+                  .readMatrix(std::filesystem::path(expectedPath).stem().string(), vq::nullRunControl());
+        QCOMPARE(t.rows(), int64_t(128));
+        QCOMPARE(t.dim(), int64_t(256));
+        QVERIFY(std::memcmp(t.values.values.data(), want.values.data(), want.values.size() * sizeof(float)) == 0);
+        QCOMPARE(t.tokens.size(), size_t(128));
+        QCOMPARE(t.tokens[0], std::string("the"));
+    }
+
+    // An embedding in a type vqscope cannot decode is named, with its type and the readable types,
+    // instead of silently loading another tensor.
+    void unreadableEmbeddingRefused()
+    {
+        const std::string path = tmp("iq2.gguf");
+        writeGguf(path,
+            { { "token_embd.weight", 64, 256, 16, 64 * 66 }, { "output.weight", 64, 256, 0, 64 * 256 * 4 },
+                { "blk.0.attn_q.weight", 256, 256, 16, 256 * 66 } });
+        const std::unique_ptr<vq::TensorReader> reader = vq::openTensorFile(path);
+        const vq::EmbeddingCandidates c = vq::pickEmbedding(reader->tensors());
+        QCOMPARE(c.chosen, std::string("output.weight"));
+        QCOMPARE(c.unreadable, std::string("token_embd.weight"));
+        try {
+            vq::loadEmbedding(path, {}, vq::nullRunControl());
+            QFAIL("loaded");
+        } catch (const vq::Error& e) {
+            COMPARE_ENUM(e.kind(), vq::ErrorKind::Unsupported);
+            QCOMPARE(e.path(), path);
+            const QString what = QString::fromUtf8(e.what());
+            QVERIFY2(what.contains(QStringLiteral("the embedding tensor 'token_embd.weight' is iq2_xxs")), e.what());
+            QVERIFY2(what.contains(QStringLiteral("readable ggml types: f32, f16, q4_0")), e.what());
+            QVERIFY2(what.contains(QStringLiteral("candidates: output.weight")), e.what());
+        }
+        // Asked for by name, the readable head loads; the unreadable one is refused with the same reason.
+        vq::LoadOptions options;
+        options.tensor = "output.weight";
+        QCOMPARE(vq::loadEmbedding(path, options, vq::nullRunControl()).rows(), int64_t(64));
+        options.tensor = "blk.0.attn_q.weight";
+        try {
+            vq::loadEmbedding(path, options, vq::nullRunControl());
+            QFAIL("loaded");
+        } catch (const vq::Error& e) {
+            QVERIFY2(
+                QString::fromUtf8(e.what()).contains(QStringLiteral("'blk.0.attn_q.weight' is iq2_xxs")), e.what());
+        }
+        // A readable tensor with a known name wins over an unreadable one with a weaker name.
+        std::vector<vq::TensorInfo> both = reader->tensors();
+        both[1].name = "tok_embeddings.weight";
+        QCOMPARE(vq::pickEmbedding(both).unreadable, std::string());
     }
 
     void otherFormats_data()

@@ -1,6 +1,8 @@
 #include "common/error.h"
 #include "common/halffloat.h"
 #include "io/ggmlblocks.h"
+#include "io/ggufreader.h"
+#include "io/importancevector.h"
 #include "npyfixture_gguf.h"
 #include "testutil.h"
 
@@ -27,6 +29,62 @@ int q4Nibble(const std::vector<uint8_t>& block, int j)
 bool sameBits(const std::vector<float>& a, const std::vector<float>& b)
 {
     return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+// ggml's own fixtures (tests/data/ggml): the 128 x 256 reference table, the importance vector, and per
+// type the GGUF file ggml wrote and the values ggml's to_float gives for it.
+std::string ggmlFixture(const std::string& name)
+{
+    return vqtest::dataPath("ggml/" + name);
+}
+
+std::vector<uint8_t> fixtureBlocks(const std::string& file)
+{
+    const vq::GgufReader reader(ggmlFixture(file));
+    const auto bytes = reader.tensorBytes("token_embd.weight");
+    return { bytes.begin(), bytes.end() };
+}
+
+// The first index where two byte strings differ, for failure messages.
+QByteArray firstDifference(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b)
+{
+    if (a.size() != b.size())
+        return "sizes " + QByteArray::number(qulonglong(a.size())) + " and " + QByteArray::number(qulonglong(b.size()));
+    for (size_t i = 0; i < a.size(); ++i)
+        if (a[i] != b[i])
+            return "byte " + QByteArray::number(qulonglong(i)) + ": " + QByteArray::number(a[i]) + " against "
+                + QByteArray::number(b[i]);
+    return "none";
+}
+
+QByteArray firstDifference(const std::vector<float>& a, const std::vector<float>& b)
+{
+    if (a.size() != b.size())
+        return "sizes differ";
+    for (size_t i = 0; i < a.size(); ++i)
+        if (std::memcmp(&a[i], &b[i], sizeof(float)) != 0)
+            return "value " + QByteArray::number(qulonglong(i)) + ": " + QByteArray::number(a[i], 'g', 9) + " against "
+                + QByteArray::number(b[i], 'g', 9);
+    return "none";
+}
+
+// Every fixture: ggml's type name, whether it was quantized with the importance vector.
+void addFixtureRows()
+{
+    QTest::addColumn<QString>("type");
+    QTest::addColumn<bool>("imatrix");
+    for (const char* t :
+        { "q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q2_k", "q3_k", "q4_k", "q5_k", "q6_k", "iq4_nl", "iq4_xs" }) {
+        QTest::newRow(t) << QString::fromLatin1(t) << false;
+        QTest::newRow((std::string(t) + "-imatrix").c_str()) << QString::fromLatin1(t) << true;
+    }
+    QTest::newRow("tq1_0") << QStringLiteral("tq1_0") << false;
+    QTest::newRow("tq2_0") << QStringLiteral("tq2_0") << false;
+}
+
+std::string fixtureName(const QString& type, bool imatrix)
+{
+    return type.toStdString() + (imatrix ? "-imatrix" : "");
 }
 
 } // namespace
@@ -266,6 +324,108 @@ private slots:
         QCOMPARE(int(hi), type == BlockType::Q8_0 ? 127 : 7);
     }
 
+    void typeTable()
+    {
+        // The parameter form stores exactly the block's bits: codes, fp16 d (and m), sub-block codes.
+        int withParams = 0;
+        for (const vq::ggml::TypeTraits& t : vq::ggml::allTypes()) {
+            QCOMPARE(vq::ggml::findType(static_cast<uint32_t>(t.type)), &t);
+            QCOMPARE(vq::ggml::typeFromName(QByteArray(t.name).toUpper().toStdString()), std::optional(t.type));
+            if (t.params.codeBits == 0)
+                continue;
+            ++withParams;
+            const vq::ggml::ParamCounts c = vq::ggml::paramCounts(t.type, t.blockValues);
+            const size_t bits = c.codes * size_t(t.params.codeBits) + 16 * (c.d + c.m)
+                + c.scales * size_t(t.params.scaleBits) + c.mins * size_t(t.params.minBits);
+            QCOMPARE(bits, t.blockBytes * 8);
+        }
+        QCOMPARE(withParams, 12);
+        QCOMPARE(vq::ggml::findType(4), nullptr); // q4_2, removed from ggml
+        QCOMPARE(vq::ggml::findType(43), nullptr);
+        QCOMPARE(vq::ggml::typeFromName("q4_k"), std::optional(vq::ggml::GgmlType::Q4_K));
+        QCOMPARE(vq::ggml::typeFromName("q4_kk"), std::nullopt);
+        QCOMPARE(QByteArray(vq::ggml::readableTypeList().c_str()),
+            QByteArray(
+                "f32, f16, q4_0, q4_1, q5_0, q5_1, q8_0, q2_K, q3_K, q4_K, q5_K, q6_K, iq4_nl, iq4_xs, f64, bf16, "
+                "tq1_0, tq2_0"));
+    }
+
+    // Reading: dequantize() of the bytes ggml wrote equals ggml's to_float bit for bit, and so does the
+    // parameter form (unpack, then dequantize), which packs back to the same bytes.
+    void fixtureDecodes_data() { addFixtureRows(); }
+    void fixtureDecodes()
+    {
+        QFETCH(QString, type);
+        QFETCH(bool, imatrix);
+        const auto t = vq::ggml::typeFromName(type.toStdString());
+        QVERIFY(t);
+        const std::vector<uint8_t> bytes = fixtureBlocks("table-" + fixtureName(type, imatrix) + ".gguf");
+        const vqtest::NpyF32 expected
+            = vqtest::readNpyF32(ggmlFixture("expected-" + fixtureName(type, imatrix) + ".npy"));
+        QVERIFY2(expected.error.empty(), expected.error.c_str());
+        QCOMPARE(expected.rows, 128);
+        QCOMPARE(expected.cols, 256);
+        QCOMPARE(bytes.size(), vq::ggml::storedBytes(*t, 128 * 256));
+        std::vector<float> values(128 * 256);
+        vq::ggml::dequantize(*t, bytes, values);
+        QVERIFY2(sameBits(values, expected.values), firstDifference(values, expected.values).constData());
+        if (vq::ggml::traits(*t).params.codeBits == 0)
+            return;
+        vq::ggml::BlockParams params;
+        vq::ggml::unpack(*t, bytes, params);
+        std::vector<float> viaParams(values.size());
+        vq::ggml::dequantize(*t, params, viaParams);
+        QVERIFY2(sameBits(viaParams, expected.values), firstDifference(viaParams, expected.values).constData());
+        std::vector<uint8_t> packed(bytes.size());
+        vq::ggml::pack(*t, params, packed);
+        QVERIFY2(packed == bytes, firstDifference(packed, bytes).constData());
+    }
+
+    // Writing: quantize() of the reference table (with the importance vector for the -imatrix files)
+    // gives the block bytes ggml_quantize_chunk wrote.
+    void fixtureEncodes_data() { addFixtureRows(); }
+    void fixtureEncodes()
+    {
+        QFETCH(QString, type);
+        QFETCH(bool, imatrix);
+        const auto t = vq::ggml::typeFromName(type.toStdString());
+        QVERIFY(t);
+        const vqtest::NpyF32 reference = vqtest::readNpyF32(ggmlFixture("reference-128x256-f32.npy"));
+        QVERIFY2(reference.error.empty(), reference.error.c_str());
+        const std::vector<float> importance = vq::readImportanceVector(ggmlFixture("imatrix-256.npy"), 256);
+        const std::vector<uint8_t> expected = fixtureBlocks("table-" + fixtureName(type, imatrix) + ".gguf");
+        std::vector<uint8_t> bytes(expected.size());
+        if (imatrix)
+            vq::ggml::quantize(*t, reference.values, bytes, importance);
+        else
+            vq::ggml::quantize(*t, reference.values, bytes);
+        QVERIFY2(bytes == expected, firstDifference(bytes, expected).constData());
+        // The importance vector changes the bytes of exactly the types ggml passes it to.
+        std::vector<uint8_t> other(expected.size());
+        if (imatrix)
+            vq::ggml::quantize(*t, reference.values, other);
+        else
+            vq::ggml::quantize(*t, reference.values, other, importance);
+        QCOMPARE(other != expected, vq::ggml::traits(*t).usesImportance);
+    }
+
+    void unreadableTypesRefuse()
+    {
+        std::vector<uint8_t> bytes(66);
+        std::vector<float> y(256);
+        try {
+            vq::ggml::dequantize(vq::ggml::GgmlType::IQ2_XXS, bytes, y);
+            QFAIL("iq2_xxs decoded");
+        } catch (const vq::Error& e) {
+            QCOMPARE(e.kind(), vq::ErrorKind::Unsupported);
+            QVERIFY(QByteArray(e.what()).contains("iq2_xxs"));
+            QVERIFY(QByteArray(e.what()).contains("q4_K"));
+        }
+        std::vector<float> x(256, 1.0f);
+        std::vector<uint8_t> out(56);
+        QVERIFY_THROWS_EXCEPTION(vq::Error, vq::ggml::quantize(vq::ggml::GgmlType::IQ1_M, x, out));
+    }
+
     void badSizesThrow()
     {
         const std::vector<float> x33(33, 1.0f);
@@ -290,6 +450,19 @@ private slots:
         QVERIFY(expectInvalid([&] { vq::ggml::packBlocks(BlockType::Q4_0, scales, codes, q4); }));
         std::vector<uint16_t> twoScales(2);
         QVERIFY(expectInvalid([&] { vq::ggml::quantizeParams(BlockType::Q8_0, x32, twoScales, codes); }));
+        // Super-blocks: 256 values; the importance vector must tile whole rows of whole blocks.
+        std::vector<float> x512(512, 1.0f), w200(200, 1.0f), w256(256, 1.0f);
+        std::vector<uint8_t> q4k(vq::ggml::storedBytes(BlockType::Q4_K, 512));
+        QVERIFY(expectInvalid([&] { vq::ggml::quantize(BlockType::Q4_K, x32, q4k); }));
+        QVERIFY(expectInvalid([&] { vq::ggml::quantize(BlockType::Q4_K, x512, q4k, w200); }));
+        vq::ggml::quantize(BlockType::Q4_K, x512, q4k, w256);
+        vq::ggml::BlockParams params;
+        vq::ggml::unpack(BlockType::Q4_K, q4k, params);
+        params.mins[3] = 64; // 6 bits
+        QVERIFY(expectInvalid([&] { vq::ggml::pack(BlockType::Q4_K, params, q4k); }));
+        params.mins.pop_back();
+        QVERIFY(expectInvalid([&] { vq::ggml::pack(BlockType::Q4_K, params, q4k); }));
+        QVERIFY(expectInvalid([&] { vq::ggml::quantizeParams(BlockType::Q4_K, x512, twoScales, codes); }));
     }
 };
 

@@ -168,6 +168,63 @@ private slots:
             QVERIFY(!sameBits(m.values, ref.leftColumns(cols))); // lossy types really differ from the source
     }
 
+    // ggml's own files (tests/data/ggml): every block type, listed with ggml's name, read bit for bit as
+    // ggml's to_float decodes it.
+    void ggmlFixtures_data()
+    {
+        QTest::addColumn<QString>("stem");
+        QTest::addColumn<QString>("dtypeName");
+        QTest::addColumn<int>("dtype");
+        QTest::addColumn<qulonglong>("byteSize");
+        using D = vq::DType;
+        const std::tuple<const char*, const char*, D, qulonglong> types[] = {
+            { "q4_0", "q4_0", D::Q4_0, 18432 },
+            { "q4_1", "q4_1", D::Q4_1, 20480 },
+            { "q5_0", "q5_0", D::Q5_0, 22528 },
+            { "q5_1", "q5_1", D::Q5_1, 24576 },
+            { "q8_0", "q8_0", D::Q8_0, 34816 },
+            { "q2_k", "q2_K", D::Q2_K, 10752 },
+            { "q3_k", "q3_K", D::Q3_K, 14080 },
+            { "q4_k", "q4_K", D::Q4_K, 18432 },
+            { "q5_k", "q5_K", D::Q5_K, 22528 },
+            { "q6_k", "q6_K", D::Q6_K, 26880 },
+            { "iq4_nl", "iq4_nl", D::IQ4_NL, 18432 },
+            { "iq4_xs", "iq4_xs", D::IQ4_XS, 17408 },
+        };
+        for (const auto& [stem, typeName, dtype, bytes] : types)
+            for (const char* suffix : { "", "-imatrix" }) {
+                const std::string s = std::string(stem) + suffix;
+                QTest::newRow(s.c_str()) << QString::fromStdString(s) << typeName << int(dtype) << bytes;
+            }
+        QTest::newRow("tq1_0") << "tq1_0"
+                               << "tq1_0" << int(D::TQ1_0) << 6912ull;
+        QTest::newRow("tq2_0") << "tq2_0"
+                               << "tq2_0" << int(D::TQ2_0) << 8448ull;
+    }
+    void ggmlFixtures()
+    {
+        QFETCH(QString, stem);
+        QFETCH(QString, dtypeName);
+        QFETCH(int, dtype);
+        QFETCH(qulonglong, byteSize);
+        const vq::GgufReader r(vqtest::dataPath("ggml/table-" + stem.toStdString() + ".gguf"));
+        QCOMPARE(r.tensors().size(), size_t(1));
+        const vq::TensorInfo* t = findTensor(r, "token_embd.weight");
+        QVERIFY(t);
+        QCOMPARE(QString::fromStdString(t->dtypeName), dtypeName);
+        QCOMPARE(int(t->dtype), dtype);
+        QVERIFY(vq::isLoadableFloat(t->dtype));
+        QCOMPARE(t->shape, (std::vector<int64_t> { 128, 256 }));
+        QCOMPARE(t->byteSize, uint64_t(byteSize));
+        const vq::Matrix m = r.readMatrix("token_embd.weight", vq::nullRunControl());
+        const auto want = vqtest::readNpyF32(vqtest::dataPath("ggml/expected-" + stem.toStdString() + ".npy"));
+        QVERIFY2(want.error.empty(), want.error.c_str());
+        QCOMPARE(m.rows, want.rows);
+        QCOMPARE(m.cols, want.cols);
+        QVERIFY(sameBits(m.values, want.values));
+        QCOMPARE(r.embeddedTokens(nullptr).size(), size_t(128));
+    }
+
     void metadataRendering()
     {
         const vq::GgufReader r(vqtest::dataPath("table-q8_0.gguf"));
@@ -301,8 +358,8 @@ private slots:
         std::string data(64, '\0');
         const float values[] = { 1.5f, -2.0f, 0.25f, 8.0f, -0.5f, 3.0f, 7.0f, -1.0f };
         std::memcpy(data.data(), values, sizeof(values));
-        data += std::string(144, '\x11'); // one q4_K row of 256 values
-        spec.tensors = { { "t", { 4, 2 }, 0, 0 }, { "k", { 256, 1 }, 12, 64 } };
+        data += std::string(66, '\x11'); // one iq2_xxs row of 256 values
+        spec.tensors = { { "t", { 4, 2 }, 0, 0 }, { "k", { 256, 1 }, 16, 64 } };
         spec.data = data;
         const std::string path = writeFile(dir, "synthetic.gguf", spec.bytes());
 
@@ -345,15 +402,20 @@ private slots:
         const vq::TensorInfo* k = findTensor(r, "k");
         QVERIFY(k);
         QCOMPARE(name(k->dtype), name(vq::DType::Other));
-        QCOMPARE(k->dtypeName, std::string("q4_K"));
-        QCOMPARE(k->byteSize, uint64_t(144));
-        QCOMPARE(r.tensorBytes("k").size(), size_t(144));
+        QCOMPARE(k->dtypeName, std::string("iq2_xxs"));
+        QCOMPARE(k->byteSize, uint64_t(66));
+        QCOMPARE(r.tensorBytes("k").size(), size_t(66));
         try {
             r.readMatrix("k", vq::nullRunControl());
-            QFAIL("q4_K was read");
+            QFAIL("iq2_xxs was read");
         } catch (const vq::Error& e) {
+            // The file, the tensor, the type and what can be read instead.
             QCOMPARE(name(e.kind()), name(vq::ErrorKind::Unsupported));
-            QVERIFY(e.message().find("q4_K") != std::string::npos);
+            QCOMPARE(e.path(), path);
+            QVERIFY2(e.message().find("tensor 'k' is iq2_xxs") != std::string::npos, e.what());
+            QVERIFY2(e.message().find("lookup grids") != std::string::npos, e.what());
+            QVERIFY2(e.message().find("readable ggml types: f32, f16, q4_0, q4_1") != std::string::npos, e.what());
+            QVERIFY2(e.message().find("q4_K") != std::string::npos, e.what());
         }
         std::string source = "stale";
         QVERIFY(r.embeddedTokens(&source).empty());

@@ -229,7 +229,7 @@ private slots:
         expectError([&] { vq::writePatchedGguf(f16, out, table, optionsFor("q8_0", f16)); },
             vq::ErrorKind::InvalidArgument, out, "rows of 100 values; q8_0 stores whole blocks of 32");
         expectError([&] { vq::writePatchedGguf(f16, out, table, optionsFor("q9_K", f16)); }, vq::ErrorKind::Unsupported,
-            out, "writable types are f32, f16, bf16, q8_0, q4_0");
+            out, "writable types are f32, f16, bf16, q4_0, q4_1, q5_0, q5_1, q8_0");
         expectError([&] { vq::writePatchedGguf(f16, f16, table, optionsFor("f16", f16)); },
             vq::ErrorKind::InvalidArgument, f16, "the output file is the source file");
         const std::string truncated = dir.filePath(QStringLiteral("cut.gguf")).toStdString();

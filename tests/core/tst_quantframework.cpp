@@ -23,6 +23,7 @@ vq::ParamSchema sampleSchema()
     s.params.push_back({ "lr", vq::ParamDef::Type::Float, 1e-6, 1.0, 1e-3, {}, "learning rate", true });
     s.params.push_back({ "beam", vq::ParamDef::Type::Bool, 0, 0, false, {}, "beam search", false });
     s.params.push_back({ "mode", vq::ParamDef::Type::Choice, 0, 0, "sym", { "sym", "asym" }, "scheme", false });
+    s.params.push_back({ "weights", vq::ParamDef::Type::Path, 0, 0, "", {}, "a weights file", false });
     return s;
 }
 
@@ -97,10 +98,12 @@ private slots:
     void resolveFillsDefaults()
     {
         const auto schema = sampleSchema();
-        const vq::QuantSpec spec { "m", { { "bits", 8.0 }, { "mode", "asym" } } };
+        const vq::QuantSpec spec { "m", { { "bits", 8.0 }, { "mode", "asym" }, { "weights", "/data/w.npy" } } };
         const vq::QuantSpec r = schema.resolve(spec);
         QCOMPARE(r.method, std::string("m"));
-        QCOMPARE(r.params.size(), size_t(4));
+        QCOMPARE(r.params.size(), size_t(5));
+        QCOMPARE(r.getString("weights"), std::string("/data/w.npy"));
+        QCOMPARE(schema.resolve(vq::QuantSpec { "m", {} }).getString("weights"), std::string());
         QVERIFY(r.params.at("bits").is_number_integer()); // 8.0 canonicalised to an integer
         QCOMPARE(r.getInt("bits"), int64_t(8));
         QCOMPARE(r.getFloat("lr"), 1e-3);
@@ -117,7 +120,7 @@ private slots:
         QTest::addColumn<QString>("needle1");
         QTest::addColumn<QString>("needle2");
         QTest::newRow("unknown") << QStringLiteral(R"({"bitz":4})") << QStringLiteral("'bitz'")
-                                 << QStringLiteral("known: bits, lr, beam, mode");
+                                 << QStringLiteral("known: bits, lr, beam, mode, weights");
         QTest::newRow("too large") << QStringLiteral(R"({"bits":9})") << QStringLiteral("'bits' = 9")
                                    << QStringLiteral("[2, 8]");
         QTest::newRow("too small") << QStringLiteral(R"({"bits":1})") << QStringLiteral("'bits' = 1")
@@ -132,6 +135,8 @@ private slots:
                               << QStringLiteral("true or false");
         QTest::newRow("choice") << QStringLiteral(R"({"mode":"both"})") << QStringLiteral("'mode' = \"both\"")
                                 << QStringLiteral(R"(one of "sym", "asym")");
+        QTest::newRow("path") << QStringLiteral(R"({"weights":3})") << QStringLiteral("'weights' = 3")
+                              << QStringLiteral("a file path");
     }
     void resolveRefusesBadParams()
     {
@@ -147,7 +152,7 @@ private slots:
     void schemaToJson()
     {
         const nlohmann::json j = sampleSchema().toJson();
-        QCOMPARE(j.size(), size_t(4));
+        QCOMPARE(j.size(), size_t(5));
         QCOMPARE(j[0].at("name").get<std::string>(), std::string("bits"));
         QCOMPARE(j[0].at("type").get<std::string>(), std::string("int"));
         QCOMPARE(j[0].at("min").get<int>(), 2);
@@ -157,6 +162,8 @@ private slots:
         QCOMPARE(j[1].at("logScale").get<bool>(), true);
         QVERIFY(j[3].at("choices") == nlohmann::json({ "sym", "asym" }));
         QVERIFY(!j[2].contains("min"));
+        QCOMPARE(j[4].at("type").get<std::string>(), std::string("path"));
+        QCOMPARE(j[4].at("default").get<std::string>(), std::string());
     }
 
     void bitBudgetSums()
@@ -213,13 +220,13 @@ private slots:
         for (const vq::Quantizer* q : vq::allQuantizers())
             QCOMPARE(&vq::quantizer(q->name()), q);
     }
-    // Every registered method on the first 512 rows x 96 columns of the real table (96 = 3 * 32 suits
-    // the block formats), with its default parameters.
+    // Every registered method on a real table it accepts (vqtest::realTableFor), with its default
+    // parameters.
     void everyMethodEstimatesItsBitsExactly()
     {
-        const vq::Matrix e = vqtest::readNpySlice(vqtest::dataPath("reference-512x100-f32.npy"), 512, 96);
         QVERIFY(!vq::allQuantizers().empty());
         for (const vq::Quantizer* q : vq::allQuantizers()) {
+            const vq::Matrix& e = vqtest::realTableFor(*q);
             vqtest::checkEstimateMatchesFit(*q, e, vq::QuantSpec { q->name(), {} });
             if (QTest::currentTestFailed())
                 return;
@@ -232,11 +239,40 @@ private slots:
         }
     }
 
+    // What the application asks each method instead of naming methods: its key parameters (schema
+    // parameters), its baselines (a method offers some exactly when it is a baseline), their labels and
+    // which runs stand for them.
+    void methodsDescribeThemselves()
+    {
+        for (const vq::Quantizer* q : vq::allQuantizers()) {
+            for (const std::string& key : q->keyParameters())
+                QVERIFY2(q->schema().find(key), (q->name() + ": " + key).c_str());
+            const std::vector<vq::QuantSpec> baselines = q->baselineSpecs();
+            QCOMPARE(q->isBaseline(), !baselines.empty());
+            for (const vq::QuantSpec& b : baselines) {
+                QCOMPARE(b.method, q->name());
+                QVERIFY(q->isSameBaseline(b, b));
+                q->schema().resolve(b);
+            }
+        }
+        const vq::Quantizer& rtn = vq::quantizer("rtn");
+        std::vector<std::string> labels;
+        for (const vq::QuantSpec& b : rtn.baselineSpecs())
+            labels.push_back(rtn.baselineLabel(b));
+        QCOMPARE(labels, (std::vector<std::string> { "rtn 2", "rtn 3", "rtn 4", "rtn 8" }));
+        const vq::QuantSpec rtn4 { "rtn", { { "bits", 4 }, { "group", 32 }, { "mode", "asym" } } };
+        QVERIFY(rtn.isSameBaseline(rtn4, rtn.baselineSpecs()[2])); // any group or mode: still rtn 4
+        QVERIFY(!rtn.isSameBaseline(rtn4, rtn.baselineSpecs()[1]));
+        QCOMPARE(vq::quantizer("pq").keyParameters(), (std::vector<std::string> { "d", "bits" }));
+        QCOMPARE(
+            vq::quantizer("q4_0").baselineLabel(vq::quantizer("q4_0").baselineSpecs().front()), std::string("q4_0"));
+    }
+
     void decodeRowsMatchesDecodeAll()
     {
-        const vq::Matrix e = vqtest::readNpySlice(vqtest::dataPath("reference-512x100-f32.npy"), 512, 96);
-        const std::vector<int64_t> ids { 511, 0, 17, 17, 300, 2 }; // any order, repeats allowed
         for (const vq::Quantizer* q : vq::allQuantizers()) {
+            const vq::Matrix& e = vqtest::realTableFor(*q);
+            const std::vector<int64_t> ids { e.rows - 1, 0, 17, 17, e.rows / 2, 2 }; // any order, repeats allowed
             const vq::QuantizedTable t = vqtest::fitWith(*q, e, vq::QuantSpec { q->name(), {} }, 3, 0);
             const vq::Matrix all = t.decodeAll();
             QCOMPARE(all.rows, e.rows);
@@ -246,8 +282,10 @@ private slots:
             for (size_t i = 0; i < ids.size(); ++i)
                 for (int64_t j = 0; j < e.cols; ++j)
                     QCOMPARE(some[i * static_cast<size_t>(e.cols) + static_cast<size_t>(j)], all.at(ids[i], j));
-            const std::vector<int64_t> outside { 512 };
-            expectError([&] { t.decodeRows(outside, some.data()); }, vq::ErrorKind::InvalidArgument, { "row 512" });
+            const std::vector<int64_t> outside { e.rows };
+            const std::string message = "row " + std::to_string(e.rows);
+            expectError(
+                [&] { t.decodeRows(outside, some.data()); }, vq::ErrorKind::InvalidArgument, { message.c_str() });
         }
     }
 
@@ -292,8 +330,8 @@ private slots:
         QFETCH(QString, method);
         QFETCH(QString, params);
         QFETCH(int, arrays);
-        const vq::Matrix e = vqtest::readNpySlice(vqtest::dataPath("reference-512x100-f32.npy"), 512, 96);
         const vq::Quantizer& q = vq::quantizer(method.toStdString());
+        const vq::Matrix& e = vqtest::realTableFor(q);
         const vq::QuantizedTable t = vqtest::fitWith(
             q, e, vq::QuantSpec { method.toStdString(), nlohmann::json::parse(params.toStdString()) }, 3, 0);
         const std::vector<vq::CodeArrayLayout> layouts = q.codeLayouts(t);
@@ -322,14 +360,15 @@ private slots:
 
     void everyMethodRefusesBadWeights()
     {
-        const vq::Matrix e = vqtest::readNpySlice(vqtest::dataPath("reference-512x100-f32.npy"), 512, 96);
-        const std::vector<float> tooFew(511, 1.0f);
-        std::vector<float> negative(512, 1.0f);
-        negative[9] = -1.0f;
         for (const vq::Quantizer* q : vq::allQuantizers()) {
+            const vq::Matrix& e = vqtest::realTableFor(*q);
+            const std::vector<float> tooFew(static_cast<size_t>(e.rows - 1), 1.0f);
+            std::vector<float> negative(static_cast<size_t>(e.rows), 1.0f);
+            negative[9] = -1.0f;
+            const std::string count = std::to_string(e.rows - 1);
             const vq::QuantSpec spec { q->name(), {} };
             expectError([&] { vqtest::fitWith(*q, e, spec, 1, 1, tooFew); }, vq::ErrorKind::InvalidArgument,
-                { "511", "weight" });
+                { count.c_str(), "weight" });
             expectError([&] { vqtest::fitWith(*q, e, spec, 1, 1, negative); }, vq::ErrorKind::InvalidArgument,
                 { "-1", "weight", "9" });
         }

@@ -4,6 +4,7 @@
 #include "export/referencelayout.h"
 #include "quant/bitpack.h"
 #include "quant/methods/carvq.h"
+#include "quant/methods/ggmlblock.h"
 #include "quant/registry.h"
 #include "quantchecks.h"
 #include "testutil.h"
@@ -27,9 +28,9 @@ const vq::Matrix& glove()
     return m;
 }
 
-// Every spec a method offers that fits a 600 x 96 table (its defaults and its presets), plus a few
-// that reach other storage paths (unsigned codes, offsets, small groups).
-std::vector<vq::QuantSpec> specsOf(const vq::Quantizer& q)
+// Every spec a method offers that fits its table (its defaults and its presets), plus a few that reach
+// other storage paths (unsigned codes, offsets, small groups, importance-weighted blocks).
+std::vector<vq::QuantSpec> specsOf(const vq::Quantizer& q, const vq::Matrix& table)
 {
     std::vector<vq::QuantSpec> candidates { vq::QuantSpec { q.name(), nlohmann::json::object() } };
     for (const vq::Preset& p : q.presets())
@@ -48,12 +49,15 @@ std::vector<vq::QuantSpec> specsOf(const vq::Quantizer& q)
         candidates.push_back({ "rtn", { { "bits", 2 }, { "group", 4 }, { "mode", "sym" } } });
         candidates.push_back({ "rtn", { { "bits", 8 }, { "group", 48 }, { "mode", "asym" } } });
     }
+    if (q.schema().find("importance"))
+        candidates.push_back({ q.name(), { { "importance", vqtest::dataPath("ggml/imatrix-256.npy") } } });
     std::vector<vq::QuantSpec> specs;
     for (const vq::QuantSpec& s : candidates) {
         try {
-            specs.push_back(q.validate(s, glove().rows, glove().cols));
+            specs.push_back(q.validate(s, table.rows, table.cols));
         } catch (const vq::Error&) {
-            // a preset sized for real checkpoints (group 128 does not divide 96)
+            // a preset sized for real checkpoints (group 128 does not divide 96), an importance vector of
+            // another width
         }
     }
     return specs;
@@ -107,11 +111,14 @@ private slots:
         int checked = 0;
         int crvqColumns = 0; // crvq tables with a permutation and extended codes
         int crvqRows = 0; // crvq tables with critical rows
+        int blockSpecs = 0; // llama.cpp block formats
         for (const vq::Quantizer* q : vq::allQuantizers()) {
-            const std::vector<vq::QuantSpec> specs = specsOf(*q);
+            // GloVe's first 96 columns, or ggml's 128 x 256 table for methods that need 256 columns
+            const vq::Matrix& table = vqtest::realTableFor(*q, glove());
+            const std::vector<vq::QuantSpec> specs = specsOf(*q, table);
             QVERIFY2(!specs.empty(), q->name().c_str());
             for (const vq::QuantSpec& spec : specs) {
-                const vq::QuantizedTable t = vqtest::fitWith(*q, glove(), spec, 7, 0);
+                const vq::QuantizedTable t = vqtest::fitWith(*q, table, spec, 7, 0);
                 const auto ref = vq::makeReferenceLayout(t);
                 std::vector<int64_t> rows(static_cast<size_t>(t.rows));
                 for (int64_t r = 0; r < t.rows; ++r)
@@ -121,7 +128,7 @@ private slots:
                     = firstDifference(referenceDecode(ref->layout, rows, addend.empty() ? nullptr : addend.data()),
                         vqscopeDecode(t, rows));
                 QVERIFY2(diff.empty(), (spec.toJson().dump() + ": " + diff).c_str());
-                const std::vector<int64_t> scattered { 599, 0, 17, 17, 300, 1 };
+                const std::vector<int64_t> scattered { t.rows - 1, 0, 17, 17, t.rows / 2, 1 };
                 addend = addendOf(t, scattered);
                 diff
                     = firstDifference(referenceDecode(ref->layout, scattered, addend.empty() ? nullptr : addend.data()),
@@ -130,11 +137,16 @@ private slots:
                 ++checked;
                 if (ref->layout.ext_codebooks > 0)
                     ++(ref->layout.permutation.data != nullptr ? crvqColumns : crvqRows);
+                if (dynamic_cast<const vq::GgmlBlockQuantizer*>(q))
+                    ++blockSpecs;
             }
         }
         QVERIFY(checked >= 5); // rtn alone: defaults, the per-row preset and 3 more
         QCOMPARE(crvqColumns, 4); // defaults, the paper preset, and two more
         QCOMPARE(crvqRows, 2); // the rows preset and one with per-position base codebooks
+        // q2_K ... q6_K and iq4_xs on 256 columns: defaults, preset and with importance; q8_0, q4_0, q4_1,
+        // q5_0, q5_1, iq4_nl on 96 columns: defaults and preset (their importance vector has 256 weights).
+        QCOMPARE(blockSpecs, 6 * 3 + 6 * 2);
     }
 
     void addendIsAddedLast()

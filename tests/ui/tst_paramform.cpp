@@ -3,9 +3,11 @@
 #include "quant/registry.h"
 #include "widgets/paramform.h"
 
+#include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QLineEdit>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTest>
@@ -64,6 +66,12 @@ private slots:
                 QVERIFY(combo);
                 QCOMPARE(combo->count(), int(def.choices.size()));
                 QCOMPARE(combo->currentText(), QString::fromStdString(def.defaultValue.get<std::string>()));
+                break;
+            }
+            case ParamDef::Type::Path: {
+                auto* line = qobject_cast<QLineEdit*>(e);
+                QVERIFY(line);
+                QCOMPARE(line->text(), QString::fromStdString(def.defaultValue.get<std::string>()));
                 break;
             }
             }
@@ -125,6 +133,30 @@ private slots:
         // Out-of-range values are clamped by the editor.
         form.loadSpec(QuantSpec { "pq", { { "bits", 99 } } });
         QCOMPARE(form.spec().getInt("bits"), int64_t(16));
+    }
+
+    // A file parameter: typed (the spec changes when editing ends) or loaded, "" for none.
+    void pathParameter()
+    {
+        ParamSchema schema;
+        schema.params.push_back({ "importance", ParamDef::Type::Path, 0, 0, "", {}, "weights file", false });
+        ParamForm form;
+        form.setSchema("m", &schema);
+        auto* line = qobject_cast<QLineEdit*>(form.editor("importance"));
+        QVERIFY(line);
+        QCOMPARE(form.spec().getString("importance"), std::string());
+        QSignalSpy changed(&form, &ParamForm::specChanged);
+        line->setText(QStringLiteral("/data/imatrix.npy"));
+        QCOMPARE(changed.count(), 0); // not on every keystroke
+        emit line->editingFinished();
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(form.spec().getString("importance"), std::string("/data/imatrix.npy"));
+        form.loadSpec(QuantSpec { "m", { { "importance", "/other/w.npy" } } });
+        QCOMPARE(line->text(), QStringLiteral("/other/w.npy"));
+        form.loadSpec(QuantSpec { "m", { { "importance", 3 } } }); // wrong type: the default
+        QCOMPARE(line->text(), QString());
+        QCOMPARE(line->actions().size(), 1);
+        QCOMPARE(line->actions().front()->toolTip(), QStringLiteral("Choose a file…"));
     }
 
     void decimalsShowTheSchemaValues()

@@ -258,6 +258,38 @@ private slots:
         const double middle = (axis->min() + axis->max()) / 2;
         QCOMPARE(markerPixels(middle), 0);
     }
+
+    // On a table of 256-value rows every llama.cpp block format is a baseline too: queued by "Run
+    // baselines" and drawn as labelled triangles, with no code naming them in the panel.
+    void blockFormatsAreBaselines()
+    {
+        AppContext context;
+        auto table = std::make_shared<EmbeddingTable>();
+        table->values = vqtest::gloveJoined256(512);
+        table->source.checksum = tableChecksum(table->values);
+        context.setTable(table, std::make_shared<TableStats>());
+        RunQueue queue(&context);
+        TradeoffPanel panel(&context, &queue);
+        QStringList labels;
+        for (const QuantSpec& spec : panel.missingBaselines())
+            labels << QString::fromStdString(spec.method);
+        QCOMPARE(labels.join(QLatin1Char(' ')),
+            QStringLiteral("rtn rtn rtn rtn q8_0 q4_0 q2_K q3_K q4_K q5_K q6_K q4_1 q5_0 q5_1 iq4_nl iq4_xs"));
+        QVERIFY(panel.baselinesButton()->toolTip().contains(QStringLiteral("rtn 8, q8_0, q4_0, q2_K")));
+        QSignalSpy finished(&queue, &RunQueue::runFinished);
+        QCOMPARE(panel.runBaselines(), 16);
+        QVERIFY(waitFinished(finished, 16));
+        QTRY_COMPARE(int(panel.chart()->points().size()), 16);
+        QStringList drawn;
+        for (const TradeoffPoint& p : panel.chart()->points()) {
+            QVERIFY(p.baseline);
+            drawn << p.label;
+        }
+        drawn.sort();
+        QCOMPARE(drawn.join(QLatin1Char(' ')),
+            QStringLiteral("iq4_nl iq4_xs q2_K q3_K q4_0 q4_1 q4_K q5_0 q5_1 q5_K q6_K q8_0 rtn 2 rtn 3 rtn 4 rtn 8"));
+        QVERIFY(panel.missingBaselines().isEmpty());
+    }
 };
 
 QTEST_MAIN(TestTradeoffPanel)

@@ -90,6 +90,9 @@ std::vector<nlohmann::json> SweepDialog::parseValues(const ParamDef& def, const 
             values.emplace_back(s);
             break;
         }
+        case ParamDef::Type::Path:
+            values.emplace_back(part.toStdString());
+            break;
         }
         if (int(values.size()) > kMaxValues) {
             *error = tr("more than %1 values").arg(kMaxValues);

@@ -11,27 +11,12 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <map>
 
 namespace vq {
 
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-// The parameters that tell runs of a method apart at a glance; the others stay in the tooltip.
-const std::map<std::string, std::vector<std::string>>& keyParams()
-{
-    static const std::map<std::string, std::vector<std::string>> params {
-        { "rtn", { "bits", "group" } },
-        { "pq", { "d", "bits" } },
-        { "grvq", { "h", "R", "kappa" } },
-        { "crvq", { "g", "b", "lambda", "E" } },
-        { "aqlm", { "M", "B", "g" } },
-        { "carvq", { "h", "R", "kappa", "m", "sigma0" } },
-    };
-    return params;
-}
 
 QString jsonValueText(const nlohmann::json& v)
 {
@@ -142,9 +127,15 @@ QString RunsModel::paramsText(const QuantSpec& spec)
         parts.append(QString::fromStdString(name) + QLatin1Char('=') + jsonValueText(value));
         shown.push_back(name);
     };
-    const auto known = keyParams().find(spec.method);
-    if (known != keyParams().end()) {
-        for (const std::string& name : known->second) {
+    const Quantizer* method = nullptr;
+    try {
+        method = &quantizer(spec.method);
+    } catch (const std::exception&) {
+        method = nullptr; // an unknown method (a record from a newer version): show every parameter
+    }
+    // The parameters that tell the method's runs apart at a glance first.
+    if (method && spec.params.is_object()) {
+        for (const std::string& name : method->keyParameters()) {
             const auto v = spec.params.find(name);
             if (v != spec.params.end())
                 add(name, *v);
@@ -154,12 +145,7 @@ QString RunsModel::paramsText(const QuantSpec& spec)
         return parts.join(QLatin1Char(' '));
     // Then whatever else differs from the method's defaults (shared codebooks, beam, codebooks...): two
     // runs that differ must not look the same.
-    const ParamSchema* schema = nullptr;
-    try {
-        schema = &quantizer(spec.method).schema();
-    } catch (const std::exception&) {
-        schema = nullptr; // an unknown method (a record from a newer version): show every parameter
-    }
+    const ParamSchema* schema = method ? &method->schema() : nullptr;
     for (auto it = spec.params.begin(); it != spec.params.end(); ++it) {
         if (std::find(shown.begin(), shown.end(), it.key()) != shown.end())
             continue;

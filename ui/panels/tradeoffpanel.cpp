@@ -22,31 +22,37 @@ namespace {
 // Coalesces bursts of run changes (a queue finishing several runs) into one replot.
 constexpr int kReplotDelayMs = 150;
 
+// Every registered method's baseline specs, in registry order.
 QList<QuantSpec> baselineSpecs()
 {
     QList<QuantSpec> specs;
-    for (int bits : { 2, 3, 4, 8 })
-        specs.append(QuantSpec { "rtn", { { "bits", bits }, { "group", 0 }, { "mode", "sym" } } });
-    specs.append(QuantSpec { "q4_0", nlohmann::json::object() });
-    specs.append(QuantSpec { "q8_0", nlohmann::json::object() });
+    for (const Quantizer* q : allQuantizers())
+        for (const QuantSpec& spec : q->baselineSpecs())
+            specs.append(spec);
     return specs;
+}
+
+// The method of a run, or null for one this version does not know.
+const Quantizer* methodOf(const std::string& name)
+{
+    try {
+        return &quantizer(name);
+    } catch (const Error&) {
+        return nullptr;
+    }
 }
 
 bool isBaselineMethod(const std::string& method)
 {
-    try {
-        return quantizer(method).isBaseline();
-    } catch (const Error&) {
-        return false;
-    }
+    const Quantizer* q = methodOf(method);
+    return q && q->isBaseline();
 }
 
-// "rtn 4", "q4_0": short enough to sit beside a marker.
+// "rtn 4", "q4_K": short enough to sit beside a marker.
 QString baselineLabel(const QuantSpec& spec)
 {
-    if (spec.method == "rtn" && spec.params.contains("bits") && spec.params["bits"].is_number_integer())
-        return QStringLiteral("rtn %1").arg(spec.params["bits"].get<int>());
-    return display::text(spec.method);
+    const Quantizer* q = methodOf(spec.method);
+    return display::text(q ? q->baselineLabel(spec) : spec.method);
 }
 
 // The user's label, else the method and its parameters ("pq d=4 bits=8 …").
@@ -76,7 +82,11 @@ TradeoffPanel::TradeoffPanel(AppContext* context, RunQueue* queue, QWidget* pare
     setObjectName(QStringLiteral("tradeoffPanel"));
     for (TradeoffMetric m : kTradeoffMetrics)
         m_metricCombo->addItem(QString::fromUtf8(nameOf(m)), int(m));
-    m_baselinesButton->setToolTip(tr("Queue RTN 2/3/4/8 bits, Q4_0 and Q8_0 where no such run exists"));
+    QStringList baselines;
+    for (const QuantSpec& spec : baselineSpecs())
+        baselines.append(baselineLabel(spec));
+    m_baselinesButton->setToolTip(
+        tr("Queue the baselines the table fits that have no run yet: %1").arg(baselines.join(QStringLiteral(", "))));
     m_timer->setSingleShot(true);
     m_timer->setInterval(kReplotDelayMs);
 
@@ -196,15 +206,14 @@ QList<QuantSpec> TradeoffPanel::missingBaselines() const
             const RunStatus s = e.record->status;
             if (s == RunStatus::Failed || s == RunStatus::Cancelled)
                 continue;
-            // rtn: same bits (any group or mode counts as that baseline); q4_0/q8_0 have no parameters.
-            if (spec.method == "rtn" && e.record->spec.params.value("bits", 0) != spec.params["bits"].get<int>())
+            if (!quantizer(spec.method).isSameBaseline(e.record->spec, spec))
                 continue;
             present = true;
             break;
         }
         if (present)
             continue;
-        // Only what this table accepts (Q4_0/Q8_0 need rows of whole 32-value blocks).
+        // Only what this table accepts (block formats need rows of whole blocks).
         try {
             if (context()->hasTable())
                 quantizer(spec.method).validate(spec, context()->table()->rows(), context()->table()->dim());

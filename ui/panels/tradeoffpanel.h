@@ -19,11 +19,12 @@ class RunQueue;
 class TradeoffChart;
 
 // Every finished run (previews left out) as a point of bits per parameter against a chosen quality
-// metric, a series per method, the Pareto frontier across all runs, the baselines (RTN, Q4_0, Q8_0) as
-// labelled triangles, and the format the table was stored in as a labelled vertical marker when that
-// format is quantized (fewer than 16 bits per value: "Q4_K as stored" at 4.5). A click selects the run (Ctrl+click adds
-// it); the selected runs are ringed. "Run baselines" queues the baselines missing on the current table. Replots
-// coalesce (single-shot timer) as runs finish.
+// metric, a series per method, the Pareto frontier across all runs, the runs of baseline methods (RTN,
+// the llama.cpp block formats) as labelled triangles, and the format the table was stored in as a
+// labelled vertical marker when that format is quantized (fewer than 16 bits per value: "Q4_K as
+// stored" at 4.5). A click selects the run (Ctrl+click adds it); the selected runs are ringed. "Run
+// baselines" queues the baselines missing on the current table. Replots coalesce (single-shot timer) as
+// runs finish.
 class TradeoffPanel : public Panel {
     Q_OBJECT
 public:
@@ -37,9 +38,9 @@ public:
     TradeoffMetric metric() const { return m_metric; }
     void setLogY(bool on);
 
-    // rtn bits 2, 3, 4, 8 (whole row, symmetric), q4_0, q8_0: those with no run on the current table
-    // (done, queued or running; previews do not count) and that the table accepts (Q4_0 and Q8_0 need
-    // a row length divisible by 32).
+    // Every method's baseline specs (Quantizer::baselineSpecs) with no run on the current table (done,
+    // queued or running; previews do not count) that the table accepts (block formats need rows of
+    // whole blocks).
     QList<QuantSpec> missingBaselines() const;
     // Queues missingBaselines(); returns how many were queued.
     int runBaselines();

@@ -2,12 +2,16 @@
 
 #include "displaytext.h"
 
+#include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QFileDialog>
 #include <QFormLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QSpinBox>
+#include <QStyle>
 
 #include <climits>
 #include <cmath>
@@ -51,6 +55,7 @@ nlohmann::json valueOrDefault(const ParamDef& def, const nlohmann::json& params)
     case ParamDef::Type::Bool:
         return v.is_boolean() ? v : def.defaultValue;
     case ParamDef::Type::Choice:
+    case ParamDef::Type::Path:
         return v.is_string() ? v : def.defaultValue;
     }
     return def.defaultValue;
@@ -122,6 +127,26 @@ void ParamForm::setSchema(const std::string& method, const ParamSchema* schema)
             editor = combo;
             break;
         }
+        case ParamDef::Type::Path: {
+            // A file name typed or picked; the spec changes when editing ends, not on every keystroke.
+            auto* line = new QLineEdit(this);
+            line->setPlaceholderText(tr("none"));
+            line->setClearButtonEnabled(true);
+            QAction* browse
+                = line->addAction(style()->standardIcon(QStyle::SP_DirOpenIcon), QLineEdit::TrailingPosition);
+            browse->setToolTip(tr("Choose a file…"));
+            connect(browse, &QAction::triggered, this, [this, line] {
+                const QString file = QFileDialog::getOpenFileName(
+                    this, tr("Choose a file"), line->text(), tr("NumPy arrays (*.npy);;All files (*)"));
+                if (!file.isEmpty()) {
+                    line->setText(file);
+                    emitChanged();
+                }
+            });
+            connect(line, &QLineEdit::editingFinished, this, &ParamForm::emitChanged);
+            editor = line;
+            break;
+        }
         }
         const QString name = display::text(def.name);
         editor->setObjectName(name);
@@ -168,6 +193,9 @@ QuantSpec ParamForm::spec() const
         case ParamDef::Type::Choice:
             spec.params[def.name] = static_cast<QComboBox*>(e)->currentText().toStdString();
             break;
+        case ParamDef::Type::Path:
+            spec.params[def.name] = static_cast<QLineEdit*>(e)->text().toStdString();
+            break;
         }
     }
     return spec;
@@ -192,6 +220,9 @@ void ParamForm::setValue(const ParamDef& def, QWidget* e, const nlohmann::json& 
             combo->setCurrentIndex(index);
         break;
     }
+    case ParamDef::Type::Path:
+        static_cast<QLineEdit*>(e)->setText(display::text(value.get<std::string>()));
+        break;
     }
 }
 

@@ -15,7 +15,8 @@
  *                                                  when row r is extended (as extended row m) and
  *                                                  g < ext_groups
  *     acc = scale(r, j) * acc                       when scales are given
- *     acc = offset(r, j) + acc                      when offsets are given
+ *     acc = offset(r, j) + acc                      when offsets are given (acc - offset(r, j) with
+ *                                                   offset_subtract)
  *     out[col(j)] = acc + addend[col(j)]            (without the addend when the caller passes none)
  *
  *   code(r, g, c) is value number (r * groups + g) * codebooks + c of the packed code stream
@@ -25,6 +26,11 @@
  *                          * group_dim + i of codebook_values;
  *     VQ_CODEBOOK_INTEGER: the code itself as a float (scalar quantization: group_dim 1, codebooks 1).
  *   scale(r, j) is value number r * (dim / scale_cols) + j / scale_cols of scales (offsets alike).
+ *
+ *   Two-level scales (llama.cpp's K-quants and iq4_xs; version 3): with scale_codes given, scale(r, j) is
+ *   that value times the float of code number r * (dim / sub_cols) + j / sub_cols of scale_codes (two's
+ *   complement with scale_codes_signed), computed first: scales(r, j / scale_cols) * (float)code. With
+ *   offset_codes, offset(r, j) is offsets(r, j / scale_cols) * (float)offset code (unsigned) alike.
  *
  *   Extended codebooks (crvq's critical groups; ext_codebooks 0: none, and the X step is skipped):
  *   without ext_rows every row r is extended with m = r; with ext_rows (ascending row numbers) row r is
@@ -48,8 +54,15 @@
  * Methods (artifact arrays -> layout); see vq::makeReferenceLayout in core/export/referencelayout.h:
  *   rtn: codes -> codes (code_signed for mode "sym"), VQ_CODEBOOK_INTEGER, group_dim 1, codebooks 1,
  *        scales -> scales with scale_cols = the spec's group (dim when 0), mins -> offsets (mode "asym").
- *   q8_0, q4_0: q -> codes (code_signed), VQ_CODEBOOK_INTEGER, group_dim 1, codebooks 1,
- *        d -> scales with scale_cols 32.
+ *   q8_0, q4_0, q5_0, q3_K, q6_K and q4_1, q5_1, q2_K, q4_K, q5_K (the llama.cpp block formats): q ->
+ *        codes (code_signed for the signed ones: q8_0, q4_0, q5_0, q3_K, q6_K), VQ_CODEBOOK_INTEGER,
+ *        group_dim 1, codebooks 1, d -> scales with scale_cols the block size (32; 256 for the K-quants);
+ *        q4_1, q5_1: m -> offsets; the K-quants: scales -> scale_codes (scale_codes_signed for q3_K and
+ *        q6_K) with sub_cols the sub-block size (16 for q2_K, q3_K, q6_K; 32 for q4_K, q5_K); q2_K, q4_K,
+ *        q5_K: dmin -> offsets, mins -> offset_codes, offset_subtract.
+ *   iq4_nl, iq4_xs: the same with VQ_CODEBOOK_TABLE: one shared codebook of 16 entries of group_dim 1,
+ *        llama.cpp's non-linear grid {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89,
+ *        113} as float32; iq4_xs: scales -> scale_codes (scale_codes_signed), sub_cols 32.
  *   pq:  codes -> codes, codebooks -> codebook_values (sets = 1 when shared, else dim / d),
  *        VQ_CODEBOOK_TABLE, group_dim d, codebooks 1, entries 2^bits.
  *   grvq, carvq: codes -> codes, codebooks -> codebook_values (sets = 1 when shared, else dim / h),
@@ -84,7 +97,7 @@
 extern "C" {
 #endif
 
-#define VQ_DECODE_VERSION 2 /* 2: extended codebooks, ext_rows, permutation */
+#define VQ_DECODE_VERSION 3 /* 2: extended codebooks, ext_rows, permutation; 3: two-level scales */
 
 enum {
     VQ_OK = 0,
@@ -140,6 +153,13 @@ typedef struct vq_layout {
     vq_packed ext_rows; /* absent: every row is extended; else ext_row_count strictly ascending rows */
     int64_t ext_row_count;
     vq_packed permutation; /* absent: identity; else dim distinct entries, entry j = output column of j */
+
+    /* Version 3; all zero (absent) for methods without them. */
+    vq_packed scale_codes; /* rows * (dim / sub_cols) integer multipliers of the scales */
+    int32_t scale_codes_signed; /* nonzero: two's complement scale codes */
+    vq_packed offset_codes; /* rows * (dim / sub_cols) unsigned multipliers of the offsets */
+    int64_t sub_cols; /* columns per scale / offset code; divides scale_cols */
+    int32_t offset_subtract; /* nonzero: the offset is subtracted (acc - offset) instead of added */
 } vq_layout;
 
 static inline float vq_half_to_float(uint16_t h)
@@ -206,6 +226,17 @@ static inline uint32_t vq_code_bits_at(const uint8_t* codes, uint64_t index, int
     return (uint32_t)(acc & ((bits == 32) ? 0xffffffffu : ((1u << bits) - 1u)));
 }
 
+/* Value number `index` of a packed stream as a float (two's complement when is_signed). */
+static inline float vq_packed_float(const vq_packed* p, uint64_t index, int32_t is_signed)
+{
+    const uint32_t raw = vq_code_bits_at(p->data, index, p->bits);
+    if (is_signed && p->bits < 32 && (raw >> (p->bits - 1)) != 0)
+        return (float)((int64_t)raw - ((int64_t)1 << p->bits));
+    if (is_signed)
+        return (float)(int32_t)raw;
+    return (float)raw;
+}
+
 static inline int vq_values_ok(const vq_values* v, size_t count)
 {
     if (v->type != VQ_F32 && v->type != VQ_F16 && v->type != VQ_BF16)
@@ -270,6 +301,15 @@ static inline int vq_check_layout(const vq_layout* l)
         per = (size_t)((uint64_t)l->rows * (uint64_t)(l->dim / l->scale_cols));
         if ((l->scales.count > 0 && !vq_values_ok(&l->scales, per))
             || (l->offsets.count > 0 && !vq_values_ok(&l->offsets, per)))
+            return VQ_ERR_LAYOUT;
+    }
+    if (l->scale_codes.data != NULL || l->offset_codes.data != NULL) {
+        uint64_t subs;
+        if (l->sub_cols <= 0 || l->scale_cols % l->sub_cols != 0)
+            return VQ_ERR_LAYOUT;
+        subs = (uint64_t)l->rows * (uint64_t)(l->dim / l->sub_cols);
+        if ((l->scale_codes.data != NULL && (l->scales.count == 0 || !vq_packed_ok(&l->scale_codes, subs)))
+            || (l->offset_codes.data != NULL && (l->offsets.count == 0 || !vq_packed_ok(&l->offset_codes, subs))))
             return VQ_ERR_LAYOUT;
     }
     if (l->ext_codebooks < 0)
@@ -377,10 +417,19 @@ static inline int vq_decode_row_unchecked(const vq_layout* l, int64_t row, const
             }
             if (scalesPerRow > 0) {
                 const size_t s = (size_t)(row * scalesPerRow + j / l->scale_cols);
-                if (l->scales.count > 0)
-                    acc = vq_value_at(&l->scales, s) * acc;
-                if (l->offsets.count > 0)
-                    acc = vq_value_at(&l->offsets, s) + acc;
+                const uint64_t sub = l->sub_cols > 0 ? (uint64_t)(row * (l->dim / l->sub_cols) + j / l->sub_cols) : 0;
+                if (l->scales.count > 0) {
+                    float scale = vq_value_at(&l->scales, s);
+                    if (l->scale_codes.data != NULL)
+                        scale = scale * vq_packed_float(&l->scale_codes, sub, l->scale_codes_signed);
+                    acc = scale * acc;
+                }
+                if (l->offsets.count > 0) {
+                    float offset = vq_value_at(&l->offsets, s);
+                    if (l->offset_codes.data != NULL)
+                        offset = offset * vq_packed_float(&l->offset_codes, sub, 0);
+                    acc = l->offset_subtract ? acc - offset : offset + acc;
+                }
             }
             if (addend != NULL)
                 acc = acc + addend[col];

@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "common/halffloat.h"
+#include "export/referencelayout.h"
 #include "quant/additivebeamsearch.h"
 #include "quant/codebookleastsquares.h"
 #include "quant/methods/vqshared.h"
@@ -501,6 +502,29 @@ std::vector<CodeArrayLayout> AqlmQuantizer::codeLayouts(const QuantizedTable& ta
     c.bits = l.B;
     c.sharedAcrossGroups = true;
     return { { "codes", c } };
+}
+
+std::vector<std::string> AqlmQuantizer::keyParameters() const
+{
+    return { "M", "B", "g" };
+}
+
+// aqlm: M codebooks shared by every group position, summed from the first codeword (not from zero),
+// then multiplied by the row's scale (AqlmQuantizer::decodeRows).
+void AqlmQuantizer::fillReferenceLayout(const QuantizedTable& t, ReferenceLayout& r) const
+{
+    vq_layout& l = r.layout;
+    bindCodes(t, r, t.array("codes"));
+    l.group_dim = static_cast<int32_t>(t.spec.getInt("g"));
+    l.codebooks = static_cast<int32_t>(t.spec.getInt("M"));
+    l.codebook_kind = VQ_CODEBOOK_TABLE;
+    l.codebook_entries = int64_t(1) << t.spec.getInt("B");
+    l.codebook_shared = 1;
+    bindValues(t.array("codebooks"), l.codebook_values, r.codebookBits, r.codebookFloats);
+    if (t.spec.getBool("scales")) {
+        l.scale_cols = t.dim;
+        bindValues(t.array("scales"), l.scales, r.scaleBits, r.scaleFloats);
+    }
 }
 
 } // namespace vq

@@ -367,4 +367,15 @@ void addCarvqAdaptor(const QuantizedTable& table, std::span<const int64_t> rowId
     mlp.addSigma1(z.data(), static_cast<int64_t>(rowIds.size()), out, params.data());
 }
 
+std::vector<std::string> CarvqQuantizer::keyParameters() const
+{
+    return { "h", "R", "kappa", "m", "sigma0" };
+}
+
+// The GRVQ part; the adaptor term is the caller's addend (addCarvqAdaptor).
+void CarvqQuantizer::fillReferenceLayout(const QuantizedTable& t, ReferenceLayout& r) const
+{
+    fillResidualReferenceLayout(t, r);
+}
+
 } // namespace vq

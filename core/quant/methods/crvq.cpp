@@ -1,6 +1,7 @@
 #include "quant/methods/crvq.h"
 
 #include "common/error.h"
+#include "export/referencelayout.h"
 #include "quant/kmeans.h"
 #include "quant/methods/vqshared.h"
 #include "quant/nearestcentroids.h"
@@ -533,6 +534,44 @@ std::vector<CodeArrayLayout> CrvqQuantizer::codeLayouts(const QuantizedTable& ta
     ext.sharedAcrossGroups = true;
     layouts.push_back({ "extCodes", ext });
     return layouts;
+}
+
+std::vector<std::string> CrvqQuantizer::keyParameters() const
+{
+    return { "g", "b", "lambda", "E" };
+}
+
+// crvq: one base codebook summed from zero, then in the critical groups the extended codebooks
+// (CrvqQuantizer::decodeRows), scattered back through the column permutation (column axis) or added in
+// the critical rows only (row axis).
+void CrvqQuantizer::fillReferenceLayout(const QuantizedTable& t, ReferenceLayout& r) const
+{
+    vq_layout& l = r.layout;
+    bindCodes(t, r, t.array("codes"));
+    l.group_dim = static_cast<int32_t>(t.spec.getInt("g"));
+    l.codebooks = 1;
+    l.sum_from_zero = 1;
+    l.codebook_kind = VQ_CODEBOOK_TABLE;
+    l.codebook_entries = int64_t(1) << t.spec.getInt("b");
+    l.codebook_shared = t.spec.getBool("shared") ? 1 : 0;
+    bindValues(t.array("codebooks"), l.codebook_values, r.codebookBits, r.codebookFloats);
+    const StoredArray* extCodes = t.findArray("extCodes");
+    if (extCodes == nullptr)
+        return; // no critical groups: the base VQ alone
+    const StoredArray& ext = *extCodes;
+    if (ext.shape.size() != 3)
+        refuseLayout(t, "extCodes is not critical rows x groups x codebooks");
+    l.ext_codebooks = static_cast<int32_t>(ext.shape[2]);
+    l.ext_groups = ext.shape[1];
+    bindPacked(t, ext, l.ext_codes, r.extCodes);
+    bindValues(t.array("extCodebooks"), l.ext_codebook_values, r.extCodebookBits, r.extCodebookFloats);
+    if (t.spec.getString("axis") == "row") {
+        const StoredArray& ids = t.array("rowIds");
+        bindPacked(t, ids, l.ext_rows, r.extRows);
+        l.ext_row_count = static_cast<int64_t>(ids.ints.size());
+    } else {
+        bindPacked(t, t.array("permutation"), l.permutation, r.permutation);
+    }
 }
 
 } // namespace vq

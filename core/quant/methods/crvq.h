@@ -45,6 +45,8 @@ public:
     // The number of critical groups (column axis) or rows (row axis) a resolved spec gives for a
     // rows x dim table; 0 when lambda or E is 0.
     static int64_t criticalCount(const QuantSpec& resolved, int64_t rows, int64_t dim);
+    std::vector<std::string> keyParameters() const override;
+    void fillReferenceLayout(const QuantizedTable& table, ReferenceLayout& out) const override;
 };
 
 } // namespace vq

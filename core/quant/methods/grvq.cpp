@@ -1,6 +1,7 @@
 #include "quant/methods/grvq.h"
 
 #include "common/error.h"
+#include "export/referencelayout.h"
 #include "quant/methods/vqshared.h"
 #include "quant/residualencoder.h"
 #include "quant/residualtrainer.h"
@@ -233,6 +234,31 @@ std::vector<CodeArrayLayout> GrvqQuantizer::codeLayouts(const QuantizedTable& ta
     c.bits = l.kappa;
     c.sharedAcrossGroups = l.shared;
     return { { "codes", c } };
+}
+
+std::vector<std::string> GrvqQuantizer::keyParameters() const
+{
+    return { "h", "R", "kappa" };
+}
+
+// Codes summed over R stages from zero, one codebook set per group position unless shared (also
+// CARVQ's GRVQ part).
+void fillResidualReferenceLayout(const QuantizedTable& t, ReferenceLayout& r)
+{
+    vq_layout& l = r.layout;
+    bindCodes(t, r, t.array("codes"));
+    l.group_dim = static_cast<int32_t>(t.spec.getInt("h"));
+    l.codebooks = static_cast<int32_t>(t.spec.getInt("R"));
+    l.sum_from_zero = 1; // GrvqQuantizer::decodeRows adds every stage to a zeroed row
+    l.codebook_kind = VQ_CODEBOOK_TABLE;
+    l.codebook_entries = int64_t(1) << t.spec.getInt("kappa");
+    l.codebook_shared = t.spec.getBool("shared") ? 1 : 0;
+    bindValues(t.array("codebooks"), l.codebook_values, r.codebookBits, r.codebookFloats);
+}
+
+void GrvqQuantizer::fillReferenceLayout(const QuantizedTable& t, ReferenceLayout& r) const
+{
+    fillResidualReferenceLayout(t, r);
 }
 
 } // namespace vq

@@ -1,6 +1,7 @@
 #include "quant/methods/pq.h"
 
 #include "common/error.h"
+#include "export/referencelayout.h"
 #include "quant/kmeans.h"
 #include "quant/methods/vqshared.h"
 #include "quant/nearestcentroids.h"
@@ -252,6 +253,47 @@ std::vector<CodeArrayLayout> PqQuantizer::codeLayouts(const QuantizedTable& tabl
     // used by another.
     c.sharedAcrossGroups = l.books == 1;
     return { { "codes", c } };
+}
+
+std::vector<std::string> PqQuantizer::keyParameters() const
+{
+    return { "d", "bits" };
+}
+
+void PqQuantizer::fillReferenceLayout(const QuantizedTable& t, ReferenceLayout& r) const
+{
+    vq_layout& l = r.layout;
+    bindCodes(t, r, t.array("codes"));
+    const int64_t d = t.spec.getInt("d");
+    l.group_dim = static_cast<int32_t>(d);
+    l.codebooks = 1;
+    l.codebook_kind = VQ_CODEBOOK_TABLE;
+    l.codebook_entries = int64_t(1) << t.spec.getInt("bits");
+    const StoredArray& books = t.array("codebooks");
+    const int64_t groups = t.dim / d;
+    const int64_t asked = t.spec.params.contains("codebooks") ? t.spec.getInt("codebooks") : 0;
+    const int64_t count = t.spec.getBool("shared") ? 1 : asked == 0 ? groups : asked;
+    if (books.shape.empty() || books.shape[0] != count)
+        refuseLayout(t, "the codebooks array does not hold the " + std::to_string(count) + " codebooks of the spec");
+    l.codebook_shared = count == 1 ? 1 : 0;
+    if (count == 1 || count == groups) {
+        bindValues(books, l.codebook_values, r.codebookBits, r.codebookFloats);
+        return;
+    }
+    // Codebooks shared by blocks of positions: the decoder knows one set per position, so each
+    // position gets a copy of its block's codebook (position p uses codebook p * count / groups).
+    StoredArray expanded = books;
+    const size_t per = static_cast<size_t>(l.codebook_entries * d);
+    if (books.floats.size() != static_cast<size_t>(count) * per)
+        refuseLayout(t, "codebooks do not match their shape");
+    expanded.shape[0] = groups;
+    expanded.floats.clear();
+    for (int64_t p = 0; p < groups; ++p) {
+        const auto first
+            = books.floats.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(p * count / groups) * per);
+        expanded.floats.insert(expanded.floats.end(), first, first + static_cast<std::ptrdiff_t>(per));
+    }
+    bindValues(expanded, l.codebook_values, r.codebookBits, r.codebookFloats);
 }
 
 } // namespace vq

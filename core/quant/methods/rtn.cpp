@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "common/halffloat.h"
+#include "export/referencelayout.h"
 #include "quant/rowblocks.h"
 
 #include <algorithm>
@@ -205,6 +206,45 @@ void RtnQuantizer::decodeRows(const QuantizedTable& table, std::span<const int64
                 x[j] = mins ? m + s[g] * static_cast<float>(q[j]) : s[g] * static_cast<float>(q[j]);
         }
     }
+}
+
+std::vector<std::string> RtnQuantizer::keyParameters() const
+{
+    return { "bits", "group" };
+}
+
+void RtnQuantizer::fillReferenceLayout(const QuantizedTable& t, ReferenceLayout& r) const
+{
+    vq_layout& l = r.layout;
+    bindCodes(t, r, t.array("codes"));
+    l.group_dim = 1;
+    l.codebooks = 1;
+    l.codebook_kind = VQ_CODEBOOK_INTEGER;
+    const int64_t group = t.spec.getInt("group");
+    l.scale_cols = group == 0 ? t.dim : group;
+    bindValues(t.array("scales"), l.scales, r.scaleBits, r.scaleFloats);
+    if (t.spec.getString("mode") == "asym")
+        bindValues(t.array("mins"), l.offsets, r.offsetBits, r.offsetFloats);
+}
+
+std::vector<QuantSpec> RtnQuantizer::baselineSpecs() const
+{
+    std::vector<QuantSpec> specs;
+    for (int bits : { 2, 3, 4, 8 })
+        specs.push_back(QuantSpec { name(), { { "bits", bits }, { "group", 0 }, { "mode", "sym" } } });
+    return specs;
+}
+
+bool RtnQuantizer::isSameBaseline(const QuantSpec& run, const QuantSpec& baseline) const
+{
+    return run.method == baseline.method && run.params.value("bits", 0) == baseline.params.value("bits", -1);
+}
+
+std::string RtnQuantizer::baselineLabel(const QuantSpec& spec) const
+{
+    if (spec.params.contains("bits") && spec.params["bits"].is_number_integer())
+        return name() + " " + std::to_string(spec.params["bits"].get<int>());
+    return name();
 }
 
 } // namespace vq

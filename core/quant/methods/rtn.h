@@ -26,11 +26,17 @@ public:
     const ParamSchema& schema() const override;
     std::vector<Preset> presets() const override;
     bool isBaseline() const override { return true; }
+    // 2, 3, 4 and 8 bits over whole rows, symmetric; any run with the same bits stands for one.
+    std::vector<QuantSpec> baselineSpecs() const override;
+    bool isSameBaseline(const QuantSpec& run, const QuantSpec& baseline) const override;
+    std::string baselineLabel(const QuantSpec& spec) const override; // "rtn 4"
 
     QuantSpec validate(const QuantSpec& spec, int64_t rows, int64_t dim) const override;
     BitBudget estimate(const QuantSpec& spec, int64_t rows, int64_t dim) const override;
     QuantizedTable fit(const FitInput& input, const QuantSpec& spec, RunControl& control) const override;
     void decodeRows(const QuantizedTable& table, std::span<const int64_t> rowIds, float* out) const override;
+    std::vector<std::string> keyParameters() const override;
+    void fillReferenceLayout(const QuantizedTable& table, ReferenceLayout& out) const override;
 };
 
 } // namespace vq
