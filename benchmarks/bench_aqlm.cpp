@@ -8,6 +8,7 @@
 //       line with wall and CPU seconds of the fit, seconds per progress stage, peak RSS (whole process:
 //       run one spec per process) against the float32 table's size, bits/param, relMSE and the 1-minute
 //       load average before and after (the machine may be shared).
+#include "benchutil.h"
 #include "common/error.h"
 #include "common/matrix.h"
 #include "common/runcontrol.h"
@@ -30,6 +31,10 @@
 #include <vector>
 
 namespace {
+
+using vqbench::cpuSeconds;
+using vqbench::loadAverage;
+using vqbench::peakRssMiB;
 
 double relMse(const vq::Matrix& e, const vq::Matrix& d)
 {
@@ -74,26 +79,6 @@ vq::Matrix slice(const vq::Matrix& m, int64_t rows, int64_t cols)
     return out;
 }
 
-double peakRssMiB()
-{
-    rusage u {};
-    getrusage(RUSAGE_SELF, &u);
-    return double(u.ru_maxrss) / 1024.0; // KiB on Linux
-}
-
-double loadAverage()
-{
-    double load[1] = { -1 };
-    return getloadavg(load, 1) == 1 ? load[0] : -1;
-}
-
-double cpuSeconds()
-{
-    timespec t {};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
-}
-
 int synthetic(int argc, char** argv)
 {
     std::string shape = argv[2], spec = "{}";
@@ -123,18 +108,7 @@ int synthetic(int argc, char** argv)
     const vq::QuantSpec q = vq::QuantSpec::fromJson(nlohmann::json::parse(spec));
     vq::RunControl control;
     control.threads = threads;
-    std::mutex mutex;
-    std::map<std::string, double> stageSeconds;
-    std::string current;
-    auto last = std::chrono::steady_clock::now();
-    control.setProgressCallback([&](std::string_view stage, double) {
-        const std::lock_guard lock(mutex);
-        const auto now = std::chrono::steady_clock::now();
-        if (!current.empty())
-            stageSeconds[current] += std::chrono::duration<double>(now - last).count();
-        current = std::string(stage);
-        last = now;
-    });
+    const vqbench::StageTimer stages(control);
     const auto t0 = std::chrono::steady_clock::now();
     const double c0 = cpuSeconds();
     const vq::QuantizedTable t = vq::quantizer(q.method).fit({ e, {} }, q, control);
@@ -143,7 +117,7 @@ int synthetic(int argc, char** argv)
     const double rss = peakRssMiB();
     const nlohmann::json out { { "spec", t.spec.toJson() }, { "rows", e.rows }, { "dim", e.cols },
         { "bitsPerParam", t.bits().bitsPerParam() }, { "relMse", relMseByBlocks(e, t) }, { "fitSeconds", wall },
-        { "fitCpuSeconds", cpu }, { "stageSeconds", stageSeconds }, { "tableMiB", tableMiB },
+        { "fitCpuSeconds", cpu }, { "stageSeconds", stages.seconds() }, { "tableMiB", tableMiB },
         { "peakRssMiBBeforeFit", rssBefore }, { "peakRssMiB", rss }, { "peakRssOverTableMiB", rss - tableMiB },
         { "threads", threads }, { "loadBefore", loadBefore }, { "loadAfter", loadAverage() }, { "info", t.info } };
     std::cout << out.dump() << "\n";

@@ -12,6 +12,7 @@
 //    of 4 to 64 dimensions. GFLOP/s count 2 * points * codewords * dim, as for GEMM.
 // Every measurement is the best of `repeat` rounds, the rounds interleaved so each method sees the same
 // machine load; CPU seconds of the best round and the 1-minute load average are printed with it.
+#include "benchutil.h"
 #include "common/runcontrol.h"
 #include "quant/fusedargmin.h"
 #include "quant/nearestcentroids.h"
@@ -35,18 +36,8 @@
 
 namespace {
 
-double loadAverage()
-{
-    double load[1] = { -1 };
-    return getloadavg(load, 1) == 1 ? load[0] : -1;
-}
-
-double cpuSeconds()
-{
-    timespec t {};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
-}
+using vqbench::cpuSeconds;
+using vqbench::loadAverage;
 
 // Real-looking data: clustered vectors (a random mixture), so the argmin is not degenerate.
 vq::Matrix clustered(int64_t rows, int64_t dim, uint64_t seed)
