@@ -10,6 +10,7 @@
 // relMSE 0.240, 1.553 bits/param. By stage (wall): adaptor 367 s, adaptor refit 358 s, adaptor fine-tune
 // 90 s, evaluate 14 s, grvq encode 12 s, grvq k-means 7 s: the adaptor's 85 epochs take 96% of the time.
 // On 2 free cores that is about 230-260 s wall.
+#include "benchutil.h"
 #include "common/runcontrol.h"
 #include "quant/methods/carvq.h"
 #include "synth/synthetictable.h"
@@ -29,18 +30,9 @@
 
 namespace {
 
-double peakRssMiB()
-{
-    rusage u {};
-    getrusage(RUSAGE_SELF, &u);
-    return double(u.ru_maxrss) / 1024.0; // ru_maxrss is in KiB on Linux
-}
-
-double loadAverage()
-{
-    double load[1] = { -1 };
-    return getloadavg(load, 1) == 1 ? load[0] : -1;
-}
+using vqbench::cpuSeconds;
+using vqbench::loadAverage;
+using vqbench::peakRssMiB;
 
 } // namespace
 
@@ -69,23 +61,12 @@ int main(int argc, char** argv)
         const vq::QuantSpec spec { "carvq", nlohmann::json::parse(args["spec"]) };
         vq::RunControl control;
         control.threads = std::stoi(args["threads"]);
-        std::mutex mutex;
-        std::map<std::string, double> stageSeconds;
-        std::string current;
-        auto last = std::chrono::steady_clock::now();
-        control.setProgressCallback([&](std::string_view stage, double) {
-            const std::lock_guard lock(mutex);
-            const auto now = std::chrono::steady_clock::now();
-            if (!current.empty())
-                stageSeconds[current] += std::chrono::duration<double>(now - last).count();
-            current = std::string(stage);
-            last = now;
-        });
+        const vqbench::StageTimer stages(control);
         const auto t0 = std::chrono::steady_clock::now();
-        const double c0 = double(std::clock()) / CLOCKS_PER_SEC;
+        const double c0 = cpuSeconds();
         const vq::QuantizedTable t = vq::CarvqQuantizer().fit({ e, {} }, spec, control);
         const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        const double cpu = double(std::clock()) / CLOCKS_PER_SEC - c0;
+        const double cpu = cpuSeconds() - c0;
         const double fitRss = peakRssMiB();
         const double sq = t.info.at("encodedSquaredError").get<double>();
         double norm = 0;
@@ -95,7 +76,7 @@ int main(int argc, char** argv)
             { "dim", e.cols }, { "relMse", sq / norm },
             { "grvqRelMse", t.info.at("grvqSquaredError").get<double>() / norm },
             { "bitsPerParam", t.bits().bitsPerParam() }, { "seconds", wall }, { "cpuSeconds", cpu },
-            { "stageSeconds", stageSeconds }, { "peakRssMiBAfterTable", tableRss }, { "peakRssMiB", fitRss },
+            { "stageSeconds", stages.seconds() }, { "peakRssMiBAfterTable", tableRss }, { "peakRssMiB", fitRss },
             { "threads", control.threads }, { "loadBefore", loadBefore }, { "loadAfter", loadAverage() } };
         std::cout << out.dump() << "\n";
     } catch (const std::exception& ex) {

@@ -12,6 +12,16 @@ the ratios of the quality targets:
       256 training vectors per centroid): relMSE ratio (target <= 1.02) and fit-time ratio (<= 0.5),
       at one thread and at the default thread count.
 
+--additive compares vqscope's `aqlm` (and `pq`) with FAISS's additive quantizers on the first 96 columns
+(AQLM's groups of 8 and 12 divide them), all at two threads in one run: ResidualQuantizer with beam search
+(max_beam_size 8 and 32), LocalSearchQuantizer and ProductResidualQuantizer (2 splits), each at about 1.0,
+1.6, 2.0 and 3.0 bits/param all-in. FAISS's bits count its codes at their width and its codebooks at fp32
+as it stores them (full-width d-dimensional codewords for RQ/LSQ, d/2 for each PRQ split); no norm is
+encoded (search_type ST_decompress, the default, decodes without one), so none is counted. vqscope's bits
+are its own all-in count (codes, fp16 codebooks, fp16 per-row scales when on). FAISS's CPU time is its
+fit's; vqscope's is the whole `vqscope-cli` process (read, fit, metrics). On a loaded machine set
+OMP_WAIT_POLICY=PASSIVE: spinning OpenMP threads otherwise stall on each other (both sides get it).
+
 --table also runs every method at a few budgets and prints a Markdown table (bits/param, relMSE,
 neighbour recall@10, fit time, threads) for the README. Methods whose group size must divide the row
 (ggml blocks of 32, group size 8) run on the first 96 columns, written to a temporary .npy.
@@ -27,6 +37,7 @@ Run with Debian's python3 (python3-faiss, python3-numpy) after building vqscope-
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -34,6 +45,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+# The bundled sample: the 20000 x 100 GloVe table stored as float16 (read as float32).
 DEFAULT_DATA = os.path.join(ROOT, "resources", "sample", "glove-20k.npy")
 
 # FAISS's ProductQuantizer(100, 20, 8): 20 sub-vectors of 5 dims, 256 centroids each.
@@ -131,6 +143,140 @@ def run_blocks(cli, data, threads, timeout):
               f"{r['threads']} |")
 
 
+# --additive: FAISS anchors (kind, budget) and vqscope runs on the same 96 columns.
+# (budget, cap): the anchor takes the most codebooks whose all-in bits stay within the cap; 1.6 and 2.0 are
+# capped at aqlm's targets (1.65, 2.05) so that FAISS gets at least aqlm's bits.
+ADDITIVE_BUDGETS = ((1.0, 1.03), (1.6, 1.65), (2.0, 2.05), (3.0, 3.09))
+ADDITIVE_KINDS = (("rq", 8), ("rq", 32), ("lsq", 0), ("prq", 8))  # (quantizer, max_beam_size for RQ/PRQ)
+ADDITIVE_NBITS = 6  # 64 codewords: at 20000 rows fp32 full-width codebooks of 2^8 cost 0.82 bits/param each
+ADDITIVE_VQSCOPE = [
+    ("pq", {"d": 4, "bits": 8, "codebooks": 6}),
+    ("pq", {"d": 4, "bits": 8, "shared": True}),
+    ("pq", {"d": 6, "bits": 9, "shared": True}),
+    ("pq", {"d": 4, "bits": 6, "codebooks": 6}),
+    ("aqlm", {"M": 2, "B": 8, "g": 8, "scales": False, "beam": 1}),
+    ("aqlm", {"M": 2, "B": 8, "g": 8, "scales": False, "beam": 4}),
+    ("aqlm", {"M": 2, "B": 8, "g": 8, "scales": False, "beam": 8}),
+    ("aqlm", {"M": 2, "B": 8, "g": 8, "scales": False, "beam": 16}),
+    ("aqlm", {"M": 2, "B": 9, "g": 12, "scales": False, "beam": 8}),
+    ("aqlm", {"M": 3, "B": 8, "g": 16, "scales": False, "beam": 8}),
+    ("aqlm", {"M": 2, "B": 8, "g": 12, "beam": 8}),
+]
+
+
+def additive_bits(kind, m, nbits, rows, dim):
+    """All-in bits/param of a FAISS additive quantizer: codes plus fp32 codebooks (PRQ: 2 splits of m)."""
+    splits = 2 if kind == "prq" else 1
+    codes = rows * splits * m * nbits
+    books = splits * m * (1 << nbits) * (dim // splits) * 32
+    return (codes + books) / (rows * dim)
+
+
+def additive_configs(rows, dim, budgets):
+    """(kind, beam, budget, M) with M the most codebooks (per split for PRQ) within the budget's cap."""
+    out = []
+    for budget, cap in (b for b in ADDITIVE_BUDGETS if b[0] in budgets):
+        for kind, beam in ADDITIVE_KINDS:
+            m = max(m for m in range(1, 200) if additive_bits(kind, m, ADDITIVE_NBITS, rows, dim) <= cap)
+            out.append((kind, beam, budget, m))
+    return out
+
+
+def additive_worker(data, threads, budgets):
+    """FAISS additive quantizers, one JSON line each; runs in a child whose thread counts were set first."""
+    import faiss
+    import numpy as np
+    faiss.omp_set_num_threads(threads)
+    x = np.ascontiguousarray(np.load(data), dtype=np.float32)
+    x64 = x.astype(np.float64)
+    n, d = x.shape
+    for kind, beam, budget, m in additive_configs(n, d, budgets):
+        if kind == "rq":
+            q = faiss.ResidualQuantizer(d, m, ADDITIVE_NBITS)
+            q.max_beam_size = beam
+            name = f"FAISS `ResidualQuantizer` {m}x{ADDITIVE_NBITS}, beam {beam}"
+        elif kind == "lsq":
+            q = faiss.LocalSearchQuantizer(d, m, ADDITIVE_NBITS)
+            name = f"FAISS `LocalSearchQuantizer` {m}x{ADDITIVE_NBITS}"
+        else:
+            q = faiss.ProductResidualQuantizer(d, 2, m, ADDITIVE_NBITS)
+            for i in range(2):
+                faiss.downcast_Quantizer(q.subquantizer(i)).max_beam_size = beam
+            name = f"FAISS `ProductResidualQuantizer` 2 x {m}x{ADDITIVE_NBITS}, beam {beam}"
+        t0 = time.perf_counter()
+        c0 = time.process_time()
+        q.train(x)
+        codes = q.compute_codes(x)
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+        err = float(((x64 - q.decode(codes).astype(np.float64)) ** 2).sum() / (x64 ** 2).sum())
+        print(json.dumps({"name": name, "kind": kind, "budget": budget, "relMse": err, "seconds": seconds,
+                          "cpuSeconds": cpu, "threads": threads,
+                          "bitsPerParam": additive_bits(kind, m, ADDITIVE_NBITS, n, d)}), flush=True)
+
+
+def run_additive(cli, data, threads, timeout):
+    import numpy as np
+    start = time.strftime("%Y-%m-%d %H:%M")
+    load0 = os.getloadavg()
+    with tempfile.TemporaryDirectory() as tmp:
+        narrow = os.path.join(tmp, "glove-20k-96.npy")
+        np.save(narrow, np.ascontiguousarray(np.load(data)[:, :96], dtype=np.float32))
+        env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
+        anchors, ours = [], []
+
+        def faiss_phase(budgets):
+            proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--additive-worker", str(threads),
+                                     "--budgets", budgets, "--data", narrow], stdout=subprocess.PIPE, text=True,
+                                    env=env)
+            for line in proc.stdout:
+                anchors.append(json.loads(line))
+                print(line.strip(), file=sys.stderr, flush=True)
+            if proc.wait() != 0:
+                raise RuntimeError("the FAISS worker failed")
+
+        # The targets' budgets first, then vqscope, then the outer budgets: a run cut short still compares.
+        faiss_phase("2.0,1.6")
+        for m, p in ADDITIVE_VQSCOPE:
+            r = run_cli(cli, narrow, m, p, threads, timeout=timeout)
+            print(json.dumps(r), file=sys.stderr, flush=True)
+            if r is not None:
+                ours.append(r)
+        faiss_phase("1.0,3.0")
+    load1 = os.getloadavg()
+    print(f"{start}, {data} (first 96 columns, float16 stored, read as float32), {threads} threads everywhere, "
+          f"1/5/15-minute load {load0[0]:.1f}/{load0[1]:.1f}/{load0[2]:.1f} at the start, "
+          f"{load1[0]:.1f}/{load1[1]:.1f}/{load1[2]:.1f} at the end")
+    print("\n| method | columns | bits/param | relMSE | recall@10 | fit time (s) | CPU (s) | threads |")
+    print("|---|---|---|---|---|---|---|---|")
+    for a in sorted(anchors, key=lambda a: (a["budget"], a["name"])):
+        print(f"| {a['name']} | 96 | {a['bitsPerParam']:.3f} | {a['relMse']:.4g} | | {a['seconds']:.1f} | "
+              f"{a['cpuSeconds']:.1f} | {a['threads']} |")
+    for r in ours:
+        rec = f"{r['recall10']:.3f}" if r["recall10"] is not None else ""
+        print(f"| {label(r)} | 96 | {r['bitsPerParam']:.3f} | {r['relMse']:.4g} | {rec} | {r['seconds']:.1f} | "
+              f"{r['processCpuSeconds']:.1f} | {r['threads']} |")
+    # The aqlm targets: against the best pq at the same or fewer bits and the best FAISS anchor at about the
+    # same bits (the anchor budget nearest below the limit).
+    for limit, budget in ((2.05, 2.0), (1.65, 1.6)):
+        aq = [r for r in ours if r["method"] == "aqlm" and r["bitsPerParam"] <= limit]
+        if not aq:
+            print(f"\n<= {limit} bits: no aqlm run")
+            continue
+        best = min(aq, key=lambda r: r["relMse"])
+        pqs = [r for r in ours if r["method"] == "pq" and r["bitsPerParam"] <= best["bitsPerParam"]]
+        fa = [a for a in anchors if a["budget"] == budget]
+        bpq = min(pqs, key=lambda r: r["relMse"]) if pqs else None
+        bfa = min(fa, key=lambda a: a["relMse"])
+        print(f"\n<= {limit} bits: best aqlm {label(best)} at {best['bitsPerParam']:.3f} bits, relMSE "
+              f"{best['relMse']:.5f}, {best['seconds']:.1f} s")
+        if bpq:
+            print(f"  / best pq ({label(bpq)}, {bpq['bitsPerParam']:.3f} bits) {bpq['relMse']:.5f} = "
+                  f"{best['relMse'] / bpq['relMse']:.3f} (target <= 0.90)")
+        print(f"  / best FAISS ({bfa['name']}, {bfa['bitsPerParam']:.3f} bits) {bfa['relMse']:.5f} = "
+              f"{best['relMse'] / bfa['relMse']:.3f} (target <= 0.95); time {best['seconds']:.1f} s / "
+              f"{bfa['seconds']:.1f} s = {best['seconds'] / bfa['seconds']:.2f} (target <= 0.5)")
+
+
 def faiss_worker(data, threads, repeat):
     """Runs in a child process whose OMP/OpenBLAS thread counts were set before import."""
     import faiss
@@ -168,15 +314,19 @@ def run_cli(cli, data, method, params, threads, recall=1000, repeat=1, timeout=N
         cmd += ["--param", f"{k}={json.dumps(v) if isinstance(v, bool) else v}"]
     best = None
     for _ in range(repeat):
+        c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         try:
             out = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             return None
+        c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         r = json.loads(out.stdout)
         rec = r["metrics"].get("neighbourRecall", {})
         row = {"method": method, "params": params, "bitsPerParam": r["bitsPerParam"],
                "relMse": r["metrics"]["reconstruction"]["relMse"], "recall10": rec.get("mean"),
                "seconds": r["timings"]["fitSeconds"], "threads": threads or os.cpu_count(),
+               # the whole CLI process (read, fit, metrics): an upper bound on the fit's CPU time
+               "processCpuSeconds": c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime,
                "warnings": [w for w in r.get("warnings", []) if "logit fidelity" not in w]}
         if best is None or row["seconds"] < best["seconds"]:
             best = row
@@ -236,10 +386,18 @@ def main():
     ap.add_argument("--timeout", type=float, default=900, help="seconds per table run before it is skipped")
     ap.add_argument("--blocks", action="store_true",
                     help="only the llama.cpp block formats and RTN on GloVe joined to 256 columns")
+    ap.add_argument("--additive", action="store_true",
+                    help="only aqlm and pq against FAISS's additive quantizers on the first 96 columns")
+    ap.add_argument("--threads", type=int, default=2, help="threads of every --additive run (default 2)")
     ap.add_argument("--faiss-worker", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--additive-worker", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--budgets", default="1.0,1.6,2.0,3.0", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.faiss_worker:
         faiss_worker(args.data, args.faiss_worker, args.repeat)
+        return 0
+    if args.additive_worker:
+        additive_worker(args.data, args.additive_worker, [float(b) for b in args.budgets.split(",")])
         return 0
 
     sys.stdout.reconfigure(line_buffering=True)  # results show up as they come, also when piped
@@ -247,6 +405,9 @@ def main():
     threads = os.cpu_count()
     if args.blocks:
         run_blocks(cli, args.data, threads, args.timeout)
+        return 0
+    if args.additive:
+        run_additive(cli, args.data, args.threads, args.timeout)
         return 0
     start = time.strftime("%Y-%m-%d %H:%M")
     # (c) first, FAISS and vqscope back to back at each thread count, so both see the same machine load.

@@ -4,6 +4,7 @@
 #include "quant/rowblocks.h"
 
 #include <cblas.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -123,10 +124,12 @@ void AdditiveBeamSearch::refine(MatrixView targets, int beamWidth, int32_t* code
 
     const int64_t perVector = (beamWidth + (usesGram() ? M : 0)) * m_K;
     const int64_t blockRows = std::clamp<int64_t>(kCandidateFloats / perVector, 1, kMaxBlock);
+    // One workspace per thread, reused by its blocks: allocating (and zeroing) megabytes per block of 256
+    // vectors cost as much as the search.
+    std::vector<Workspace> spaces(static_cast<size_t>(control.threads > 0 ? control.threads : omp_get_max_threads()));
     parallelRowBlocks(n, blockRows, control, stage, [&](int64_t begin, int64_t end) {
-        Workspace ws;
         refineBlock(targets.rowRange(begin, end - begin), beamWidth, codes + begin * M,
-            sqError ? sqError + begin : nullptr, ws);
+            sqError ? sqError + begin : nullptr, spaces[static_cast<size_t>(omp_get_thread_num())]);
     });
 }
 
@@ -139,16 +142,17 @@ void AdditiveBeamSearch::refineBlock(MatrixView x, int beamWidth, int32_t* codes
     const int64_t B = beamWidth;
     const auto sz = [](int64_t v) { return static_cast<size_t>(v); };
 
-    ws.res.assign(sz(n * B * g), 0.0f);
-    ws.base.assign(sz(n * B), 0.0f);
-    ws.dots.resize(sz(n * B * K));
-    ws.skip.assign(sz(n * B), 0);
-    ws.beamCodes.assign(sz(n * B * M), 0);
-    ws.newCodes.assign(sz(n * B * M), 0);
-    ws.beamRes.assign(sz(n * B * g), 0.0f);
-    ws.newRes.assign(sz(n * B * g), 0.0f);
+    // Every entry below is written before it is read (entries past a vector's count are never read).
+    ws.res.resize(sz(n * B * g));
+    ws.base.resize(sz(n * B));
+    ws.dots.resize(sz(usesGram() ? K : n * B * K));
+    ws.skip.resize(sz(n * B));
+    ws.beamCodes.resize(sz(n * B * M));
+    ws.newCodes.resize(sz(n * B * M));
+    ws.beamRes.resize(sz(n * B * g));
+    ws.newRes.resize(sz(n * B * g));
     ws.count.assign(sz(n), 1);
-    ws.newCount.assign(sz(n), 0);
+    ws.newCount.resize(sz(n));
     ws.selScore.resize(sz(B));
     ws.selIndex.resize(sz(B));
 
@@ -197,16 +201,24 @@ void AdditiveBeamSearch::refineBlock(MatrixView x, int beamWidth, int32_t* codes
                 ws.skip[sz(e)] = dup ? 1 : 0;
             }
         }
-        // <res, C_m[k]> for every entry and codeword.
-        if (usesGram()) {
-            for (int64_t i = 0; i < n; ++i) {
-                const float* xcm = ws.xc.data() + i * M * K + m * K;
-                for (int64_t h = 0; h < ws.count[sz(i)]; ++h) {
-                    const int64_t e = i * B + h;
-                    if (ws.skip[sz(e)])
-                        continue;
-                    float* d = ws.dots.data() + e * K;
-                    std::copy_n(xcm, K, d);
+        // <res, C_m[k]> for every entry and codeword: one GEMM for all entries unless the Gram path gives
+        // them per entry below.
+        if (!usesGram())
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n * B), static_cast<int>(K),
+                static_cast<int>(g), 1.0f, ws.res.data(), static_cast<int>(g), codeword(m, 0), static_cast<int>(g),
+                0.0f, ws.dots.data(), static_cast<int>(K));
+        // Keep the B best (entry, codeword) candidates per vector; ties go to the earlier entry, then the
+        // lower codeword (scan order, inserted after equal scores).
+        for (int64_t i = 0; i < n; ++i) {
+            int64_t s = 0;
+            for (int64_t h = 0; h < ws.count[sz(i)]; ++h) {
+                const int64_t e = i * B + h;
+                if (ws.skip[sz(e)])
+                    continue;
+                float* d = ws.dots.data() + (usesGram() ? 0 : e * K);
+                if (usesGram()) {
+                    // <res, C_m[k]> = <x, C_m[k]> - sum over the other codebooks j of G_jm[a_j][k].
+                    std::copy_n(ws.xc.data() + i * M * K + m * K, K, d);
                     const int32_t* a = ws.beamCodes.data() + e * M;
                     for (int j = 0; j < M; ++j) {
                         if (j == m)
@@ -217,24 +229,12 @@ void AdditiveBeamSearch::refineBlock(MatrixView x, int beamWidth, int32_t* codes
                             d[k] -= gr[k];
                     }
                 }
-            }
-        } else {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n * B), static_cast<int>(K),
-                static_cast<int>(g), 1.0f, ws.res.data(), static_cast<int>(g), codeword(m, 0), static_cast<int>(g),
-                0.0f, ws.dots.data(), static_cast<int>(K));
-        }
-        // Keep the B best (entry, codeword) candidates per vector; ties go to the earlier entry, then the
-        // lower codeword (scan order, inserted after equal scores).
-        for (int64_t i = 0; i < n; ++i) {
-            int64_t s = 0;
-            for (int64_t h = 0; h < ws.count[sz(i)]; ++h) {
-                const int64_t e = i * B + h;
-                if (ws.skip[sz(e)])
-                    continue;
+                // Scores in a separate (vectorised) pass; the scan below mostly only compares.
                 const float base = ws.base[sz(e)];
-                const float* d = ws.dots.data() + e * K;
+                for (int64_t k = 0; k < K; ++k)
+                    d[k] = (base + normsM[k]) - 2.0f * d[k];
                 for (int64_t k = 0; k < K; ++k) {
-                    const float score = (base + normsM[k]) - 2.0f * d[k];
+                    const float score = d[k];
                     if (s == B ? !(score < ws.selScore[sz(B - 1)]) : std::isnan(score))
                         continue;
                     int64_t pos = s < B ? s++ : B - 1;

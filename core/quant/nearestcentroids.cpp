@@ -86,7 +86,7 @@ float squaredNorm(const float* x, int64_t n)
     return s;
 }
 
-NearestCentroids::NearestCentroids(MatrixView centroids)
+NearestCentroids::NearestCentroids(MatrixView centroids, CentroidSearch search)
     : m_centroids(toMatrix(centroids))
     , m_norms(static_cast<size_t>(centroids.rows))
 {
@@ -97,6 +97,10 @@ NearestCentroids::NearestCentroids(MatrixView centroids)
     useSingleThreadedBlas();
     for (int64_t j = 0; j < m_centroids.rows; ++j)
         m_norms[static_cast<size_t>(j)] = squaredNorm(m_centroids.row(j), m_centroids.cols);
+    const bool fused = search == CentroidSearch::Fused
+        || (search == CentroidSearch::Auto && bestSimdPath() != SimdPath::Scalar && centroids.cols <= kFusedMaxDim);
+    if (fused)
+        m_fused.emplace(MatrixView(m_centroids));
 }
 
 void NearestCentroids::distances(MatrixView points, const float* pointNorms, float* out) const
@@ -150,6 +154,14 @@ void NearestCentroids::assign(
             }
             const int64_t i0 = b * kPointBlock;
             const int64_t m = std::min(kPointBlock, n - i0);
+            if (m_fused) {
+                m_fused->search(points.rowRange(i0, m), labels + i0, best.data());
+                if (sqDist)
+                    for (int64_t i = 0; i < m; ++i)
+                        sqDist[i0 + i]
+                            = std::max(0.0f, squaredNorm(points.row(i0 + i), d) + best[static_cast<size_t>(i)]);
+                continue;
+            }
             std::fill(best.begin(), best.begin() + m, std::numeric_limits<float>::infinity());
             std::fill(bestIdx.begin(), bestIdx.begin() + m, 0);
             for (int64_t j0 = 0; j0 < k; j0 += kCentroidBlock) {

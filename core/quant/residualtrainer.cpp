@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "quant/nearestcentroids.h"
+#include "quant/residualencoder.h"
 
 #include <algorithm>
 #include <string>
@@ -52,6 +53,9 @@ ResidualTrainingResult trainResidualCodebooks(
             w[static_cast<size_t>(i)] = weights[static_cast<size_t>(src)];
     }
 
+    // The beam re-encodes from the sample itself; greedy updates the residual in place.
+    const Matrix sample = options.beamWidth > 1 && options.stageSizes.size() > 1 ? res : Matrix();
+
     ResidualTrainingResult result;
     result.trainingPoints = m;
     std::vector<int32_t> labels(static_cast<size_t>(m));
@@ -66,9 +70,31 @@ ResidualTrainingResult trainResidualCodebooks(
         result.emptyClustersLeft += km.emptyClustersLeft;
         if (options.store)
             options.store(km.centroids);
+        double s = 0.0, ws = 0.0;
+        if (options.beamWidth > 1 && r > 0) {
+            // Encode the sample again over every stage so far; the residual is what the best sum leaves.
+            result.codebooks.push_back(std::move(km.centroids));
+            std::vector<MatrixView> stages(result.codebooks.begin(), result.codebooks.end());
+            const ResidualEncoder encoder(stages);
+            const auto R = static_cast<int64_t>(stages.size());
+            std::vector<int32_t> codes(static_cast<size_t>(m * R));
+            encoder.encode(sample, options.beamWidth, codes.data(), R, dist.data(), ko.threads, &control);
+            std::vector<float> decoded(static_cast<size_t>(d));
+            for (int64_t i = 0; i < m; ++i) {
+                const double wi = w.empty() ? 1.0 : w[static_cast<size_t>(i)];
+                s += wi * dist[static_cast<size_t>(i)];
+                ws += wi;
+                encoder.decode(codes.data() + i * R, decoded.data());
+                const float* x = sample.row(i);
+                float* out = res.row(i);
+                for (int64_t j = 0; j < d; ++j)
+                    out[j] = x[j] - decoded[static_cast<size_t>(j)];
+            }
+            result.stageObjective.push_back(s / ws);
+            continue;
+        }
         const NearestCentroids search(km.centroids);
         search.assign(res, labels.data(), dist.data(), ko.threads, &control);
-        double s = 0.0, ws = 0.0;
         for (int64_t i = 0; i < m; ++i) {
             const double wi = w.empty() ? 1.0 : w[static_cast<size_t>(i)];
             s += wi * dist[static_cast<size_t>(i)];

@@ -21,6 +21,10 @@ struct ResidualTrainingOptions {
     // Applied to each stage's centroids before they are used, e.g. rounding to the storage precision,
     // so later stages fit the residual the stored codebook leaves. May be empty.
     std::function<void(Matrix&)> store;
+    // 1: each stage fits what the greedy encoding with the stages before it leaves. > 1: after each stage
+    // the sample is encoded again over all stages so far by beam search of this width (ResidualEncoder),
+    // and the next stage fits that residual, as FAISS's ResidualQuantizer trains with max_beam_size.
+    int beamWidth = 1;
 };
 
 struct ResidualTrainingResult {
@@ -32,9 +36,9 @@ struct ResidualTrainingResult {
 };
 
 // Residual k-means: stage 1 is k-means on the points, stage r on what stages 1..r-1 leave when each
-// point takes its nearest codeword at every stage (greedy). Weights as for kmeans(). Deterministic for
-// the same seed whatever the thread count. Throws vq::Error(InvalidArgument) when a stage has more
-// codewords than there are points, vq::Cancelled on cancel.
+// point takes its nearest codeword at every stage (greedy), or its best sum by beam search (beamWidth). Weights as for
+// kmeans(). Deterministic for the same seed whatever the thread count. Throws vq::Error(InvalidArgument) when a stage
+// has more codewords than there are points, vq::Cancelled on cancel.
 ResidualTrainingResult trainResidualCodebooks(
     MatrixView points, std::span<const float> weights, const ResidualTrainingOptions& options, RunControl& control);
 

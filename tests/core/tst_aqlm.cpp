@@ -396,11 +396,15 @@ private slots:
     void presetsAreValid()
     {
         const auto presets = method().presets();
-        QCOMPARE(presets.size(), size_t(3));
+        QCOMPARE(presets.size(), size_t(5));
         QCOMPARE(presets[0].label, std::string("AQLM 1x16 g8"));
         QCOMPARE(presets[1].label, std::string("AQLM 2x8 g8"));
         QCOMPARE(presets[2].label, std::string("AQLM 1x8 g8"));
-        const double expected[3] = { 2.040, 2.008, 1.008 };
+        QCOMPARE(presets[3].label, std::string("AQLM 2x8 g8 beam 8"));
+        QCOMPARE(presets[4].label, std::string("AQLM 3x8 g16 beam 8 (~1.5 bits)"));
+        QCOMPARE(presets[3].spec.params.at("beam").get<int>(), 8);
+        // 3x8 g16: 24 code bits per 16 values, 3 x 256 x 16 fp16 codebook values, an fp16 scale per row.
+        const double expected[5] = { 2.040, 2.008, 1.008, 2.008, 1.5 + 196608.0 / (128256.0 * 2048) + 16.0 / 2048 };
         for (size_t i = 0; i < presets.size(); ++i)
             QVERIFY(std::fabs(method().estimate(presets[i].spec, 128256, 2048).bitsPerParam() - expected[i]) < 5e-4);
     }
