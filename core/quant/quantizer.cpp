@@ -46,4 +46,26 @@ void Quantizer::fillReferenceLayout(const QuantizedTable& table, ReferenceLayout
     throw Error(ErrorKind::Unsupported, {}, "the reference decoder has no layout for method '" + name() + "'");
 }
 
+void Quantizer::checkStored(const QuantizedTable& table) const
+{
+    for (const StoredArray& a : table.arrays) {
+        const auto refuse = [&](const std::string& what) {
+            throw Error(ErrorKind::Malformed, {}, name() + ": stored array '" + a.name + "' " + what);
+        };
+        if (a.name == "codes" && (a.shape.empty() || a.shape[0] != table.rows)) {
+            std::string shape;
+            for (const int64_t d : a.shape)
+                shape += (shape.empty() ? "" : " x ") + std::to_string(d);
+            refuse("has shape " + (shape.empty() ? std::string("()") : shape) + ", not one row of codes per token ("
+                + std::to_string(table.rows) + " rows)");
+        }
+        if (a.role != "codebook" && a.role != "scale")
+            continue;
+        for (size_t i = 0; i < a.floats.size(); ++i)
+            if (!std::isfinite(a.floats[i]))
+                refuse("holds " + std::to_string(a.floats[i]) + " at element " + std::to_string(i)
+                    + ": codebooks and scales must be finite");
+    }
+}
+
 } // namespace vq

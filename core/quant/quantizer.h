@@ -106,6 +106,12 @@ public:
     // copies in out. Throws vq::Error(Malformed) when the arrays are not what the method stores. This
     // default throws Unsupported: every registered method overrides it (tested).
     virtual void fillReferenceLayout(const QuantizedTable& table, ReferenceLayout& out) const;
+
+    // Checks, on a table loaded from a file, what the bit count cannot: the "codes" array has one row
+    // per token (a transposed array holds the same number of values), codebooks and scales are finite.
+    // Throws vq::Error(Malformed) naming the array. Methods whose codes do not use their full storage
+    // range (rtn sym) override it and call this one.
+    virtual void checkStored(const QuantizedTable& table) const;
 };
 
 } // namespace vq
