@@ -19,11 +19,19 @@ void checkFitInput(const FitInput& input, const std::string& method)
         throw Error(ErrorKind::InvalidArgument, {},
             method + ": " + std::to_string(input.weights.size()) + " token weights for a table of "
                 + std::to_string(e.rows) + " rows");
-    for (size_t i = 0; i < input.weights.size(); ++i)
+    bool anyPositive = false;
+    for (size_t i = 0; i < input.weights.size(); ++i) {
         if (!std::isfinite(input.weights[i]) || input.weights[i] < 0)
             throw Error(ErrorKind::InvalidArgument, {},
                 method + ": token weight " + std::to_string(input.weights[i]) + " of row " + std::to_string(i)
                     + " is not a finite value >= 0");
+        anyPositive = anyPositive || input.weights[i] > 0;
+    }
+    // Weights that are all zero make every weighted objective 0 / 0: no method can honour them, so they
+    // are refused here, for every method alike, rather than read as uniform by one and fail in another.
+    if (!anyPositive)
+        throw Error(ErrorKind::InvalidArgument, {},
+            method + ": every token weight is 0; give at least one token a positive weight, or no weights for uniform");
 }
 
 QuantSpec Quantizer::validate(const QuantSpec& spec, int64_t rows, int64_t dim) const

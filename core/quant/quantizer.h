@@ -23,7 +23,8 @@ struct FitInput {
 };
 
 // Throws vq::Error(InvalidArgument) naming `method` when weights are neither empty nor one finite
-// value >= 0 per table row, or when the table is empty. Every fit() calls it before any work.
+// value >= 0 per table row, when they are all 0 (empty weights mean uniform; all-zero ones mean
+// nothing), or when the table is empty. Every fit() calls it before any work.
 void checkFitInput(const FitInput& input, const std::string& method);
 
 // Which stored array holds codes, and how they are laid out (for codebook-usage metrics).
