@@ -4,6 +4,7 @@
 #include "common/runcontrol.h"
 #include "displaytext.h"
 #include "io/tensorreader.h"
+#include "run/hdf5probe.h"
 
 #include <QFile>
 #include <chrono>
@@ -142,6 +143,7 @@ void LoadRunner::run(
     RunControl& control = job->control;
     try {
         control.report("open", 0.0);
+        probeHdf5File(path, tensor, control); // libhdf5 meets an untrusted file in a helper process first
         if (listFirst) {
             auto reader = openTensorFile(path);
             auto listing = std::make_shared<TensorListing>();

@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "export/artifact.h"
+#include "run/hdf5probe.h"
 #include "run/runexecutor.h"
 #include "run/sweep.h"
 
@@ -137,6 +138,7 @@ void SessionRunner::open(const QString& path)
         std::shared_ptr<const Session> session;
         QString error;
         try {
+            probeHdf5File(path.toStdString(), {}, control); // libhdf5 meets the file in a helper process first
             session = std::make_shared<const Session>(readSession(path.toStdString(), control));
         } catch (const std::exception& e) {
             error = errorText(e);
@@ -163,6 +165,7 @@ void SessionRunner::importRuns(const QString& path, std::shared_ptr<const Embedd
         try {
             const std::string file = path.toStdString();
             if (endsWith(path, ".h5") || endsWith(path, ".hdf5")) {
+                probeHdf5File(file);
                 ArtifactContents artifact = readArtifact(file);
                 const std::string recorded = artifact.provenance.value("sourceChecksum", std::string());
                 const bool sameTable = table && !recorded.empty() && table->source.checksum == recorded
