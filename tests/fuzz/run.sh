@@ -48,7 +48,7 @@ run_one() {
     mkdir -p "$build/logs"
     "$exe" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -max_len=65536 \
         -print_final_stats=1 -artifact_prefix="$found/" "$corpus" "$(seed "$parser")" > "$log" 2>&1 || true
-    done_line=$(grep -E '^#[0-9]+ +DONE' "$log" | tail -1)
+    done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1)
     execs=$(grep -E 'stat::number_of_executed_units' "$log" | awk '{print $2}')
     rate=$(grep -E 'stat::average_exec_per_sec' "$log" | awk '{print $2}')
     cov=$(echo "$done_line" | sed -n 's/.*cov: \([0-9]*\).*/\1/p')
