@@ -39,7 +39,9 @@ struct FileStamp {
 };
 
 std::mutex g_cacheMutex;
-std::map<std::string, FileStamp> g_passed; // files whose probe succeeded, by path
+// Files whose probe succeeded, by path and tensor: the helper reads only the tensor it is given, so
+// another tensor of the same file is probed again.
+std::map<std::pair<std::string, std::string>, FileStamp> g_passed;
 
 bool stampOf(const std::string& path, FileStamp& out)
 {
@@ -168,7 +170,7 @@ void probeHdf5File(const std::string& path, const std::string& tensor, RunContro
         return; // gone or unreadable: the reader that opens it gives the error
     {
         const std::lock_guard lock(g_cacheMutex);
-        const auto it = g_passed.find(path);
+        const auto it = g_passed.find({ path, tensor });
         if (it != g_passed.end() && it->second == stamp)
             return;
     }
@@ -207,7 +209,7 @@ void probeHdf5File(const std::string& path, const std::string& tensor, RunContro
 
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
         const std::lock_guard lock(g_cacheMutex);
-        g_passed[path] = stamp;
+        g_passed[{ path, tensor }] = stamp;
         return;
     }
     std::string err = child.err();

@@ -18,8 +18,8 @@ struct ProbeLimits {
     uint64_t addressSpaceBytes = 0; // the helper's RLIMIT_AS; 0: 4/3 of memoryBudgetBytes() plus 1 GiB for code
 };
 
-// Runs vqscope-probe on path unless an earlier probe in this process passed the same file (same path,
-// size and modification time) or path is not an HDF5 file (other formats are parsed by our own code).
+// Runs vqscope-probe on path unless an earlier probe in this process passed the same file and tensor
+// (same path, size and modification time) or path is not an HDF5 file (other formats are parsed by our own code).
 // tensor: the dataset the caller will read ("" for the automatic pick). Polls control for cancel (the
 // helper is killed; throws vq::Cancelled). Throws vq::Error naming path: the helper's own error (the
 // file is refused exactly as in-process reading would refuse it), Malformed when it crashed or was

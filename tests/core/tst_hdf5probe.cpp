@@ -105,7 +105,7 @@ private slots:
         QVERIFY(std::chrono::steady_clock::now() - start < std::chrono::seconds(10)); // the hang was killed
     }
 
-    // A verdict is kept for the same path, size and mtime; a changed file is probed again.
+    // A verdict is kept for the same path, tensor, size and mtime; a changed file is probed again.
     void verdictIsCachedByPathSizeAndTime()
     {
         QTemporaryDir dir;
@@ -119,9 +119,11 @@ private slots:
         vq::probeHdf5File(path);
         vq::probeHdf5File(path);
         QCOMPARE(runs(), 1);
+        vq::probeHdf5File(path, "/model/embed_tokens/weight"); // another tensor: the helper reads it
+        QCOMPARE(runs(), 2);
         std::ofstream(path, std::ios::app) << "appended";
         vq::probeHdf5File(path);
-        QCOMPARE(runs(), 2);
+        QCOMPARE(runs(), 3);
     }
 
     // Files that are not HDF5 never start the helper (their parsers are our own).
