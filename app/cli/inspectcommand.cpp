@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "io/embeddingloader.h"
 #include "io/tensorreader.h"
+#include "run/hdf5probe.h"
 #include "stats/tablestats.h"
 #include "terminal.h"
 
@@ -228,10 +229,11 @@ int runInspect(const ParsedArgs& args)
     const TerminalProgress progress(control);
     const InterruptGuard interrupt(control);
 
-    const std::unique_ptr<vq::TensorReader> reader = vq::openTensorFile(path);
-    const vq::EmbeddingCandidates candidates = vq::pickEmbedding(reader->tensors());
     vq::LoadOptions options;
     options.tensor = args.value("tensor").value_or("");
+    vq::probeHdf5File(path, options.tensor, control); // libhdf5 meets an untrusted file in a helper first
+    const std::unique_ptr<vq::TensorReader> reader = vq::openTensorFile(path);
+    const vq::EmbeddingCandidates candidates = vq::pickEmbedding(reader->tensors());
     options.vocabFile = args.value("vocab").value_or("");
     vq::EmbeddingTable table;
     try {

@@ -435,6 +435,11 @@ void checkTable(const std::string& path, QuantizedTable& t)
             throw Error(ErrorKind::Malformed, path, e.message());
         }
     }
+    try {
+        q->checkStored(t);
+    } catch (const Error& e) {
+        throw Error(ErrorKind::Malformed, path, e.message());
+    }
     const BitBudget expected = q->estimate(t.spec, t.rows, t.dim);
     const uint64_t stored = t.bits().totalBits();
     if (expected.totalBits() != stored)

@@ -300,6 +300,11 @@ EmbeddingTable loadEmbedding(const std::string& path, const LoadOptions& options
         throw Error(ErrorKind::NotFound, path, "the file holds no 2-D float tensor to use as an embedding table");
 
     const TensorInfo& info = *reader->find(name);
+    // Refused here, before anything is read, so every caller (quantize, the GUI, a session) sees one
+    // clear error at load instead of a usage error from the first method that meets the empty table.
+    if (info.shape[0] <= 0 || info.shape[1] <= 0)
+        throw Error(ErrorKind::InvalidArgument, path,
+            "tensor '" + name + "' is an empty table (" + shapeText(info) + "): it has nothing to quantize");
     EmbeddingTable table;
     table.values = reader->readMatrix(name, control);
     table.source.file = path;
@@ -331,11 +336,26 @@ std::vector<std::string> readVocabFile(const std::string& path)
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw Error(fs::exists(path) ? ErrorKind::Unreadable : ErrorKind::NotFound, path, "cannot open the token file");
+    // The largest vocabularies have a few hundred thousand tokens of at most a few hundred bytes; the
+    // caps keep a stray file beside the table from being read whole into memory.
+    std::error_code sizeError;
+    const uintmax_t bytes = fs::file_size(path, sizeError);
+    if (!sizeError && bytes > kMaxVocabFileBytes)
+        throw Error(ErrorKind::InvalidArgument, path,
+            "token file of " + std::to_string(bytes) + " bytes is larger than a vocabulary can be (limit "
+                + std::to_string(kMaxVocabFileBytes >> 20) + " MiB)");
     std::vector<std::string> tokens;
     std::string line;
     while (std::getline(in, line)) {
         if (!line.empty() && line.back() == '\r')
             line.pop_back(); // written on Windows
+        if (line.size() > kMaxVocabLineBytes)
+            throw Error(ErrorKind::InvalidArgument, path,
+                "line " + std::to_string(tokens.size() + 1) + " has " + std::to_string(line.size())
+                    + " bytes: not a token (limit " + std::to_string(kMaxVocabLineBytes) + ")");
+        if (tokens.size() == kMaxVocabLines)
+            throw Error(ErrorKind::InvalidArgument, path,
+                "has more than " + std::to_string(kMaxVocabLines) + " lines: not a vocabulary");
         tokens.push_back(line);
     }
     if (in.bad())

@@ -4,6 +4,8 @@
 #include "io/embeddingtable.h"
 #include "io/tensorinfo.h"
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -44,7 +46,11 @@ EmbeddingTable loadEmbedding(const std::string& path, const LoadOptions& options
 std::vector<std::string> findTokenStrings(
     const TensorReader& reader, const LoadOptions& options, int64_t rowCount, std::string* tokenSource);
 
-// Token strings from a one-token-per-line file (".vocab.txt"); escapes none.
+// Token strings from a one-token-per-line file (".vocab.txt"); escapes none. Refuses (InvalidArgument)
+// files over kMaxVocabFileBytes, lines over kMaxVocabLineBytes and more than kMaxVocabLines lines.
+inline constexpr uintmax_t kMaxVocabFileBytes = uintmax_t(64) << 20;
+inline constexpr size_t kMaxVocabLineBytes = 4096;
+inline constexpr size_t kMaxVocabLines = size_t(1) << 21;
 std::vector<std::string> readVocabFile(const std::string& path);
 // Token strings from a Hugging Face tokenizer.json (model.vocab: token -> id; added_tokens), indexed by id;
 // ids without a string get "".

@@ -1,6 +1,7 @@
 #include "io/hdf5reader.h"
 
 #include "common/error.h"
+#include "common/memorybudget.h"
 #include "io/hdf5handle.h"
 #include "io/hdf5lock.h"
 #include "io/mappedfile.h"
@@ -80,6 +81,65 @@ TypeDesc describeType(hid_t type)
     }
     }
     return d;
+}
+
+std::string bytesText(uint64_t n)
+{
+    return std::to_string(n) + " bytes";
+}
+
+// Refuses a dataset whose declared extent the file cannot hold, before anything is allocated for it:
+// the memory it needs against the budget, contiguous and compact data against the bytes stored,
+// chunked data against its allocated chunks (uncompressed) or the best ratio deflate reaches
+// (compressed), and each chunk, which libhdf5 allocates whole, against the budget too.
+void checkDeclaredSize(hid_t ds, uint64_t elements, uint64_t fileElementBytes, uint64_t memoryBytes,
+    const std::string& path, const std::string& what)
+{
+    const uint64_t budget = memoryBudgetBytes();
+    if (memoryBytes > budget)
+        throw Error(ErrorKind::InvalidArgument, path,
+            what + " needs " + bytesText(memoryBytes) + " of memory, more than the " + bytesText(budget)
+                + " this machine allows one table");
+    uint64_t declared = 0;
+    if (__builtin_mul_overflow(elements, fileElementBytes, &declared))
+        throw Error(ErrorKind::Malformed, path, what + " declares an impossibly large extent");
+    Hdf5PropertyList dcpl(hdf5Check(H5Dget_create_plist(ds), ErrorKind::Malformed, path, what));
+    const uint64_t stored = H5Dget_storage_size(ds);
+    const auto refuse = [&](const std::string& why) {
+        throw Error(ErrorKind::Malformed, path,
+            what + " declares " + std::to_string(elements) + " elements (" + bytesText(declared) + ") but the file "
+                + why);
+    };
+    switch (H5Pget_layout(dcpl.id())) {
+    case H5D_COMPACT:
+    case H5D_CONTIGUOUS:
+        if (stored < declared)
+            refuse("stores " + bytesText(stored));
+        break;
+    case H5D_CHUNKED: {
+        // deflate cannot compress better than about 1032:1; no filter HDF5 ships does better.
+        constexpr uint64_t kBestRatio = 1100;
+        const int filters = H5Pget_nfilters(dcpl.id());
+        if (filters == 0 && stored < declared)
+            refuse("stores " + bytesText(stored) + " in its chunks");
+        uint64_t bound = 0;
+        if (filters > 0 && (__builtin_mul_overflow(stored, kBestRatio, &bound) || bound < declared))
+            refuse("stores " + bytesText(stored) + " of compressed chunks, too few for any filter to expand");
+        const int rank = H5Pget_chunk(dcpl.id(), 0, nullptr);
+        std::vector<hsize_t> chunk(static_cast<size_t>(std::max(rank, 0)));
+        if (rank <= 0 || H5Pget_chunk(dcpl.id(), rank, chunk.data()) != rank)
+            refuse("has no readable chunk shape");
+        uint64_t chunkBytes = fileElementBytes;
+        for (const hsize_t c : chunk)
+            if (__builtin_mul_overflow(chunkBytes, static_cast<uint64_t>(c), &chunkBytes) || chunkBytes > budget)
+                throw Error(ErrorKind::InvalidArgument, path,
+                    what + " is stored in chunks larger than the " + bytesText(budget) + " this machine allows");
+        break;
+    }
+    default:
+        throw Error(
+            ErrorKind::Unsupported, path, what + " has a layout this reader does not read (virtual or unknown)");
+    }
 }
 
 std::vector<int64_t> extent(hid_t space)
@@ -325,16 +385,8 @@ Matrix Hdf5Reader::readMatrix(const std::string& name, RunControl& control) cons
     const int64_t cols = t.shape[1];
     if (cols > 0 && rows > std::numeric_limits<int64_t>::max() / 4 / cols)
         throw Error(ErrorKind::Malformed, m_path, "dataset '" + name + "' is impossibly large");
-    Matrix m;
-    try {
-        m = Matrix(rows, cols);
-    } catch (const std::bad_alloc&) {
-        throw Error(ErrorKind::InvalidArgument, m_path,
-            "dataset '" + name + "' (" + std::to_string(rows) + " x " + std::to_string(cols)
-                + ") does not fit in memory");
-    }
-    if (m.empty())
-        return m;
+    if (rows == 0 || cols == 0)
+        return Matrix(rows, cols);
 
     Hdf5Dataset ds;
     Hdf5Dataspace fileSpace;
@@ -344,6 +396,9 @@ Matrix Hdf5Reader::readMatrix(const std::string& name, RunControl& control) cons
         const std::string what = "dataset '" + name + "'";
         ds = Hdf5Dataset(hdf5Check(H5Dopen2(m_handles->file.id(), name.c_str(), H5P_DEFAULT), ErrorKind::Unreadable,
             m_path, "cannot open " + what));
+        Hdf5Datatype type(hdf5Check(H5Dget_type(ds.id()), ErrorKind::Unreadable, m_path, what));
+        const auto elements = static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols);
+        checkDeclaredSize(ds.id(), elements, H5Tget_size(type.id()), elements * sizeof(float), m_path, what);
         fileSpace = Hdf5Dataspace(hdf5Check(H5Dget_space(ds.id()), ErrorKind::Unreadable, m_path, what));
         // Whole chunks per block, so each compressed chunk is decoded once.
         Hdf5PropertyList dcpl(H5Dget_create_plist(ds.id()));
@@ -354,6 +409,14 @@ Matrix Hdf5Reader::readMatrix(const std::string& name, RunControl& control) cons
                 blockRows = (blockRows + c - 1) / c * c;
             }
         }
+    }
+    Matrix m;
+    try {
+        m = Matrix(rows, cols);
+    } catch (const std::bad_alloc&) {
+        throw Error(ErrorKind::InvalidArgument, m_path,
+            "dataset '" + name + "' (" + std::to_string(rows) + " x " + std::to_string(cols)
+                + ") does not fit in memory");
     }
     control.report("read", 0.0);
     for (int64_t r0 = 0; r0 < rows; r0 += blockRows) {
@@ -387,6 +450,13 @@ std::vector<std::string> Hdf5Reader::readStrings(const std::string& name) const
         "cannot open " + what));
     Hdf5Datatype type(hdf5Check(H5Dget_type(ds.id()), ErrorKind::Unreadable, m_path, what));
     Hdf5Dataspace space(hdf5Check(H5Dget_space(ds.id()), ErrorKind::Unreadable, m_path, what));
+    // A variable-length string is a global-heap reference of at least 8 bytes in the file; in memory
+    // each becomes a pointer and a std::string.
+    const auto n = static_cast<uint64_t>(t.shape[0]);
+    const bool variable = H5Tis_variable_str(type.id()) > 0;
+    const uint64_t fileBytes = variable ? 8 : H5Tget_size(type.id());
+    checkDeclaredSize(
+        ds.id(), n, fileBytes, n > (uint64_t(1) << 50) ? ~uint64_t(0) : n * (fileBytes + 40), m_path, what);
     auto readDs = [&](hid_t mem, void* buf) { return H5Dread(ds.id(), mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf); };
     return readStringValues(type.id(), space.id(), static_cast<size_t>(t.shape[0]), readDs, m_path, what);
 }

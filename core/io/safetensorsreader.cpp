@@ -13,6 +13,7 @@
 #include <limits>
 #include <mutex>
 #include <omp.h>
+#include <set>
 
 namespace vq {
 
@@ -155,14 +156,26 @@ SafetensorsReader::SafetensorsReader(std::string path)
     // The JSON parser stops at a NUL byte and would ignore whatever follows; the format allows none.
     if (std::memchr(headerBytes.data(), 0, headerBytes.size()) != nullptr)
         throw Error(ErrorKind::Malformed, m_path, "header is not valid JSON: it contains a NUL byte");
+    // The JSON parser keeps the last of two equal keys; a tensor named twice would silently be the
+    // second one, so names are collected while parsing and a repeated one refused.
+    std::set<std::string> names;
+    std::string repeated;
+    const Json::parser_callback_t noteNames = [&](int depth, Json::parse_event_t event, Json& parsed) {
+        if (depth == 1 && event == Json::parse_event_t::key && parsed.is_string()
+            && !names.insert(parsed.get<std::string>()).second && repeated.empty())
+            repeated = parsed.get<std::string>();
+        return true;
+    };
     Json header;
     try {
-        header = Json::parse(headerBytes.begin(), headerBytes.end());
+        header = Json::parse(headerBytes.begin(), headerBytes.end(), noteNames);
     } catch (const Json::exception& e) {
         throw Error(ErrorKind::Malformed, m_path, std::string("header is not valid JSON: ") + e.what());
     }
     if (!header.is_object())
         throw Error(ErrorKind::Malformed, m_path, "header is not a JSON object");
+    if (!repeated.empty())
+        throw Error(ErrorKind::Malformed, m_path, "header names \"" + repeated + "\" twice");
 
     for (const auto& [key, entry] : header.items()) {
         if (key == "__metadata__") {
@@ -235,9 +248,31 @@ SafetensorsReader::SafetensorsReader(std::string path)
                     + (expected ? std::to_string(expected) : std::string("more than 2^64"))
                     + " bytes, but data_offsets span " + std::to_string(info.byteSize));
         }
-        // The JSON parser keeps one value per key, so names are unique here.
         m_locations.emplace(key, Location { m_tensors.size(), dataStart + begin });
         m_tensors.push_back(std::move(info));
+    }
+    refuseOverlaps();
+}
+
+void SafetensorsReader::refuseOverlaps() const
+{
+    // Two tensors sharing bytes would alias each other (a write through one, or a patched checkpoint,
+    // changes both), which no writer produces; the order in the header does not matter.
+    std::vector<const Location*> byOffset;
+    for (const auto& [name, loc] : m_locations)
+        if (m_tensors[loc.index].byteSize > 0)
+            byOffset.push_back(&loc);
+    std::sort(byOffset.begin(), byOffset.end(), [](const Location* a, const Location* b) {
+        return a->offset != b->offset ? a->offset < b->offset : a->index < b->index;
+    });
+    for (size_t i = 1; i < byOffset.size(); ++i) {
+        const Location& prev = *byOffset[i - 1];
+        const Location& cur = *byOffset[i];
+        const uint64_t prevEnd = prev.offset + m_tensors[prev.index].byteSize;
+        if (cur.offset < prevEnd)
+            throw Error(ErrorKind::Malformed, m_path,
+                "tensors \"" + m_tensors[prev.index].name + "\" and \"" + m_tensors[cur.index].name
+                    + "\" overlap: their data_offsets share " + std::to_string(prevEnd - cur.offset) + " bytes");
     }
 }
 

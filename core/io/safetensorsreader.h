@@ -49,6 +49,7 @@ private:
         uint64_t offset; // absolute file offset of the first byte
     };
     const Location& locate(const std::string& name) const;
+    void refuseOverlaps() const; // throws Malformed naming two tensors whose data_offsets overlap
 
     std::string m_path;
     std::unique_ptr<MappedFile> m_file;

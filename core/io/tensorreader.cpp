@@ -40,6 +40,17 @@ std::string lower(std::string s)
     return s;
 }
 
+bool hasHdf5Signature(const uint8_t* p, uint64_t n)
+{
+    // HDF5's superblock sits at 0 or, after a user block, at 512, 1024, 2048, ...
+    static const uint8_t hdf5[8] = { 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n' };
+    for (uint64_t off = 0; off + 8 <= n && off <= (uint64_t(1) << 20); off = off == 0 ? 512 : off * 2) {
+        if (std::memcmp(p + off, hdf5, 8) == 0)
+            return true;
+    }
+    return false;
+}
+
 Format detectByContent(const MappedFile& file)
 {
     const uint8_t* p = file.data();
@@ -48,12 +59,8 @@ Format detectByContent(const MappedFile& file)
         return Format::Gguf;
     if (n >= 6 && std::memcmp(p, "\x93NUMPY", 6) == 0)
         return Format::Npy;
-    // HDF5's superblock sits at 0 or, after a user block, at 512, 1024, 2048, ...
-    static const uint8_t hdf5[8] = { 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n' };
-    for (uint64_t off = 0; off + 8 <= n && off <= (uint64_t(1) << 20); off = off == 0 ? 512 : off * 2) {
-        if (std::memcmp(p + off, hdf5, 8) == 0)
-            return Format::Hdf5;
-    }
+    if (hasHdf5Signature(p, n))
+        return Format::Hdf5;
     if (n >= 9 && p[8] == '{') {
         uint64_t headerLen = 0;
         for (int i = 7; i >= 0; --i)
@@ -118,6 +125,19 @@ std::string resolveDirectory(const std::string& dir)
 }
 
 } // namespace
+
+bool isHdf5File(const std::string& path)
+{
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec))
+        return false;
+    try {
+        const MappedFile file(path);
+        return hasHdf5Signature(file.data(), file.size());
+    } catch (const Error&) {
+        return false; // empty or unreadable: the reader that opens it says so
+    }
+}
 
 std::unique_ptr<TensorReader> openTensorFile(const std::string& path)
 {

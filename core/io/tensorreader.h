@@ -45,4 +45,7 @@ public:
 // checkpoint's model.safetensors.index.json or its folder, .gguf, .h5/.hdf5, .npy.
 std::unique_ptr<TensorReader> openTensorFile(const std::string& path);
 
+// Whether path is a regular file with an HDF5 signature (at 0 or after a user block), whatever its name.
+bool isHdf5File(const std::string& path);
+
 } // namespace vq

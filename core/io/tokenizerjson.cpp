@@ -18,14 +18,27 @@ using Json = nlohmann::json;
 // corrupt file, and honouring it would allocate gigabytes of empty strings.
 constexpr uint64_t kMaxTokenId = uint64_t(1) << 24;
 
-void place(std::vector<std::string>& tokens, const Json& id, std::string token, const std::string& path,
-    const std::string& where)
+// Ids that model.vocab gives to two different strings, "id 5: \"a\" and \"b\"", the first few of them.
+struct Collisions {
+    static constexpr size_t kListed = 3;
+    size_t count = 0;
+    std::string listed;
+};
+
+uint64_t checkedId(const Json& id, const std::string& path, const std::string& where)
 {
     if (!id.is_number_unsigned())
         throw Error(ErrorKind::Malformed, path, where + ": token id is not a non-negative integer");
     const uint64_t i = id.get<uint64_t>();
     if (i >= kMaxTokenId)
         throw Error(ErrorKind::Malformed, path, where + ": token id " + std::to_string(i) + " is implausibly large");
+    return i;
+}
+
+void place(std::vector<std::string>& tokens, const Json& id, std::string token, const std::string& path,
+    const std::string& where)
+{
+    const uint64_t i = checkedId(id, path, where);
     if (i >= tokens.size())
         tokens.resize(static_cast<size_t>(i) + 1);
     tokens[static_cast<size_t>(i)] = std::move(token);
@@ -59,8 +72,29 @@ std::vector<std::string> readTokenizerJson(const std::string& path)
     std::vector<std::string> tokens;
     if (vocab->is_object()) {
         // WordLevel, WordPiece, BPE: {token: id}
-        for (const auto& [token, id] : vocab->items())
-            place(tokens, id, token, path, "model.vocab[\"" + token + "\"]");
+        // Two strings on one id would make every token after the first a silent guess, so such a
+        // vocabulary is refused, naming the first few collisions.
+        std::vector<bool> taken;
+        Collisions collisions;
+        for (const auto& [token, id] : vocab->items()) {
+            const std::string where = "model.vocab[\"" + token + "\"]";
+            const uint64_t i = checkedId(id, path, where);
+            if (i >= taken.size())
+                taken.resize(static_cast<size_t>(i) + 1);
+            if (taken[static_cast<size_t>(i)]) {
+                if (++collisions.count <= Collisions::kListed)
+                    collisions.listed += std::string(collisions.listed.empty() ? "" : "; ") + "id " + std::to_string(i)
+                        + ": \"" + tokens[static_cast<size_t>(i)] + "\" and \"" + token + "\"";
+                continue;
+            }
+            taken[static_cast<size_t>(i)] = true;
+            place(tokens, id, token, path, where);
+        }
+        if (collisions.count > 0)
+            throw Error(ErrorKind::Malformed, path,
+                "model.vocab gives " + std::to_string(collisions.count) + " token" + (collisions.count == 1 ? "" : "s")
+                    + " an id already taken (" + collisions.listed
+                    + (collisions.count > Collisions::kListed ? "; ..." : "") + ")");
     } else if (vocab->is_array()) {
         // Unigram: [[token, score], ...], the id being the position
         tokens.reserve(vocab->size());

@@ -24,7 +24,8 @@ struct FitInput {
 };
 
 // Throws vq::Error(InvalidArgument) naming `method` when weights are neither empty nor one finite
-// value >= 0 per table row, or when the table is empty. Every fit() calls it before any work.
+// value >= 0 per table row, when they are all 0 (empty weights mean uniform; all-zero ones mean
+// nothing), or when the table is empty. Every fit() calls it before any work.
 void checkFitInput(const FitInput& input, const std::string& method);
 
 // Which stored array holds codes, and how they are laid out (for codebook-usage metrics).
@@ -125,6 +126,12 @@ public:
     // Throws Error(InvalidArgument) for steps outside 0..decodeSteps().size().
     virtual void decodePartial(
         const QuantizedTable& table, std::span<const int64_t> rowIds, int steps, float* out) const;
+
+    // Checks, on a table loaded from a file, what the bit count cannot: the "codes" array has one row
+    // per token (a transposed array holds the same number of values), codebooks and scales are finite.
+    // Throws vq::Error(Malformed) naming the array. Methods whose codes do not use their full storage
+    // range (rtn sym) override it and call this one.
+    virtual void checkStored(const QuantizedTable& table) const;
 };
 
 // Throws Error(InvalidArgument) naming the method when steps is outside 0..count.

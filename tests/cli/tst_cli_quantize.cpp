@@ -197,6 +197,30 @@ private slots:
         QVERIFY(!QFile::exists(out));
     }
 
+    // An empty table is a bad input file (exit 1, the file named), not a bad command line.
+    void emptyTableExits1()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("empty-0x64.npy"));
+        QByteArray header = "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 64), }";
+        while ((10 + header.size() + 1) % 64 != 0)
+            header += ' ';
+        header += '\n';
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QByteArray("\x93NUMPY\x01\x00", 8));
+        f.putChar(char(header.size() & 0xff));
+        f.putChar(char(header.size() >> 8));
+        f.write(header);
+        f.close();
+        const QString out = m_dir.filePath(QStringLiteral("empty.json"));
+        const auto r = vqtest::runCli(
+            { QStringLiteral("quantize"), path, QStringLiteral("--method=rtn"), QStringLiteral("--out"), out });
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(QString::fromUtf8(r.err).contains(path + QStringLiteral(": tensor '")), r.err.constData());
+        QVERIFY2(QString::fromUtf8(r.err).contains(QStringLiteral("is an empty table (0 x 64)")), r.err.constData());
+        QVERIFY(!QFile::exists(out));
+    }
+
     // A K-quant with llama.cpp's importance vector, on ggml's 256-column reference table: the run stores
     // exactly ggml's blocks, so its relMSE is that of ggml's own dequantization.
     void kQuantWithImportance()

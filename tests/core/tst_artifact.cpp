@@ -213,6 +213,42 @@ void copyAttrs(hid_t file, const char* from, const char* to)
     H5Oclose(src);
 }
 
+void setShapeAttr(hid_t file, const char* object, const std::vector<int64_t>& shape)
+{
+    const hid_t obj = H5Oopen(file, object, H5P_DEFAULT);
+    H5Adelete(obj, "shape");
+    const hsize_t n = shape.size();
+    const hid_t space = H5Screate_simple(1, &n, nullptr);
+    const hid_t a = H5Acreate2(obj, "shape", H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(a, H5T_NATIVE_INT64, shape.data());
+    H5Aclose(a);
+    H5Sclose(space);
+    H5Oclose(obj);
+}
+
+// Overwrites element `index` of a dataset with `value`, in raw units of `memType` (uint8 for packed
+// codes, the dataset's own 16-bit type for fp16 scales), leaving its size and attributes alone.
+template <class T> void patchElement(hid_t file, const char* name, hid_t memType, size_t index, T value)
+{
+    const hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
+    const hid_t space = H5Dget_space(ds);
+    std::vector<T> values(static_cast<size_t>(H5Sget_simple_extent_npoints(space)));
+    H5Dread(ds, memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
+    values.at(index) = value;
+    H5Dwrite(ds, memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
+    H5Sclose(space);
+    H5Dclose(ds);
+}
+
+void patchScaleBits(hid_t file, size_t index, uint16_t bits)
+{
+    const hid_t ds = H5Dopen2(file, "/arrays/scales", H5P_DEFAULT);
+    const hid_t type = H5Dget_type(ds);
+    H5Dclose(ds);
+    patchElement<uint16_t>(file, "/arrays/scales", type, index, bits);
+    H5Tclose(type);
+}
+
 using Damage = std::function<void(const std::string& path)>;
 
 } // namespace
@@ -440,6 +476,18 @@ private slots:
             H5Sclose(space);
             H5Oclose(ds);
         }) << vq::ErrorKind::Malformed << QStringLiteral("hold 416016 bits, but rtn with this spec stores 416000");
+        // Tampering that keeps every byte count: only the meaning of the arrays is wrong.
+        QTest::newRow("codes transposed") << h5([](hid_t f) {
+            setShapeAttr(f, "/arrays/codes", { 100, 1000 });
+        }) << vq::ErrorKind::Malformed << QStringLiteral("shape 100 x 1000, not one row of codes per token");
+        QTest::newRow("NaN scale") << h5([](hid_t f) { patchScaleBits(f, 7, 0x7e00); }) << vq::ErrorKind::Malformed
+                                   << QStringLiteral("'scales' holds nan at element 7");
+        QTest::newRow("infinite scale") << h5([](hid_t f) { patchScaleBits(f, 0, 0xfc00); }) << vq::ErrorKind::Malformed
+                                        << QStringLiteral("'scales' holds -inf at element 0");
+        QTest::newRow("code outside the symmetric range")
+            << h5([](hid_t f) { patchElement<uint8_t>(f, "/arrays/codes", H5T_NATIVE_UINT8, 3, 0x88); })
+            << vq::ErrorKind::Malformed
+            << QStringLiteral("code -8 at element 6 is outside the 4-bit symmetric range -7..7");
         QTest::newRow("truncated") << Damage([](const std::string& path) {
             const QByteArray bytes = vqtest::readAll(path);
             vqtest::writeAll(path, bytes.left(bytes.size() / 2));

@@ -549,6 +549,57 @@ private slots:
         }
     }
 
+    // A stray file beside the table is not read whole: too large, a line too long, too many lines.
+    void oversizedVocabFilesAreRefused_data()
+    {
+        QTest::addColumn<QByteArray>("content");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("one line over the limit") << QByteArray("a\n") + QByteArray(int(vq::kMaxVocabLineBytes) + 1, 'x')
+                                                 << QStringLiteral("line 2 has 4097 bytes: not a token (limit 4096)");
+        QTest::newRow("too many lines") << QByteArray(int(vq::kMaxVocabLines) + 1, '\n')
+                                        << QStringLiteral("has more than 2097152 lines: not a vocabulary");
+        QTest::newRow("too many bytes") << QByteArray(int(vq::kMaxVocabFileBytes) + 1, 'y')
+                                        << QStringLiteral("token file of 67108865 bytes is larger than");
+    }
+    void oversizedVocabFilesAreRefused()
+    {
+        QFETCH(QByteArray, content);
+        QFETCH(QString, message);
+        writeText(tmp("big.vocab.txt"), content.toStdString());
+        try {
+            vq::readVocabFile(tmp("big.vocab.txt"));
+            QFAIL("read an oversized token file");
+        } catch (const vq::Error& e) {
+            COMPARE_ENUM(e.kind(), vq::ErrorKind::InvalidArgument);
+            QCOMPARE(e.path(), tmp("big.vocab.txt"));
+            QVERIFY2(e.message().find(message.toStdString()) != std::string::npos, e.what());
+        }
+    }
+
+    // A table with no rows or no columns is refused at load, naming the file and the tensor.
+    void emptyTablesAreRefused_data()
+    {
+        QTest::addColumn<int>("rows");
+        QTest::addColumn<int>("cols");
+        QTest::newRow("0 x 64") << 0 << 64;
+        QTest::newRow("64 x 0") << 64 << 0;
+    }
+    void emptyTablesAreRefused()
+    {
+        QFETCH(int, rows);
+        QFETCH(int, cols);
+        writeNpy(tmp("empty.npy"), rows, cols, {});
+        try {
+            vq::loadEmbedding(tmp("empty.npy"), {}, vq::nullRunControl());
+            QFAIL("loaded an empty table");
+        } catch (const vq::Error& e) {
+            COMPARE_ENUM(e.kind(), vq::ErrorKind::InvalidArgument);
+            QCOMPARE(e.path(), tmp("empty.npy"));
+            const std::string shape = std::to_string(rows) + " x " + std::to_string(cols);
+            QVERIFY2(e.message().find("is an empty table (" + shape + ")") != std::string::npos, e.what());
+        }
+    }
+
     void readVocabFileKeepsLines()
     {
         writeText(tmp("v.txt"), "the\r\n\n  spaced \n\xc3\xa9t\xc3\xa9");

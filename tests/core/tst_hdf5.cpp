@@ -6,6 +6,7 @@
 #include "readerchecks.h"
 #include "testutil.h"
 
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -104,6 +105,22 @@ public:
         for (const auto& s : values)
             ptrs.push_back(s.c_str());
         attribute(name, type.id(), type.id(), ptrs, scalar);
+    }
+
+    // A dataset that declares dims but holds no written data (chunked when chunk is given, deflated
+    // when deflate): what a crafted file claiming a huge table in a few KB looks like.
+    void unwritten(
+        const char* path, hid_t type, const std::vector<hsize_t>& dims, const std::vector<hsize_t>& chunk, bool deflate)
+    {
+        const vq::Hdf5Lock lock;
+        vq::Hdf5Dataspace space(H5Screate_simple(int(dims.size()), dims.data(), nullptr));
+        vq::Hdf5PropertyList dcpl(H5Pcreate(H5P_DATASET_CREATE));
+        if (!chunk.empty())
+            QVERIFY(H5Pset_chunk(dcpl.id(), int(chunk.size()), chunk.data()) >= 0);
+        if (deflate)
+            H5Pset_deflate(dcpl.id(), 6);
+        vq::Hdf5Dataset ds(H5Dcreate2(m_file.id(), path, type, space.id(), H5P_DEFAULT, dcpl.id(), H5P_DEFAULT));
+        QVERIFY(ds.valid());
     }
 
 private:
@@ -333,6 +350,66 @@ private slots:
         } catch (const vq::Error& e) {
             QCOMPARE(name(e.kind()), name(vq::ErrorKind::Unreadable));
             QVERIFY2(e.message().find("/model/embed_tokens/weight") != std::string::npos, e.what());
+        }
+    }
+
+    // Declared extents the file does not store, or that no memory could hold, are refused before
+    // anything is allocated (10^9 x 100 floats in a file of a few KB).
+    void declaredSizesBeyondStorageAreRefused_data()
+    {
+        QTest::addColumn<int>("kind"); // 0 contiguous, 1 chunked, 2 chunked + deflate, 3 vlen strings
+        QTest::addColumn<qulonglong>("rows");
+        QTest::addColumn<qulonglong>("cols");
+        QTest::addColumn<vq::ErrorKind>("error");
+        QTest::addColumn<QString>("message");
+        const auto invalid = vq::ErrorKind::InvalidArgument;
+        const auto malformed = vq::ErrorKind::Malformed;
+        const QString stores = QStringLiteral("but the file stores 0 bytes");
+        const QString memory = QStringLiteral("of memory, more than the");
+        QTest::newRow("contiguous 10^6 x 100, nothing stored") << 0 << 1000000ull << 100ull << malformed << stores;
+        QTest::newRow("contiguous 10^9 x 100") << 0 << 1000000000ull << 100ull << invalid << memory;
+        QTest::newRow("chunked 10^6 x 100, no chunk written") << 1 << 1000000ull << 100ull << malformed << stores;
+        QTest::newRow("chunked 2^20 x 2^20") << 1 << (1ull << 20) << (1ull << 20) << invalid << memory;
+        QTest::newRow("deflated 10^6 x 100, no chunk written")
+            << 2 << 1000000ull << 100ull << malformed << QStringLiteral("too few for any filter to expand");
+        QTest::newRow("vlen vocabulary of 10^6, nothing stored") << 3 << 1000000ull << 0ull << malformed << stores;
+        QTest::newRow("vlen vocabulary of 2^40") << 3 << (1ull << 40) << 0ull << invalid << memory;
+    }
+    void declaredSizesBeyondStorageAreRefused()
+    {
+        QFETCH(int, kind);
+        QFETCH(qulonglong, rows);
+        QFETCH(qulonglong, cols);
+        QFETCH(vq::ErrorKind, error);
+        QFETCH(QString, message);
+        QTemporaryDir dir;
+        const std::string path = dir.filePath(QStringLiteral("claims.h5")).toStdString();
+        {
+            H5Writer w(path);
+            QVERIFY(w.ok());
+            if (kind == 3) {
+                vq::Hdf5Datatype type(H5Tcopy(H5T_C_S1));
+                H5Tset_size(type.id(), H5T_VARIABLE);
+                w.unwritten("/vocab", type.id(), { rows }, { 4096 }, false);
+            } else {
+                const std::vector<hsize_t> chunk = kind == 0
+                    ? std::vector<hsize_t> {}
+                    : std::vector<hsize_t> { 1024, std::min<hsize_t>(cols, 1024) };
+                w.unwritten("/weight", H5T_IEEE_F32LE, { rows, cols }, chunk, kind == 2);
+            }
+        }
+        QVERIFY(QFileInfo(QString::fromStdString(path)).size() < 100000);
+        const vq::Hdf5Reader r(path);
+        try {
+            if (kind == 3)
+                r.readStrings("/vocab");
+            else
+                r.readMatrix("/weight", vq::nullRunControl());
+            QFAIL("read a dataset the file does not hold");
+        } catch (const vq::Error& e) {
+            QCOMPARE(name(e.kind()), name(error));
+            QCOMPARE(e.path(), path);
+            QVERIFY2(e.message().find(message.toStdString()) != std::string::npos, e.what());
         }
     }
 

@@ -371,6 +371,11 @@ private slots:
                 { count.c_str(), "weight" });
             expectError([&] { vqtest::fitWith(*q, e, spec, 1, 1, negative); }, vq::ErrorKind::InvalidArgument,
                 { "-1", "weight", "9" });
+            // All zero has one meaning for every method: refused before any work, with the same words.
+            const std::vector<float> zero(static_cast<size_t>(e.rows), 0.0f);
+            const std::string named = q->name() + ": every token weight is 0";
+            expectError(
+                [&] { vqtest::fitWith(*q, e, spec, 1, 1, zero); }, vq::ErrorKind::InvalidArgument, { named.c_str() });
         }
     }
 

@@ -107,6 +107,24 @@ private slots:
         }
     }
 
+    // Two strings on one id: refused, the first three collisions named, the rest counted.
+    void idCollisionsAreRefused()
+    {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath(QStringLiteral("tokenizer.json")).toStdString();
+        QVERIFY(vqtest::writeAll(path, R"({"model":{"vocab":{"a":0,"b":1,"c":1,"d":2,"e":0,"f":2,"g":2,"h":3}}})"));
+        try {
+            vq::readTokenizerJson(path);
+            QFAIL("read a vocabulary with two tokens on one id");
+        } catch (const vq::Error& e) {
+            QCOMPARE(vq::nameOf(e.kind()), vq::nameOf(vq::ErrorKind::Malformed));
+            QCOMPARE(e.path(), path);
+            QCOMPARE(e.message(),
+                std::string(R"(model.vocab gives 4 tokens an id already taken (id 1: "b" and "c"; )"
+                            R"(id 0: "a" and "e"; id 2: "d" and "f"; ...))"));
+        }
+    }
+
     void unusablePathsAreRefused()
     {
         QTemporaryDir dir;

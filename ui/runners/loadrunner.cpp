@@ -5,6 +5,7 @@
 #include "displaytext.h"
 #include "io/tensorreader.h"
 #include "synth/syntheticfile.h"
+#include "run/hdf5probe.h"
 
 #include <QFile>
 #include <chrono>
@@ -110,6 +111,7 @@ void LoadRunner::run(LoadJob& job, bool listFirst, const std::string& tensor, co
             control.throwIfCancelled();
         }
         control.report("open", 0.0);
+        probeHdf5File(path, tensor, control); // libhdf5 meets an untrusted file in a helper process first
         if (listFirst) {
             auto reader = openTensorFile(path);
             auto listing = std::make_shared<TensorListing>();

@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "export/artifact.h"
+#include "run/hdf5probe.h"
 #include "run/runexecutor.h"
 #include "run/sweep.h"
 
@@ -133,8 +134,10 @@ quint64 SessionRunner::open(const QString& path)
 {
     return start(QStringLiteral("open session"), [this, path](Job& job) {
         std::shared_ptr<const Session> session;
-        const QString error = attempt(
-            path, [&] { session = std::make_shared<const Session>(readSession(path.toStdString(), job.control())); });
+        const QString error = attempt(path, [&] {
+            probeHdf5File(path.toStdString(), {}, job.control()); // libhdf5 meets the file in a helper process first
+            session = std::make_shared<const Session>(readSession(path.toStdString(), job.control()));
+        });
         deliver(job, [this, path, session, error] {
             if (session)
                 emit opened(path, session);
@@ -159,6 +162,7 @@ quint64 SessionRunner::importRuns(const QString& path, std::shared_ptr<const Emb
                     warnings << QString::fromStdString(w);
                 return;
             }
+            probeHdf5File(file);
             ArtifactContents artifact = readArtifact(file);
             const std::string recorded = artifact.provenance.value("sourceChecksum", std::string());
             const bool sameTable = table && !recorded.empty() && table->source.checksum == recorded

@@ -218,16 +218,14 @@ AdaptorTrainingStats trainCorrectiveAdaptor(CorrectiveAdaptor& adaptor, const Ad
     if (options.epochs < 0 || options.batch < 1)
         throw Error(ErrorKind::InvalidArgument, "", "corrective adaptor: epochs must be >= 0 and batch >= 1");
     double weightMean = 1.0;
-    bool weighted = !weights.empty();
+    const bool weighted = !weights.empty();
     if (weighted) {
         double s = 0;
         for (float f : weights)
             s += f;
         weightMean = s / static_cast<double>(rows);
-        if (!(weightMean > 0)) {
-            weighted = false;
-            weightMean = 1.0;
-        }
+        if (!(weightMean > 0)) // checkFitInput refuses these before any method trains
+            throw Error(ErrorKind::InvalidArgument, "", "corrective adaptor: every token weight is 0");
     }
     const int64_t batch = std::min(options.batch, rows);
     const int64_t batches = (rows + batch - 1) / batch;

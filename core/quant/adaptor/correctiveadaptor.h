@@ -96,8 +96,8 @@ struct AdaptorTrainingStats {
 // Adam on the f-weighted squared error between target(t) and gamma(t), in mini-batches of rows drawn as
 // a seeded permutation per epoch. Each mini-batch is split into fixed chunks of rows whose gradients are
 // summed in chunk order, so the result depends on the seed only, not on the thread count. weights: empty
-// (uniform) or one value >= 0 per row (all zero: uniform). Polls control's cancel flag per mini-batch
-// (throws vq::Cancelled) and reports progress under options.stage. Adam's state starts fresh per call.
+// (uniform) or one value >= 0 per row, not all zero (refused: InvalidArgument). Polls control's cancel flag per
+// mini-batch (throws vq::Cancelled) and reports progress under options.stage. Adam's state starts fresh per call.
 AdaptorTrainingStats trainCorrectiveAdaptor(CorrectiveAdaptor& adaptor, const AdaptorTargetFn& target,
     std::span<const float> weights, const AdaptorTrainingOptions& options, const RunControl& control);
 

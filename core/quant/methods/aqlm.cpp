@@ -284,6 +284,7 @@ private:
 
 void checkInput(const FitInput& in)
 {
+    checkFitInput(in, "aqlm");
     const Matrix& e = in.table;
     for (int64_t t = 0; t < e.rows; ++t)
         for (int64_t j = 0; j < e.cols; ++j)
@@ -291,22 +292,6 @@ void checkInput(const FitInput& in)
                 throw Error(ErrorKind::InvalidArgument, {},
                     "aqlm: value " + std::to_string(e.at(t, j)) + " at row " + std::to_string(t) + ", column "
                         + std::to_string(j) + " is not finite");
-    if (in.weights.empty())
-        return;
-    if (static_cast<int64_t>(in.weights.size()) != e.rows)
-        throw Error(ErrorKind::InvalidArgument, {},
-            "aqlm: " + std::to_string(in.weights.size()) + " token weights for " + std::to_string(e.rows) + " rows");
-    double sum = 0.0;
-    for (size_t t = 0; t < in.weights.size(); ++t) {
-        const float w = in.weights[t];
-        if (!std::isfinite(w) || w < 0.0f)
-            throw Error(ErrorKind::InvalidArgument, {},
-                "aqlm: token weight " + std::to_string(w) + " of row " + std::to_string(t)
-                    + " is not a finite value >= 0");
-        sum += w;
-    }
-    if (!(sum > 0.0))
-        throw Error(ErrorKind::InvalidArgument, {}, "aqlm: the token weights sum to zero");
 }
 
 } // namespace

@@ -222,6 +222,23 @@ void RtnQuantizer::fillReferenceLayout(const QuantizedTable& t, ReferenceLayout&
         bindValues(t.array("mins"), l.offsets, r.offsetBits, r.offsetFloats);
 }
 
+void RtnQuantizer::checkStored(const QuantizedTable& t) const
+{
+    Quantizer::checkStored(t);
+    const Layout l = layoutOf(t.spec, t.dim);
+    if (!l.symmetric)
+        return; // asym levels 0..2^b-1 fill the unsigned storage exactly
+    // Symmetric levels leave out -2^(b-1), which the signed storage could hold.
+    const int32_t top = (int32_t(1) << (l.bits - 1)) - 1;
+    const std::vector<int32_t>& codes = t.array("codes").ints;
+    for (size_t i = 0; i < codes.size(); ++i)
+        if (codes[i] < -top || codes[i] > top)
+            throw Error(ErrorKind::Malformed, {},
+                "rtn: code " + std::to_string(codes[i]) + " at element " + std::to_string(i) + " is outside the "
+                    + std::to_string(l.bits) + "-bit symmetric range -" + std::to_string(top) + ".."
+                    + std::to_string(top));
+}
+
 std::vector<QuantSpec> RtnQuantizer::baselineSpecs() const
 {
     std::vector<QuantSpec> specs;

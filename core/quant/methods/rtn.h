@@ -32,6 +32,7 @@ public:
     std::string baselineLabel(const QuantSpec& spec) const override; // "rtn 4"
 
     QuantSpec validate(const QuantSpec& spec, int64_t rows, int64_t dim) const override;
+    void checkStored(const QuantizedTable& table) const override; // sym codes within +-(2^(b-1)-1)
     BitBudget estimate(const QuantSpec& spec, int64_t rows, int64_t dim) const override;
     QuantizedTable fit(const FitInput& input, const QuantSpec& spec, RunControl& control) const override;
     void decodeRows(const QuantizedTable& table, std::span<const int64_t> rowIds, float* out) const override;
