@@ -172,6 +172,12 @@ void SessionController::addActions(QMenu* menu)
         if (!path.isEmpty())
             watchSweep(path);
     });
+    add(tr("Watch Sweep &Folder…"), "watchSweepFolderAction", [this] {
+        // Every .jsonl in the folder, including shard files written after the watch starts.
+        const QString folder = QFileDialog::getExistingDirectory(m_window, tr("Watch Sweep Folder"));
+        if (!folder.isEmpty())
+            watchSweep(folder);
+    });
     menu->addSeparator();
 }
 

@@ -588,7 +588,7 @@ private slots:
     {
         QFETCH(int, rows);
         QFETCH(int, cols);
-        writeNpy(tmp("empty.npy"), rows, cols, {});
+        vqtest::writeNpyF32(tmp("empty.npy"), rows, cols, {});
         try {
             vq::loadEmbedding(tmp("empty.npy"), {}, vq::nullRunControl());
             QFAIL("loaded an empty table");

@@ -18,6 +18,7 @@
 #include "panels/codebookspanel.h"
 #include "panels/codebookusagepanel.h"
 #include "panels/tokenerrorpanel.h"
+#include "panelviews.h"
 #include "runners/codebookrunner.h"
 #include "widgets/tableexport.h"
 
@@ -276,7 +277,7 @@ private slots:
         auto* tokens = window.findChild<TokenErrorPanel*>();
         auto* codebooks = window.findChild<CodebooksPanel*>();
         window.tabs()->setCurrentWidget(tokens);
-        QTableView* table = tokens->tokenTable();
+        QTableView* table = vqtest::tokenErrorViews(*tokens).table;
         QTest::qWait(50);
         const QModelIndex first = table->model()->index(0, 1);
         const qint64 row = first.data(TokenErrorModel::TableRowRole).toLongLong();

@@ -5,6 +5,7 @@
 #include "io/embeddingloader.h"
 #include "mainwindow.h"
 #include "panels/tradeoffpanel.h"
+#include "panelviews.h"
 #include "run/runexecutor.h"
 #include "runners/sweepwatcher.h"
 #include "sessioncontroller.h"
@@ -146,7 +147,7 @@ private slots:
         append(file, m_lines[2].mid(60) + m_lines[3]);
         QTRY_COMPARE_WITH_TIMEOUT(window.context()->runCount(), 4, kTimeoutMs);
         QCOMPARE(table->model()->rowCount(), 4);
-        QTRY_COMPARE_WITH_TIMEOUT(tradeoff->chart()->points().size(), size_t(4), kTimeoutMs);
+        QTRY_COMPARE_WITH_TIMEOUT(vqtest::tradeoffViews(*tradeoff).chart->points().size(), size_t(4), kTimeoutMs);
     }
 };
 

@@ -185,7 +185,7 @@ private slots:
         const QString text
             = vqtest::hoverText(rows, QPointF(double(worst), double(rel[size_t(worst)])), rows->chart()->series()[0]);
         const std::string& token = m_sample.table()->tokens[size_t(worst)];
-        QVERIFY2(text.startsWith(quotedToken(token)), qPrintable(text));
+        QVERIFY2(text.startsWith(display::quotedToken(token)), qPrintable(text));
         QVERIFY2(text.contains(QStringLiteral("row %1").arg(worst)), qPrintable(text));
         QVERIFY2(text.contains(display::number(rel[size_t(worst)])), qPrintable(text));
 

@@ -137,18 +137,18 @@ private slots:
         TradeoffPanel panel(m_context, m_queue);
         panel.setMetric(TradeoffMetric::Recall);
         double best = 0;
-        for (const TradeoffPoint& p : panel.chart()->points())
+        for (const TradeoffPoint& p : vqtest::tradeoffViews(panel).chart->points())
             best = std::max(best, p.value);
         QVERIFY(best > 0.9); // rtn 8-bit keeps nearly every neighbour
-        QVERIFY(!panel.chart()->logY());
-        QCOMPARE(panel.chart()->valueRange().second, 1.0);
-        QVERIFY(panel.chart()->valueRange().first < best);
+        QVERIFY(!vqtest::tradeoffViews(panel).chart->logY());
+        QCOMPARE(vqtest::tradeoffViews(panel).chart->valueRange().second, 1.0);
+        QVERIFY(vqtest::tradeoffViews(panel).chart->valueRange().first < best);
         // relMSE is unbounded: its axis is padded above the worst run as before.
         panel.setMetric(TradeoffMetric::RelMse);
         double worst = 0;
-        for (const TradeoffPoint& p : panel.chart()->points())
+        for (const TradeoffPoint& p : vqtest::tradeoffViews(panel).chart->points())
             worst = std::max(worst, p.value);
-        QVERIFY(panel.chart()->valueRange().second > worst);
+        QVERIFY(vqtest::tradeoffViews(panel).chart->valueRange().second > worst);
     }
 
     void methodColoursDependOnTheNameOnly()
@@ -157,14 +157,14 @@ private slots:
         // nothing but the name and the registry decides it).
         TradeoffPanel panel(m_context, m_queue);
         QMap<QString, QColor> all;
-        for (const QScatterSeries* s : panel.chart()->methodSeries())
+        for (const QScatterSeries* s : vqtest::tradeoffViews(panel).chart->methodSeries())
             all.insert(s->name(), s->color());
         QCOMPARE(all.size(), 3);
         QCOMPARE(all.value(QStringLiteral("rtn")), methodColor(QStringLiteral("rtn")));
         QVERIFY(all.value(QStringLiteral("pq")) != all.value(QStringLiteral("grvq")));
         // Only the rtn runs left: rtn keeps its colour (it took the first free one before).
         std::vector<TradeoffPoint> rtnOnly;
-        for (const TradeoffPoint& p : panel.chart()->points())
+        for (const TradeoffPoint& p : vqtest::tradeoffViews(panel).chart->points())
             if (p.method == QStringLiteral("rtn"))
                 rtnOnly.push_back(p);
         TradeoffChart chart;

@@ -44,7 +44,7 @@ QString CodewordModel::topTokensText(int code) const
         const int64_t row = s.topRows[size_t(code) * size_t(s.topCount) + size_t(i)];
         if (row < 0)
             break;
-        names.append(m_table ? quotedToken(m_table->tokens[size_t(row)]) : u'#' + display::count(row));
+        names.append(m_table ? display::quotedToken(m_table->tokens[size_t(row)]) : u'#' + display::count(row));
     }
     return names.join(QStringLiteral(", "));
 }

@@ -36,8 +36,9 @@ QString NeighbourModel::name(int64_t row) const
         return QString();
     const EmbeddingTable* table = m_result->table.get();
     const QString number = u'#' + display::count(row);
-    return table && size_t(row) < table->tokens.size() ? quotedToken(table->tokens[size_t(row)]) + u' ' + number
-                                                       : number;
+    return table && size_t(row) < table->tokens.size()
+        ? display::quotedToken(table->tokens[size_t(row)]) + u' ' + number
+        : number;
 }
 
 QVariant NeighbourModel::data(const QModelIndex& index, int role) const

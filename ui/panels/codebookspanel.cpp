@@ -259,8 +259,9 @@ CodebooksPanel::CodebooksPanel(AppContext* context, QWidget* parent)
             }
             m_waterfall->setSteps(labels, values);
             const EmbeddingTable* table = path->table.get();
-            const QString name
-                = table && size_t(p.row) < table->tokens.size() ? quotedToken(table->tokens[size_t(p.row)]) : QString();
+            const QString name = table && size_t(p.row) < table->tokens.size()
+                ? display::quotedToken(table->tokens[size_t(p.row)])
+                : QString();
             m_waterfall->setTitle(
                 tr("Residual of %1 after each step").arg(name.isEmpty() ? tr("row %1").arg(p.row) : name));
             const double rel = p.norm > 0 ? std::pow(p.steps.back().residualNorm / p.norm, 2) : 0.0;
@@ -376,7 +377,7 @@ void CodebooksPanel::updateFromContext()
         return;
     }
     m_stack->setCurrentIndex(1);
-    m_runLabel->setText(runLabel(*record));
+    m_runLabel->setText(display::runName(*record));
     m_runLabel->setToolTip(m_runLabel->text());
     m_map.reset();
     m_code = -1;

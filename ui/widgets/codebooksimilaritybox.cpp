@@ -83,7 +83,7 @@ CodebookSimilarityBox::CodebookSimilarityBox(QWidget* parent)
             m_model->setAlignment(r);
             const CodebookAlignment& a = r->alignment;
             const PlotHistogram& h = a.histogram;
-            m_histogram->setHistogram(Histogram { h.lo, h.hi, h.counts });
+            m_histogram->setHistogram(h);
             m_histogram->setTitle(tr("How far each codeword of A is from run B's codebook"));
             m_message.clear();
             m_summary->setText(
