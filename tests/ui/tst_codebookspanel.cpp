@@ -6,6 +6,7 @@
 #include "charts/codewordmapchart.h"
 #include "charts/heatmapchart.h"
 #include "charts/residualwaterfallchart.h"
+#include "displaytext.h"
 #include "explore/codebookaccess.h"
 #include "explore/tokensearch.h"
 #include "mainwindow.h"
@@ -130,7 +131,7 @@ private slots:
             QCOMPARE(row, expected[size_t(i)]);
             QCOMPARE(m->sortValue(i, CodeMembersModel::RelErrorColumn), double(metrics.tokenRelError[size_t(row)]));
             QCOMPARE(m->index(i, CodeMembersModel::TokenColumn).data().toString(),
-                u'"' + QString::fromStdString(vqtest::explorerEmbedding()->tokens[size_t(row)]) + u'"');
+                display::quotedToken(vqtest::explorerEmbedding()->tokens[size_t(row)]));
         }
         // The row's number is the table row, not the position in the list.
         QCOMPARE(m->index(m->rowCount() - 1, CodeMembersModel::RowColumn).data().toString(),

@@ -27,6 +27,12 @@ namespace vq {
 
 namespace {
 
+// A wrapped label in a form row gets its one-line height: give it the two lines its text needs.
+void reserveTwoLines(QLabel* label)
+{
+    label->setMinimumHeight(label->fontMetrics().lineSpacing() * 2 + 4);
+}
+
 const QString kFolderKey = QStringLiteral("lastExportFolder");
 
 QString sourceFile(const RunRecord& record, const EmbeddingTable* table)
@@ -188,6 +194,8 @@ ExportDialog::ExportDialog(
     m_patchSource->setObjectName(QStringLiteral("patchSource"));
     m_patchSource->setToolTip(source);
     m_patchSource->setWordWrap(true);
+    if (!patchable)
+        reserveTwoLines(m_patchSource);
     m_patchTensor = new QLineEdit(sourceTensor(r, m_table.get()), patch);
     m_patchTensor->setObjectName(QStringLiteral("patchTensor"));
     auto* patchForm = static_cast<QFormLayout*>(patch->layout());
@@ -209,8 +217,7 @@ ExportDialog::ExportDialog(
                 patch);
             note->setObjectName(QStringLiteral("patchTiedNote"));
             note->setWordWrap(true);
-            // A wrapped label in a form row gets its one-line height: give it the rows it needs.
-            note->setMinimumHeight(note->fontMetrics().lineSpacing() * 2 + 4);
+            reserveTwoLines(note);
             patchForm->addRow(note);
         }
     }

@@ -23,6 +23,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QScrollArea>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -180,7 +181,13 @@ CodebooksPanel::CodebooksPanel(AppContext* context, QWidget* parent)
     auto* pageLayout = new QVBoxLayout(page);
     pageLayout->addLayout(bar);
     pageLayout->addWidget(vertical, 1);
-    m_stack->addWidget(page);
+    // On a small screen the map, the tables and the token path do not all fit: the page scrolls rather
+    // than forcing the window larger than the screen.
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidget(page);
+    m_stack->addWidget(scroll);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_stack);
