@@ -7,8 +7,17 @@
 
 namespace vqtest {
 
-inline std::string dataPath(const std::string& name) { return std::string(VQ_TEST_DATA_DIR) + "/" + name; }
-inline std::string sourcePath(const std::string& name) { return std::string(VQ_SOURCE_DIR) + "/" + name; }
-inline std::string samplePath(const std::string& name) { return sourcePath("resources/sample/" + name); }
+inline std::string dataPath(const std::string& name)
+{
+    return std::string(VQ_TEST_DATA_DIR) + "/" + name;
+}
+inline std::string sourcePath(const std::string& name)
+{
+    return std::string(VQ_SOURCE_DIR) + "/" + name;
+}
+inline std::string samplePath(const std::string& name)
+{
+    return sourcePath("resources/sample/" + name);
+}
 
 } // namespace vqtest

@@ -428,7 +428,8 @@ private slots:
         const int64_t probe = rows[200];
         vqtest::tokenErrorViews(panel).search->setText(QStringLiteral("#") + QString::number(probe));
         QVERIFY(vqtest::tokenErrorViews(panel).proxy->rowCount() >= 1);
-        QCOMPARE(vqtest::tokenErrorViews(panel).proxy->index(0, TokenErrorModel::RowColumn).data().toString(), QString::number(probe));
+        QCOMPARE(vqtest::tokenErrorViews(panel).proxy->index(0, TokenErrorModel::RowColumn).data().toString(),
+            QString::number(probe));
         m_context.removeRun(key);
     }
 

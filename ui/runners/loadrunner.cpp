@@ -4,8 +4,8 @@
 #include "common/runcontrol.h"
 #include "displaytext.h"
 #include "io/tensorreader.h"
-#include "synth/syntheticfile.h"
 #include "run/hdf5probe.h"
+#include "synth/syntheticfile.h"
 
 #include <QFile>
 #include <chrono>
@@ -80,14 +80,14 @@ void LoadRunner::start(
     if (!wasBusy)
         emit busyChanged(true);
     emit started(path);
-    m_jobs.start(job,
-        [this, listFirst, tensor = tensor.toStdString(), reason = selectionReason.toStdString(), extra](Job& j) {
+    m_jobs.start(
+        job, [this, listFirst, tensor = tensor.toStdString(), reason = selectionReason.toStdString(), extra](Job& j) {
             run(static_cast<LoadJob&>(j), listFirst, tensor, reason, extra);
         });
 }
 
-void LoadRunner::run(LoadJob& job, bool listFirst, const std::string& tensor, const std::string& selectionReason,
-    const Extra& extra)
+void LoadRunner::run(
+    LoadJob& job, bool listFirst, const std::string& tensor, const std::string& selectionReason, const Extra& extra)
 {
     // Ends the job on the GUI thread: busyChanged(false), then the one terminal signal. A job whose cancel
     // flag was raised reports cancelled() whatever it produced, so a late result never replaces the table.
