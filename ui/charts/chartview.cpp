@@ -1,5 +1,7 @@
 #include "chartview.h"
 
+#include <QLineSeries>
+
 #include <QContextMenuEvent>
 #include <QFileDialog>
 #include <QMenu>
@@ -21,6 +23,16 @@ ChartView::ChartView(QWidget* parent)
 }
 
 void ChartView::addContextActions(QMenu&) { }
+
+void ChartView::addPaintedAxes(QChart* chart, QAbstractAxis* x, QAbstractAxis* y)
+{
+    chart->addAxis(x, Qt::AlignBottom);
+    chart->addAxis(y, Qt::AlignLeft);
+    auto* anchor = new QLineSeries(chart);
+    chart->addSeries(anchor);
+    anchor->attachAxis(x);
+    anchor->attachAxis(y);
+}
 
 void ChartView::contextMenuEvent(QContextMenuEvent* event)
 {

@@ -2,6 +2,8 @@
 
 #include <QChartView>
 
+class QAbstractAxis;
+class QChart;
 class QMenu;
 
 namespace vq {
@@ -24,6 +26,9 @@ public:
     void exportInteractively(bool svg);
 
 protected:
+    // For charts that paint their content in drawForeground(): adds the two axes to chart and binds them
+    // with an empty series, which Qt Charts needs before it lays the axes out.
+    static void addPaintedAxes(QChart* chart, QAbstractAxis* x, QAbstractAxis* y);
     // Called after the export actions (and a separator) with the menu about to show.
     virtual void addContextActions(QMenu& menu);
     void contextMenuEvent(QContextMenuEvent* event) override;

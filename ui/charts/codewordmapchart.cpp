@@ -4,7 +4,6 @@
 #include "displaytext.h"
 
 #include <QChart>
-#include <QLineSeries>
 #include <QMouseEvent>
 #include <QPaintEngine>
 #include <QPainter>
@@ -37,16 +36,8 @@ CodewordMapChart::CodewordMapChart(QWidget* parent)
         axis->setLabelFormat(QStringLiteral("%.3g"));
         axis->setTickCount(5);
     }
-    chart->addAxis(m_axisX, Qt::AlignBottom);
-    chart->addAxis(m_axisY, Qt::AlignLeft);
-    // An empty series binds the axes; the points are painted in drawForeground.
-    auto* anchor = new QLineSeries(chart);
-    chart->addSeries(anchor);
-    anchor->attachAxis(m_axisX);
-    anchor->attachAxis(m_axisY);
+    addPaintedAxes(chart, m_axisX, m_axisY);
     setChart(chart);
-    setMouseTracking(true);
-    setMinimumSize(320, 240);
     rebuild();
 }
 

@@ -65,7 +65,6 @@ CompareScatterChart::CompareScatterChart(QWidget* parent)
     }
 
     setChart(chart);
-    setMouseTracking(true);
 }
 
 void CompareScatterChart::setData(std::span<const float> a, std::span<const float> b, const std::vector<int64_t>& rows,

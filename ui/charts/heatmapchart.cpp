@@ -6,7 +6,6 @@
 
 #include <QCategoryAxis>
 #include <QChart>
-#include <QLineSeries>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QTimer>
@@ -39,16 +38,9 @@ HeatmapChart::HeatmapChart(QWidget* parent)
     m_axisY->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
     m_axisY->setGridLineVisible(false);
     m_axisY->setReverse(true); // row 0 at the top, as in the image
-    chart->addAxis(m_axisX, Qt::AlignBottom);
-    chart->addAxis(m_axisY, Qt::AlignLeft);
-    // An empty series binds the axes; the cells are painted in drawForeground.
-    auto* anchor = new QLineSeries(chart);
-    chart->addSeries(anchor);
-    anchor->attachAxis(m_axisX);
-    anchor->attachAxis(m_axisY);
+    addPaintedAxes(chart, m_axisX, m_axisY);
 
     setChart(chart);
-    setMouseTracking(true);
     rebuild();
 }
 

@@ -53,7 +53,6 @@ HistogramChart::HistogramChart(QWidget* parent)
     m_logX->setParent(this);
 
     setChart(chart);
-    setMouseTracking(true);
 }
 
 void HistogramChart::setHistogram(const PlotHistogram& histogram)

@@ -33,7 +33,6 @@ ResidualWaterfallChart::ResidualWaterfallChart(QWidget* parent)
     m_series->attachAxis(m_axisX);
     m_series->attachAxis(m_axisY);
     setChart(chart);
-    setMinimumSize(260, 200);
 }
 
 void ResidualWaterfallChart::setSteps(const QStringList& labels, const std::vector<double>& values)

@@ -51,7 +51,6 @@ TokenErrorChart::TokenErrorChart(QWidget* parent)
     m_logYAxis->setParent(this);
 
     setChart(chart);
-    setMouseTracking(true);
 
     m_replotTimer.setSingleShot(true);
     m_replotTimer.setInterval(50);

@@ -77,7 +77,6 @@ TradeoffChart::TradeoffChart(QWidget* parent)
     m_selection->attachAxis(m_axisY);
 
     setChart(chart);
-    setMouseTracking(true);
     rebuild();
 }
 

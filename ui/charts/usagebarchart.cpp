@@ -51,7 +51,6 @@ UsageBarChart::UsageBarChart(QWidget* parent)
         s->attachAxis(m_axisY);
     }
     setChart(chart);
-    setMouseTracking(true);
 }
 
 void UsageBarChart::setTitle(const QString& title)
