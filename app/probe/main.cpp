@@ -52,6 +52,8 @@ int main(int argc, char** argv)
         const rlimit limit { maxMemory, maxMemory };
         setrlimit(RLIMIT_AS, &limit);
     }
+#else
+    (void)maxMemory;
 #endif
     try {
         vq::parseHdf5AsTheAppWould(path, tensor);
