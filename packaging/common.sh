@@ -36,6 +36,10 @@ vq_build() {
     local generator=()
     command -v ninja >/dev/null || generator=(-G "Unix Makefiles")
     (cd "$VQ_ROOT" && cmake --preset "$preset" "${generator[@]}" -DVQ_WERROR="$werror" "$@" >/dev/null) || return 1
-    cmake --build "$VQ_ROOT/build/$preset" --parallel "$(nproc)" -- ${VQ_BUILD_QUIET:+--quiet} | grep -vE '^\[[0-9]+/[0-9]+\]' || true
-    return "${PIPESTATUS[0]}"
+    # The build's own status, not grep's: under pipefail a failed build fails the pipeline, and
+    # PIPESTATUS is read before any other command replaces it.
+    local status=0
+    cmake --build "$VQ_ROOT/build/$preset" --parallel "$(nproc)" -- ${VQ_BUILD_QUIET:+--quiet} |
+        grep -vE '^\[[0-9]+/[0-9]+\]' || status=${PIPESTATUS[0]}
+    return "$status"
 }

@@ -24,6 +24,14 @@ ChartView::ChartView(QWidget* parent)
 
 void ChartView::addContextActions(QMenu&) { }
 
+void ChartView::setChart(QChart* chart)
+{
+    QChart* previous = QChartView::chart();
+    QChartView::setChart(chart);
+    if (previous != chart)
+        delete previous;
+}
+
 void ChartView::addPaintedAxes(QChart* chart, QAbstractAxis* x, QAbstractAxis* y)
 {
     chart->addAxis(x, Qt::AlignBottom);

@@ -26,6 +26,9 @@ public:
     void exportInteractively(bool svg);
 
 protected:
+    // Hands chart to the view and deletes the chart it replaces: QChartView::setChart only releases the
+    // previous chart (the default one its constructor made, too), which would then leak.
+    void setChart(QChart* chart);
     // For charts that paint their content in drawForeground(): adds the two axes to chart and binds them
     // with an empty series, which Qt Charts needs before it lays the axes out.
     static void addPaintedAxes(QChart* chart, QAbstractAxis* x, QAbstractAxis* y);

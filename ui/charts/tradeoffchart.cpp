@@ -140,6 +140,7 @@ void TradeoffChart::rebuild()
         for (QAbstractSeries* s : c->series())
             s->detachAxis(other);
         c->removeAxis(other);
+        other->setParent(this); // removeAxis gives up ownership
     }
     if (!c->axes(Qt::Vertical).contains(wanted))
         c->addAxis(wanted, Qt::AlignLeft);
