@@ -21,6 +21,8 @@ encoded (search_type ST_decompress, the default, decodes without one), so none i
 are its own all-in count (codes, fp16 codebooks, fp16 per-row scales when on). FAISS's CPU time is its
 fit's; vqscope's is the whole `vqscope-cli` process (read, fit, metrics). On a loaded machine set
 OMP_WAIT_POLICY=PASSIVE: spinning OpenMP threads otherwise stall on each other (both sides get it).
+FAISS's anchors take most of the time (minutes each on a loaded machine): `--anchors FILE` takes them from
+the JSON lines an earlier run printed on stderr and runs only vqscope's side.
 
 --table also runs every method at a few budgets and prints a Markdown table (bits/param, relMSE,
 neighbour recall@10, fit time, threads) for the README. Methods whose group size must divide the row
@@ -151,6 +153,8 @@ ADDITIVE_KINDS = (("rq", 8), ("rq", 32), ("lsq", 0), ("prq", 8))  # (quantizer, 
 ADDITIVE_NBITS = 6  # 64 codewords: at 20000 rows fp32 full-width codebooks of 2^8 cost 0.82 bits/param each
 ADDITIVE_VQSCOPE = [
     ("pq", {"d": 4, "bits": 8, "codebooks": 6}),
+    ("pq", {"d": 4, "bits": 8, "codebooks": 4}),
+    ("pq", {"d": 4, "bits": 8, "codebooks": 3}),
     ("pq", {"d": 4, "bits": 8, "shared": True}),
     ("pq", {"d": 6, "bits": 9, "shared": True}),
     ("pq", {"d": 4, "bits": 6, "codebooks": 6}),
@@ -161,6 +165,12 @@ ADDITIVE_VQSCOPE = [
     ("aqlm", {"M": 2, "B": 9, "g": 12, "scales": False, "beam": 8}),
     ("aqlm", {"M": 3, "B": 8, "g": 16, "scales": False, "beam": 8}),
     ("aqlm", {"M": 2, "B": 8, "g": 12, "beam": 8}),
+    # 4x6 g12: the same 2 bits of codes as 2x8 g8 with cheaper codebooks (2.026 bits/param all-in)
+    ("aqlm", {"M": 4, "B": 6, "g": 12, "scales": False, "beam": 16}),
+    ("aqlm", {"M": 4, "B": 6, "g": 12, "scales": False, "beam": 32}),
+    ("aqlm", {"M": 4, "B": 6, "g": 12, "scales": False, "beam": 64}),
+    # k-means initialisation on every group (160000) instead of 256 per codeword
+    ("aqlm", {"M": 4, "B": 6, "g": 12, "scales": False, "beam": 32, "sampleCap": 4096}),
 ]
 
 
@@ -214,7 +224,7 @@ def additive_worker(data, threads, budgets):
                           "bitsPerParam": additive_bits(kind, m, ADDITIVE_NBITS, n, d)}), flush=True)
 
 
-def run_additive(cli, data, threads, timeout):
+def run_additive(cli, data, threads, timeout, anchors_file=None):
     import numpy as np
     start = time.strftime("%Y-%m-%d %H:%M")
     load0 = os.getloadavg()
@@ -225,6 +235,8 @@ def run_additive(cli, data, threads, timeout):
         anchors, ours = [], []
 
         def faiss_phase(budgets):
+            if anchors_file:
+                return
             proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--additive-worker", str(threads),
                                      "--budgets", budgets, "--data", narrow], stdout=subprocess.PIPE, text=True,
                                     env=env)
@@ -242,19 +254,21 @@ def run_additive(cli, data, threads, timeout):
             if r is not None:
                 ours.append(r)
         faiss_phase("1.0,3.0")
+    if anchors_file:  # FAISS's JSON lines from another run (its stderr), read once vqscope's runs are done
+        with open(anchors_file) as f:
+            anchors = [json.loads(line) for line in f if line.startswith('{"name": "FAISS')]
     load1 = os.getloadavg()
     print(f"{start}, {data} (first 96 columns, float16 stored, read as float32), {threads} threads everywhere, "
           f"1/5/15-minute load {load0[0]:.1f}/{load0[1]:.1f}/{load0[2]:.1f} at the start, "
           f"{load1[0]:.1f}/{load1[1]:.1f}/{load1[2]:.1f} at the end")
     print("\n| method | columns | bits/param | relMSE | recall@10 | fit time (s) | CPU (s) | threads |")
     print("|---|---|---|---|---|---|---|---|")
-    for a in sorted(anchors, key=lambda a: (a["budget"], a["name"])):
-        print(f"| {a['name']} | 96 | {a['bitsPerParam']:.3f} | {a['relMse']:.4g} | | {a['seconds']:.1f} | "
-              f"{a['cpuSeconds']:.1f} | {a['threads']} |")
-    for r in ours:
-        rec = f"{r['recall10']:.3f}" if r["recall10"] is not None else ""
-        print(f"| {label(r)} | 96 | {r['bitsPerParam']:.3f} | {r['relMse']:.4g} | {rec} | {r['seconds']:.1f} | "
-              f"{r['processCpuSeconds']:.1f} | {r['threads']} |")
+    rows = [(a["bitsPerParam"], 0, a["name"], a["relMse"], "", a["seconds"], a["cpuSeconds"], a["threads"])
+            for a in anchors]
+    rows += [(r["bitsPerParam"], 1, label(r), r["relMse"], f"{r['recall10']:.3f}" if r["recall10"] is not None else "",
+              r["seconds"], r["processCpuSeconds"], r["threads"]) for r in ours]
+    for bits, _, name, rel, rec, seconds, cpu, threads in sorted(rows, key=lambda row: row[:3]):  # by bits
+        print(f"| {name} | 96 | {bits:.3f} | {rel:.4g} | {rec} | {seconds:.1f} | {cpu:.1f} | {threads} |")
     # The aqlm targets: against the best pq at the same or fewer bits and the best FAISS anchor at about the
     # same bits (the anchor budget nearest below the limit).
     for limit, budget in ((2.05, 2.0), (1.65, 1.6)):
@@ -266,6 +280,9 @@ def run_additive(cli, data, threads, timeout):
         pqs = [r for r in ours if r["method"] == "pq" and r["bitsPerParam"] <= best["bitsPerParam"]]
         fa = [a for a in anchors if a["budget"] == budget]
         bpq = min(pqs, key=lambda r: r["relMse"]) if pqs else None
+        if not fa:
+            print(f"\n<= {limit} bits: no FAISS anchor at {budget} bits")
+            continue
         bfa = min(fa, key=lambda a: a["relMse"])
         print(f"\n<= {limit} bits: best aqlm {label(best)} at {best['bitsPerParam']:.3f} bits, relMSE "
               f"{best['relMse']:.5f}, {best['seconds']:.1f} s")
@@ -274,7 +291,9 @@ def run_additive(cli, data, threads, timeout):
                   f"{best['relMse'] / bpq['relMse']:.3f} (target <= 0.90)")
         print(f"  / best FAISS ({bfa['name']}, {bfa['bitsPerParam']:.3f} bits) {bfa['relMse']:.5f} = "
               f"{best['relMse'] / bfa['relMse']:.3f} (target <= 0.95); time {best['seconds']:.1f} s / "
-              f"{bfa['seconds']:.1f} s = {best['seconds'] / bfa['seconds']:.2f} (target <= 0.5)")
+              f"{bfa['seconds']:.1f} s = {best['seconds'] / bfa['seconds']:.2f} (target <= 0.5), CPU "
+              f"{best['processCpuSeconds']:.1f} s / {bfa['cpuSeconds']:.1f} s = "
+              f"{best['processCpuSeconds'] / bfa['cpuSeconds']:.2f}")
 
 
 def faiss_worker(data, threads, repeat):
@@ -334,7 +353,7 @@ def run_cli(cli, data, method, params, threads, recall=1000, repeat=1, timeout=N
 
 
 def label(run):
-    p = ", ".join(f"{k} {'true' if v is True else v}" for k, v in run["params"].items())
+    p = ", ".join(f"{k} {str(v).lower() if isinstance(v, bool) else v}" for k, v in run["params"].items())
     return f"`{run['method']}` {p}".rstrip()
 
 
@@ -389,6 +408,8 @@ def main():
     ap.add_argument("--additive", action="store_true",
                     help="only aqlm and pq against FAISS's additive quantizers on the first 96 columns")
     ap.add_argument("--threads", type=int, default=2, help="threads of every --additive run (default 2)")
+    ap.add_argument("--anchors", help="--additive: take the FAISS rows from this file (the JSON lines an earlier "
+                    "--additive run printed on stderr) instead of running FAISS again")
     ap.add_argument("--faiss-worker", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--additive-worker", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--budgets", default="1.0,1.6,2.0,3.0", help=argparse.SUPPRESS)
@@ -407,7 +428,7 @@ def main():
         run_blocks(cli, args.data, threads, args.timeout)
         return 0
     if args.additive:
-        run_additive(cli, args.data, args.threads, args.timeout)
+        run_additive(cli, args.data, args.threads, args.timeout, args.anchors)
         return 0
     start = time.strftime("%Y-%m-%d %H:%M")
     # (c) first, FAISS and vqscope back to back at each thread count, so both see the same machine load.

@@ -162,6 +162,19 @@ private slots:
         QVERIFY2(beam4 <= 0.98 * greedy, qPrintable(QStringLiteral("beam 4 %1, beam 1 %2").arg(beam4).arg(greedy)));
     }
 
+    void fourCodebooksOfTwelveBeatTwoOfEight()
+    {
+        // Both spend 2 code bits per value; 4x6 g12's codebooks are a quarter the size of 2x8 g8's and
+        // give a better sum. Measured on rows 0..1999, no scales, beam 8: 2x8 g8 0.06739, 4x6 g12 0.06467
+        // (ratio 0.960; bound 0.98). On all 20000 rows at beam 16: 0.0922 and 0.0901 (README).
+        const nlohmann::json common = { { "scales", false }, { "beam", 8 }, { "initIterations", 10 } };
+        const double twoByEight = fitRelMse(2000, aqlm(2, 8, 8, common));
+        const double fourBySix = fitRelMse(2000, aqlm(4, 6, 12, common));
+        qInfo("relMSE 2x8 g8 %.5f, 4x6 g12 %.5f (ratio %.3f)", twoByEight, fourBySix, fourBySix / twoByEight);
+        QVERIFY2(fourBySix <= 0.98 * twoByEight,
+            qPrintable(QStringLiteral("4x6 g12 %1, 2x8 g8 %2").arg(fourBySix).arg(twoByEight)));
+    }
+
     void moreRoundsNeverIncreaseTheError()
     {
         // tolerance 0: every run follows the same trajectory and stops only at maxRounds, so round r+1 sees
@@ -293,7 +306,7 @@ private slots:
         QTest::newRow("B zero") << QStringLiteral(R"({"B":0})") << 96 << QStringLiteral("'B' = 0");
         QTest::newRow("M too high") << QStringLiteral(R"({"M":9})") << 96 << QStringLiteral("'M' = 9");
         QTest::newRow("M zero") << QStringLiteral(R"({"M":0})") << 96 << QStringLiteral("'M' = 0");
-        QTest::newRow("beam too wide") << QStringLiteral(R"({"beam":17})") << 96 << QStringLiteral("'beam' = 17");
+        QTest::newRow("beam too wide") << QStringLiteral(R"({"beam":65})") << 96 << QStringLiteral("'beam' = 65");
         QTest::newRow("beam zero") << QStringLiteral(R"({"beam":0})") << 96 << QStringLiteral("'beam' = 0");
         QTest::newRow("codebook larger than the data")
             << QStringLiteral(R"({"M":1,"B":16,"g":8})") << 96 << QStringLiteral("'B' = 16 asks for 65536 codewords");

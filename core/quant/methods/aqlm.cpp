@@ -311,7 +311,7 @@ const ParamSchema& AqlmQuantizer::schema() const
         { "M", T::Int, 1, 8, 2, {}, "number of codebooks; each group is the sum of M codewords", false },
         { "B", T::Int, 1, 16, 8, {}, "bits per code: each codebook holds 2^B codewords", false },
         { "g", T::Int, 1, 1024, 8, {}, "columns per group (codeword dimension); must divide the row length", false },
-        { "beam", T::Int, 1, 16, 1, {}, "beam width of the code search (1: greedy, as the reference code)", false },
+        { "beam", T::Int, 1, 64, 1, {}, "beam width of the code search (1: greedy, as the reference code)", false },
         { "scales", T::Bool, 0, 0, true, {}, "per-row fp16 scale, rows normalised before fitting", false },
         { "maxRounds", T::Int, 0, 1000, 20, {}, "at most this many rounds of code, codebook and scale updates", false },
         { "tolerance", T::Float, 0, 1, 0.01, {}, "stop when a round improves the error by less than this fraction",
