@@ -558,6 +558,7 @@ void SessionController::onSaveFailed(const QString& path, const QString& message
         m_autosaveJob = 0;
         if (!m_closing)
             status(tr("Autosave failed: %1").arg(message));
+        emit autosaveFailed(path, message);
         if (m_autosaveAgain)
             autosave();
         return;
