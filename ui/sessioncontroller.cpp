@@ -368,6 +368,12 @@ void SessionController::onJournalOpened(const QString& folder, std::shared_ptr<c
     session->runs = contents->runs;
     m_opening->sessionPath = QString::fromStdString(contents->sessionPath);
     onOpened(folder, std::move(session));
+    if (!contents->warnings.empty()) {
+        QStringList lines;
+        for (const std::string& w : contents->warnings)
+            lines << QString::fromStdString(w);
+        showError(tr("Some autosaved results were lost; those runs can be run again"), lines.join(u'\n'));
+    }
 }
 
 void SessionController::onOpened(const QString& path, std::shared_ptr<const Session> session)
@@ -558,6 +564,7 @@ void SessionController::onSaveFailed(const QString& path, const QString& message
         m_autosaveJob = 0;
         if (!m_closing)
             status(tr("Autosave failed: %1").arg(message));
+        emit autosaveFailed(path, message);
         if (m_autosaveAgain)
             autosave();
         return;

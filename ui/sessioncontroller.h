@@ -106,6 +106,9 @@ signals:
     void failed(const QString& path, const QString& message);
     // An autosave brought the journal folder up to date.
     void autosaved(const QString& folder);
+    // An autosave could not be written (message names the file); the journal keeps its earlier state and
+    // the next change tries again.
+    void autosaveFailed(const QString& folder, const QString& message);
 
 private:
     struct Opening;

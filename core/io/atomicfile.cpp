@@ -39,7 +39,45 @@ std::string temporaryName(const std::string& target)
     return (t.parent_path() / name).string();
 }
 
+// The armed fault, if any. op < 0: none.
+struct FaultState {
+    std::atomic<int> op { -1 };
+    std::atomic<int> untilFailure { 0 };
+    std::atomic<int> error { 0 };
+    std::atomic<int> failures { 0 };
+};
+FaultState g_fault;
+
+// 0, or the errno this operation fails with.
+int injectedError(AtomicFileFault::Op op)
+{
+    if (g_fault.op.load(std::memory_order_relaxed) != static_cast<int>(op))
+        return 0;
+    if (g_fault.untilFailure.fetch_sub(1) > 1)
+        return 0;
+    g_fault.failures.fetch_add(1);
+    return g_fault.error.load();
+}
+
 } // namespace
+
+AtomicFileFault::AtomicFileFault(Op op, int nth, int error)
+{
+    g_fault.untilFailure = nth < 1 ? 1 : nth;
+    g_fault.error = error;
+    g_fault.failures = 0;
+    g_fault.op = static_cast<int>(op);
+}
+
+AtomicFileFault::~AtomicFileFault()
+{
+    g_fault.op = -1;
+}
+
+int AtomicFileFault::failures() const
+{
+    return g_fault.failures.load();
+}
 
 AtomicFile::AtomicFile(std::string targetPath)
     : m_target(std::move(targetPath))
@@ -83,6 +121,11 @@ void AtomicFile::fail(const std::string& what, int err)
 void AtomicFile::writeAll(const uint8_t* data, size_t size)
 {
     while (size > 0) {
+        if (const int injected = injectedError(AtomicFileFault::Op::Write)) {
+            const ssize_t partial = ::write(m_fd, data, size / 2); // what a filling disk still takes
+            (void)partial;
+            fail("cannot write " + m_temp, injected);
+        }
         const ssize_t n = ::write(m_fd, data, size);
         if (n < 0) {
             if (errno == EINTR)
@@ -130,12 +173,16 @@ void AtomicFile::commit()
     if (m_failed || m_committed)
         throw Error(ErrorKind::WriteFailed, m_target, m_failed ? "an earlier write failed" : "already committed");
     flushBuffer();
+    if (const int injected = injectedError(AtomicFileFault::Op::Sync))
+        fail("cannot flush " + m_temp + " to disk", injected);
     if (::fsync(m_fd) != 0)
         fail("cannot flush " + m_temp + " to disk", errno);
     const int fd = m_fd;
     m_fd = -1;
     if (::close(fd) != 0) // NFS reports deferred write errors here
         fail("cannot close " + m_temp, errno);
+    if (const int injected = injectedError(AtomicFileFault::Op::Rename))
+        fail("cannot move " + m_temp + " over the target", injected);
     if (::rename(m_temp.c_str(), m_target.c_str()) != 0)
         fail("cannot move " + m_temp + " over the target", errno);
     m_committed = true;

@@ -50,4 +50,23 @@ private:
     bool m_failed = false;
 };
 
+// Fault injection for tests: while an AtomicFileFault is alive, the nth operation of its kind made by any
+// AtomicFile in the process (counted from the fault's creation, 1-based) and every later one fail with its
+// errno, as on a disk that filled up or a device that went bad. A failing write first writes half of its
+// bytes, as a disk filling mid-write does. Without a live fault the check is one relaxed atomic load.
+// Write counts the write(2) calls of write() and commit() (files that HDF5 writes by name make none),
+// Sync the fsync of commit(), Rename its rename. One fault at a time; creating and destroying it is not
+// thread-safe, the operations it counts may run on any thread.
+class AtomicFileFault {
+public:
+    enum class Op { Write, Sync, Rename };
+    AtomicFileFault(Op op, int nth, int error);
+    ~AtomicFileFault();
+    AtomicFileFault(const AtomicFileFault&) = delete;
+    AtomicFileFault& operator=(const AtomicFileFault&) = delete;
+
+    // How many operations of its kind failed because of it so far.
+    int failures() const;
+};
+
 } // namespace vq

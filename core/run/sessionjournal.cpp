@@ -86,6 +86,16 @@ int SessionJournal::write(
     if (ec)
         throw Error(ErrorKind::WriteFailed, m_folder, "cannot create the autosave folder: " + ec.message());
 
+    if (!m_cleaned) {
+        // AtomicFile names its temporaries ".<target>.tmp-<pid>-..."; this folder has no other writer.
+        for (const fs::directory_entry& e : fs::directory_iterator(m_folder, ec)) {
+            const std::string name = e.path().filename().string();
+            if (name.size() > 1 && name[0] == '.' && name.find(".tmp-") != std::string::npos)
+                fs::remove(e.path(), ec);
+        }
+        m_cleaned = true;
+    }
+
     std::vector<const JournalRun*> pending;
     for (const JournalRun& run : runs) {
         if (!run.record || !hasArrays(*run.record))
@@ -193,11 +203,22 @@ JournalContents SessionJournal::read(const std::string& folder, RunControl& cont
             if (arrays.find('/') != std::string::npos || arrays == "." || arrays == "..")
                 throw Error(ErrorKind::Malformed, path, at + ": arrays file '" + arrays + "' is not a file name");
             const std::string file = (fs::path(folder) / arrays).string();
-            Session one = readSession(file);
-            if (one.runs.size() != 1 || one.runs[0].spec.toJson() != r.spec.toJson())
-                throw Error(ErrorKind::Malformed, file, "does not hold the run its autosave index lists");
-            r.table = std::move(one.runs[0].table);
-            r.fullMetrics = std::move(one.runs[0].fullMetrics);
+            try {
+                Session one = readSession(file);
+                if (one.runs.size() != 1 || one.runs[0].spec.toJson() != r.spec.toJson())
+                    throw Error(ErrorKind::Malformed, file, "does not hold the run its autosave index lists");
+                r.table = std::move(one.runs[0].table);
+                r.fullMetrics = std::move(one.runs[0].fullMetrics);
+            } catch (const Cancelled&) {
+                throw;
+            } catch (const Error& e) {
+                // One lost file costs that run's arrays, not the whole autosave.
+                contents.warnings.push_back(e.what());
+                r.status = RunStatus::Interrupted;
+                r.error = "its autosaved arrays were lost (" + e.message() + ")";
+                r.table.reset();
+                r.fullMetrics.reset();
+            }
         }
         if (r.status == RunStatus::Queued || r.status == RunStatus::Running) {
             r.status = RunStatus::Interrupted;

@@ -178,8 +178,6 @@ private slots:
                                       << QStringLiteral("run 1");
         QTest::newRow("arrays elsewhere") << QStringLiteral("RECORD:../../etc/passwd") << ErrorKind::Malformed
                                           << QStringLiteral("index.json") << QStringLiteral("not a file name");
-        QTest::newRow("arrays missing") << QStringLiteral("RECORD:run-9.vqproj") << ErrorKind::NotFound
-                                        << QStringLiteral("run-9.vqproj") << QString();
     }
 
     void damagedJournalsNameTheFile()
@@ -210,6 +208,59 @@ private slots:
             QVERIFY2(QString::fromStdString(e.path()).endsWith(file), e.what());
             QVERIFY2(QString::fromUtf8(e.what()).contains(message), e.what());
         }
+    }
+
+    // A run file that is gone, cut short (a crash on a disk that lost the end of it) or holds another
+    // run costs that run's arrays only: it comes back Interrupted, with a warning naming the file.
+    void aLostRunFileIsSkippedWithAWarning_data()
+    {
+        QTest::addColumn<QString>("damage");
+        QTest::addColumn<QString>("says");
+        QTest::newRow("missing") << QStringLiteral("remove") << QStringLiteral("No such file");
+        QTest::newRow("torn tail") << QStringLiteral("truncate") << QStringLiteral("HDF5");
+        QTest::newRow("another run") << QStringLiteral("swap") << QStringLiteral("does not hold the run");
+    }
+    void aLostRunFileIsSkippedWithAWarning()
+    {
+        QFETCH(QString, damage);
+        QFETCH(QString, says);
+        QTemporaryDir dir;
+        const std::string where = folder(dir);
+        SessionJournal journal(where);
+        QCOMPARE(journal.write(SessionTable::of(m_table), "", { { 1, m_rtn }, { 2, m_pq } }), 2);
+        const std::string last = where + "/run-2.vqproj";
+        if (damage == u"remove") {
+            fs::remove(last);
+        } else if (damage == u"truncate") {
+            fs::resize_file(last, fs::file_size(last) / 2);
+        } else {
+            fs::copy_file(where + "/run-1.vqproj", last, fs::copy_options::overwrite_existing);
+        }
+        const JournalContents back = SessionJournal::read(where);
+        QCOMPARE(back.runs.size(), size_t(2));
+        QCOMPARE(back.runs[0].status, RunStatus::Done);
+        QVERIFY(back.runs[0].table);
+        QVERIFY(sameFloats(back.runs[0].table->decodeAll().values, m_rtn->table->decodeAll().values));
+        QCOMPARE(back.runs[1].status, RunStatus::Interrupted);
+        QCOMPARE(back.runs[1].name, m_pq->name);
+        QVERIFY(!back.runs[1].table && !back.runs[1].fullMetrics);
+        QCOMPARE(back.warnings.size(), size_t(1));
+        const QString warning = QString::fromStdString(back.warnings[0]);
+        QVERIFY2(warning.startsWith(QString::fromStdString(last) + QStringLiteral(": ")), qPrintable(warning));
+        QVERIFY2(warning.contains(says), qPrintable(warning));
+    }
+
+    void aKilledWritersTemporariesAreRemoved()
+    {
+        QTemporaryDir dir;
+        const std::string where = folder(dir);
+        fs::create_directories(where);
+        const std::string stale = where + "/.index.json.tmp-99999-0-abc";
+        writeText(stale, "{\"half\": ");
+        SessionJournal journal(where);
+        journal.write(SessionTable::of(m_table), "", { { 1, m_rtn } });
+        QVERIFY(!fs::exists(stale));
+        QCOMPARE(SessionJournal::read(where).runs.size(), size_t(1));
     }
 };
 

@@ -1,17 +1,25 @@
-#!/bin/sh
-# Runs every libFuzzer target for SECONDS each, JOBS at a time (default 2), seeded from the fixtures in
-# tests/data. Build first: cmake --preset fuzz && cmake --build build/fuzz. Inputs that crash, hang or
-# allocate without bound are written to tests/data/regressions/<parser>/ (crash-*, timeout-*, oom-*),
-# where the normal suite replays them (tst_fuzzregressions); the working corpus stays in build/fuzz.
-# Prints one line per target: executions, executions/s, coverage (cov) and features (ft); exits 1
-# when any target found something.
+#!/bin/bash
+# Runs libFuzzer targets for SECONDS each, JOBS at a time (default 2): every parser, or those named.
+#   tests/fuzz/run.sh SECONDS [PARSER...]        e.g. JOBS=1 nice -n 19 tests/fuzz/run.sh 600 gguf npy
+# Build first: cmake --preset fuzz && cmake --build build/fuzz (or tests/fuzz/ci.sh, which does both).
+# Targets start from the fixtures in tests/data and keep their working corpus in build/fuzz/corpus, so
+# a later run goes on where the last one stopped. Inputs that crash, hang or allocate without bound are
+# written to tests/data/regressions/<parser>/ (crash-*, timeout-*, oom-*, leak-*), where the normal
+# suite replays them (tst_fuzzregressions). Prints one line per target as it ends: executions,
+# executions/s, coverage (cov: edges) and features (ft), corpus size, and what it found; then a total.
+# Exits 1 when any target found something or did not run. FUZZ_BUILD: the build folder (build/fuzz).
 set -eu
-seconds=${1:?usage: tests/fuzz/run.sh SECONDS}
+seconds=${1:?usage: tests/fuzz/run.sh SECONDS [PARSER...]}
+shift
 jobs=${JOBS:-2}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FUZZ_BUILD:-$root/build/fuzz}
 data=$root/tests/data
-parsers="npy safetensors sharded gguf tokenizer vocab artifact session spec grid"
+all="npy safetensors sharded gguf tokenizer vocab artifact session spec grid"
+parsers=${*:-$all}
+for p in $parsers; do
+    case " $all " in *" $p "*) ;; *) echo "unknown parser '$p'; known: $all" >&2; exit 2 ;; esac
+done
 
 seed() { # parser -> its seed folder, filled from the fixtures once
     dir=$build/seeds/$1
@@ -21,7 +29,7 @@ seed() { # parser -> its seed folder, filled from the fixtures once
         npy) cp "$data"/*.npy "$dir"/ ;;
         safetensors) cp "$data"/*.safetensors "$dir"/ ;;
         sharded) cp "$data"/hf-sharded/*.json "$dir"/ ;;
-        gguf) cp "$data"/*.gguf "$data"/ggml/*.gguf "$dir"/ 2>/dev/null || cp "$data"/*.gguf "$dir"/ ;;
+        gguf) cp "$data"/*.gguf "$dir"/ && { cp "$data"/ggml/*.gguf "$dir"/ 2>/dev/null || true; } ;;
         tokenizer) find "$data" -name 'tokenizer*.json' -exec cp {} "$dir"/ \; ;;
         vocab) head -c 20000 "$root"/resources/sample/glove-20k.vocab.txt > "$dir"/glove.vocab.txt ;;
         artifact | session) cp "$data"/table.h5 "$dir"/ ;;
@@ -40,38 +48,56 @@ seed() { # parser -> its seed folder, filled from the fixtures once
 run_one() {
     parser=$1
     exe=$build/tests/fuzz/fuzz_$parser
-    [ -x "$exe" ] || { echo "$parser: $exe not built" >&2; return 1; }
+    log=$build/logs/$parser.log
+    if [ ! -x "$exe" ]; then
+        echo "$parser: $exe not built" | tee "$build/logs/$parser.summary" >&2
+        echo "$parser: not built" >> "$build/logs/findings"
+        return
+    fi
     corpus=$build/corpus/$parser
     found=$data/regressions/$parser
     mkdir -p "$corpus" "$found"
-    log=$build/logs/$parser.log
-    mkdir -p "$build/logs"
     "$exe" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -max_len=65536 \
         -print_final_stats=1 -artifact_prefix="$found/" "$corpus" "$(seed "$parser")" > "$log" 2>&1 || true
+    # libFuzzer separates the fields of its status lines with tabs or spaces, depending on the version.
     done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1)
-    execs=$(grep -E 'stat::number_of_executed_units' "$log" | awk '{print $2}')
-    rate=$(grep -E 'stat::average_exec_per_sec' "$log" | awk '{print $2}')
+    [ -n "$done_line" ] || done_line=$(grep -E '^#[0-9]+[[:space:]]' "$log" | tail -1)
+    execs=$(awk '/stat::number_of_executed_units/ {print $2}' "$log")
+    rate=$(awk '/stat::average_exec_per_sec/ {print $2}' "$log")
     cov=$(echo "$done_line" | sed -n 's/.*cov: \([0-9]*\).*/\1/p')
     ft=$(echo "$done_line" | sed -n 's/.*ft: \([0-9]*\).*/\1/p')
-    crashes=$(grep -cE '^==[0-9]+==ERROR|^SUMMARY: libFuzzer|deadly signal' "$log" || true)
-    echo "$parser: ${execs:-?} execs, ${rate:-?} exec/s, cov ${cov:-?}, ft ${ft:-?}, findings $crashes"
-    if [ "$crashes" -ne 0 ]; then
-        echo "$parser: see $log and $found" >> "$build/logs/findings"
+    corp=$(echo "$done_line" | sed -n 's/.*corp: \([0-9]*\).*/\1/p')
+    # One line per input written: "Test unit written to <prefix>crash-<sha1>" (or timeout-, oom-, leak-).
+    written=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log")
+    crashes=0 others=0
+    for f in $written; do
+        case $(basename "$f") in crash-*) crashes=$((crashes + 1)) ;; *) others=$((others + 1)) ;; esac
+    done
+    line="$parser: ${execs:-?} execs, ${rate:-?} exec/s, cov ${cov:-?}, ft ${ft:-?}, corpus ${corp:-?},"
+    line="$line crashes $crashes, timeouts/ooms $others"
+    echo "$line" | tee "$build/logs/$parser.summary"
+    if [ $((crashes + others)) -ne 0 ] || [ -z "$execs" ]; then
+        echo "$parser: see $log${written:+ and $written}" >> "$build/logs/findings"
     fi
 }
 
 mkdir -p "$build/logs"
 rm -f "$build/logs/findings"
+echo "fuzzing $(echo "$parsers" | wc -w) target(s) for $seconds s each, $jobs at a time; load: $(uptime | sed 's/.*load/load/')"
 running=0
 for p in $parsers; do
+    if [ "$running" -ge "$jobs" ]; then
+        wait -n || true
+        running=$((running - 1))
+    fi
     run_one "$p" &
     running=$((running + 1))
-    if [ "$running" -ge "$jobs" ]; then
-        wait
-        running=0
-    fi
 done
 wait
+total=$(cat "$build"/logs/*.summary 2>/dev/null | awk -v want=" $parsers " '
+    { name = $1; sub(":", "", name); if (index(want, " " name " ") > 0) { n += $2; c += $(NF - 2) + $NF } }
+    END { printf "%d execs, %d findings", n, c }')
+echo "total: $total"
 if [ -s "$build/logs/findings" ]; then
     cat "$build/logs/findings" >&2
     exit 1

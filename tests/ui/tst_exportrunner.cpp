@@ -3,6 +3,7 @@
 #include "appcontext.h"
 #include "common/halffloat.h"
 #include "export/artifact.h"
+#include "io/atomicfile.h"
 #include "io/embeddingloader.h"
 #include "io/hdf5lock.h"
 #include "io/safetensorsreader.h"
@@ -11,6 +12,7 @@
 #include "runners/runqueue.h"
 
 #include "quantchecks.h"
+#include "safetensorsfixture.h"
 #include "testutil.h"
 
 #include <QBuffer>
@@ -24,6 +26,7 @@
 #include <QTest>
 
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <sys/resource.h>
@@ -424,6 +427,56 @@ private slots:
         QCOMPARE(outcome.terminal, QStringLiteral("failed"));
         QVERIFY2(outcome.message.contains(path), qPrintable(outcome.message));
         QCOMPARE(entries(dir.path()), QStringList());
+    }
+
+    void aFullDiskKeepsTheOldFile_data()
+    {
+        QTest::addColumn<int>("kind");
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<int>("op");
+        // HDF5 writes the artifact itself: its full disk comes at the sync.
+        QTest::newRow("artifact") << int(ExportKind::Artifact) << QStringLiteral("run.vq.h5")
+                                  << int(AtomicFileFault::Op::Sync);
+        QTest::newRow("artifact safetensors")
+            << int(ExportKind::ArtifactSafetensors) << QStringLiteral("run.vq.safetensors")
+            << int(AtomicFileFault::Op::Write);
+        QTest::newRow("npy") << int(ExportKind::Dequantized) << QStringLiteral("table.npy")
+                             << int(AtomicFileFault::Op::Write);
+        QTest::newRow("safetensors") << int(ExportKind::Dequantized) << QStringLiteral("table.safetensors")
+                                     << int(AtomicFileFault::Op::Write);
+        QTest::newRow("gguf") << int(ExportKind::Dequantized) << QStringLiteral("table.gguf")
+                              << int(AtomicFileFault::Op::Write);
+        QTest::newRow("metrics") << int(ExportKind::MetricsJson) << QStringLiteral("run.json")
+                                 << int(AtomicFileFault::Op::Sync);
+        QTest::newRow("csv") << int(ExportKind::TokenCsv) << QStringLiteral("tokens.csv")
+                             << int(AtomicFileFault::Op::Rename);
+    }
+
+    // A full disk while replacing an earlier export: the job fails naming the file and saying why, and
+    // the earlier file stays byte for byte.
+    void aFullDiskKeepsTheOldFile()
+    {
+        QFETCH(int, kind);
+        QFETCH(QString, name);
+        QFETCH(int, op);
+        QTemporaryDir dir;
+        const QString path = dir.filePath(name);
+        ExportRunner runner;
+        QCOMPARE(runJob(runner, { m_rtn, m_table, {} }, { request(ExportKind(kind), path) }).terminal,
+            QStringLiteral("finished"));
+        const QByteArray old = vqtest::readAll(path.toStdString());
+        QVERIFY(!old.isEmpty());
+        Outcome outcome;
+        {
+            const AtomicFileFault fault(AtomicFileFault::Op(op), 1, ENOSPC);
+            outcome = runJob(runner, { m_pq, m_table, {} }, { request(ExportKind(kind), path) });
+            QCOMPARE(fault.failures(), 1);
+        }
+        QCOMPARE(outcome.terminal, QStringLiteral("failed"));
+        QVERIFY2(outcome.message.startsWith(path + QStringLiteral(": ")), qPrintable(outcome.message));
+        QVERIFY2(outcome.message.contains(QString::fromUtf8(std::strerror(ENOSPC))), qPrintable(outcome.message));
+        QCOMPARE(vqtest::readAll(path.toStdString()), old);
+        QCOMPARE(entries(dir.path()), QStringList { name });
     }
 };
 

@@ -5,6 +5,7 @@
 // session file kept, runs in progress back as interrupted and runnable again, closing never waiting.
 #include "appcontext.h"
 #include "export/artifact.h"
+#include "io/atomicfile.h"
 #include "io/hdf5lock.h"
 #include "mainwindow.h"
 #include "run/runexecutor.h"
@@ -12,6 +13,7 @@
 #include "runners/jobtracker.h"
 #include "sessioncontroller.h"
 
+#include "safetensorsfixture.h"
 #include "testutil.h"
 
 #include <QAction>
@@ -26,6 +28,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -503,6 +506,74 @@ private slots:
         QCOMPARE(c->runAt(3).record->name, std::string("line 2"));
         QVERIFY(!c->runAt(3).record->table);
         QVERIFY(c->isModified());
+    }
+
+    // A full disk while saving and autosaving: the saved file and the journal keep their earlier bytes,
+    // the error names the file and says why, the session stays unsaved.
+    void aFullDiskKeepsWhatWasSavedAndSaysSo()
+    {
+        QTemporaryDir dir;
+        const QString file = dir.filePath(QStringLiteral("full.vqproj"));
+        const QString noSpace = QString::fromUtf8(std::strerror(ENOSPC));
+        Window w;
+        w.session->setAutosaveDelay(3600 * 1000); // autosaves only when the test asks
+        AppContext* c = w.window.context();
+        QVERIFY(w.load());
+        QVERIFY(w.runTwo());
+        QVERIFY(w.idle());
+        QSignalSpy saved(w.session, &SessionController::saved);
+        w.session->saveAs(file);
+        QVERIFY(saved.wait(kTimeoutMs));
+        QVERIFY(w.idle());
+        const QByteArray savedBytes = vqtest::readAll(file.toStdString());
+
+        c->renameRun(c->runAt(0).key, QStringLiteral("renamed"));
+        QVERIFY(c->isModified());
+        {
+            const AtomicFileFault fault(AtomicFileFault::Op::Sync, 1, ENOSPC);
+            QSignalSpy failed(w.session, &SessionController::saveFailed);
+            QVERIFY(w.session->save());
+            QVERIFY(failed.wait(kTimeoutMs));
+            QVERIFY(w.idle());
+            QCOMPARE(failed.at(0).at(0).toString(), file);
+            const QString message = failed.at(0).at(1).toString();
+            QVERIFY2(message.contains(file) && message.contains(noSpace), qPrintable(message));
+            const auto* box = w.window.findChild<QMessageBox*>(QStringLiteral("sessionErrorBox"));
+            QVERIFY(box);
+            QCOMPARE(box->informativeText(), message);
+        }
+        QCOMPARE(vqtest::readAll(file.toStdString()), savedBytes);
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden), QStringList { QStringLiteral("full.vqproj") });
+        QVERIFY(c->isModified());
+        QVERIFY(w.window.isWindowModified());
+
+        // The journal: written once, then a change whose index cannot be written.
+        QSignalSpy autosaved(w.session, &SessionController::autosaved);
+        w.session->autosave();
+        QVERIFY(autosaved.wait(kTimeoutMs));
+        QVERIFY(w.idle());
+        const QString index = w.session->autosaveFolder() + QStringLiteral("/index.json");
+        const QByteArray indexBytes = vqtest::readAll(index.toStdString());
+        QVERIFY(!indexBytes.isEmpty());
+        c->renameRun(c->runAt(1).key, QStringLiteral("renamed too"));
+        {
+            const AtomicFileFault fault(AtomicFileFault::Op::Write, 1, ENOSPC);
+            QSignalSpy failed(w.session, &SessionController::autosaveFailed);
+            w.session->autosave();
+            QVERIFY(failed.wait(kTimeoutMs));
+            QVERIFY(w.idle());
+            QCOMPARE(failed.at(0).at(0).toString(), w.session->autosaveFolder());
+            const QString message = failed.at(0).at(1).toString();
+            QVERIFY2(message.contains(index) && message.contains(noSpace), qPrintable(message));
+        }
+        QCOMPARE(vqtest::readAll(index.toStdString()), indexBytes);
+        QCOMPARE(SessionJournal::read(w.session->autosaveFolder().toStdString()).runs.at(1).name, std::string("pq"));
+        QVERIFY(c->isModified());
+        // room again: the next autosave writes the change
+        w.session->autosave();
+        QVERIFY(autosaved.wait(kTimeoutMs));
+        QCOMPARE(SessionJournal::read(w.session->autosaveFolder().toStdString()).runs.at(1).name,
+            std::string("renamed too"));
     }
 };
 
