@@ -28,6 +28,7 @@
 #include <QAbstractItemModelTester>
 #include <QChart>
 #include <QComboBox>
+#include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
 #include <QSignalSpy>
@@ -141,6 +142,80 @@ private slots:
         const QString first = QString::fromStdString(vqtest::explorerEmbedding()->tokens[size_t(expected.front())]);
         QVERIFY2(panel.codewordModel()->topTokensText(code).startsWith(u'"' + first + u'"'),
             qPrintable(panel.codewordModel()->topTokensText(code)));
+    }
+
+    // The codewords table sorts itself: rows in the order of the column's numbers (codes without rows, NaN,
+    // last either way), each row showing its own code's numbers, and the selected code stays selected.
+    void codewordTableSorts_data()
+    {
+        QTest::addColumn<int>("column");
+        QTest::addColumn<int>("order");
+        QTest::newRow("usage, descending") << int(CodewordModel::UsageColumn) << int(Qt::DescendingOrder);
+        QTest::newRow("mean error, descending") << int(CodewordModel::MeanErrorColumn) << int(Qt::DescendingOrder);
+        QTest::newRow("mean error, ascending") << int(CodewordModel::MeanErrorColumn) << int(Qt::AscendingOrder);
+        QTest::newRow("norm, ascending") << int(CodewordModel::NormColumn) << int(Qt::AscendingOrder);
+        QTest::newRow("code, descending") << int(CodewordModel::CodeColumn) << int(Qt::DescendingOrder);
+    }
+    void codewordTableSorts()
+    {
+        QFETCH(int, column);
+        QFETCH(int, order);
+        Fixture f("pq-shared");
+        CodebooksPanel panel(&f.context);
+        panel.show();
+        QVERIFY(waitForMap(panel));
+        // The run's map with every fifth code made dead (usage 0, no mean error), on a model of its own.
+        auto map = std::make_shared<CodewordMapResult>(*panel.shownMap());
+        CodewordStats& stats = map->map.stats;
+        for (size_t c = 0; c < stats.usage.size(); c += 5) {
+            stats.usage[c] = 0;
+            stats.meanError[c] = std::numeric_limits<double>::quiet_NaN();
+        }
+        CodewordModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setMap(map, vqtest::explorerEmbedding());
+        QItemSelectionModel selection(&model);
+        const int picked = int(std::max_element(stats.norm.begin(), stats.norm.end()) - stats.norm.begin());
+        selection.setCurrentIndex(model.index(model.rowOfCode(picked), 0), QItemSelectionModel::ClearAndSelect);
+        model.sort(column, Qt::SortOrder(order));
+        const auto number = [&](int code) -> double {
+            switch (column) {
+            case CodewordModel::UsageColumn:
+                return double(stats.usage[size_t(code)]);
+            case CodewordModel::MeanErrorColumn:
+                return stats.meanError[size_t(code)];
+            case CodewordModel::NormColumn:
+                return stats.norm[size_t(code)];
+            default:
+                return double(code);
+            }
+        };
+        std::vector<bool> seen(size_t(model.rowCount()), false);
+        bool nanSeen = false;
+        for (int row = 0; row < model.rowCount(); ++row) {
+            const int code = model.index(row, 0).data(CodewordModel::CodeRole).toInt();
+            QCOMPARE(model.codeOfRow(row), code);
+            QCOMPARE(model.rowOfCode(code), row);
+            QVERIFY(!seen[size_t(code)]);
+            seen[size_t(code)] = true;
+            QCOMPARE(model.index(row, CodewordModel::CodeColumn).data().toString(), display::count(int64_t(code)));
+            const double v = number(code);
+            if (std::isnan(v)) {
+                QVERIFY(std::isnan(model.index(row, column).data(CodewordModel::SortRole).toDouble()));
+                nanSeen = true;
+                continue;
+            }
+            QCOMPARE(model.index(row, column).data(CodewordModel::SortRole).toDouble(), v);
+            QVERIFY2(!nanSeen, "a number after a NaN");
+            if (row > 0) {
+                const double previous = number(model.codeOfRow(row - 1));
+                QVERIFY(order == Qt::DescendingOrder ? previous >= v : previous <= v);
+            }
+        }
+        QCOMPARE(nanSeen, column == CodewordModel::MeanErrorColumn);
+        // The selection follows its code to its new row.
+        QCOMPARE(selection.currentIndex().row(), model.rowOfCode(picked));
+        QCOMPARE(selection.currentIndex().data(CodewordModel::CodeRole).toInt(), picked);
     }
 
     // A heat-map cell of the usage view opens its code in the explorer, and the window brings it forward.

@@ -24,7 +24,6 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QScrollArea>
-#include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QTabWidget>
@@ -105,10 +104,7 @@ CodebooksPanel::CodebooksPanel(AppContext* context, QWidget* parent)
     m_chart->setPointText([this](int code) { return pointText(code); });
 
     m_codewords = new CodewordModel(this);
-    m_codewordProxy = new QSortFilterProxyModel(this);
-    m_codewordProxy->setSourceModel(m_codewords);
-    m_codewordProxy->setSortRole(CodewordModel::SortRole);
-    m_codewordTable = makeTable(m_codewordProxy, QStringLiteral("codewords.csv"), page);
+    m_codewordTable = makeTable(m_codewords, QStringLiteral("codewords.csv"), page);
     m_codewordTable->setSortingEnabled(true);
     m_codewordTable->sortByColumn(CodewordModel::UsageColumn, Qt::DescendingOrder);
 
@@ -518,7 +514,7 @@ void CodebooksPanel::selectCode(int code)
     m_code = code;
     m_chart->setSelectedCode(code);
     m_updating = true;
-    const QModelIndex index = m_codewordProxy->mapFromSource(m_codewords->index(code, 0));
+    const QModelIndex index = m_codewords->index(m_codewords->rowOfCode(code), 0);
     m_codewordTable->selectionModel()->setCurrentIndex(
         index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     m_codewordTable->scrollTo(index);

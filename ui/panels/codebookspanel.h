@@ -9,7 +9,6 @@ class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
-class QSortFilterProxyModel;
 class QStackedWidget;
 class QTabWidget;
 class QTableView;
@@ -127,7 +126,6 @@ private:
     CodewordMapChart* m_chart = nullptr;
     QTabWidget* m_tables = nullptr;
     CodewordModel* m_codewords = nullptr;
-    QSortFilterProxyModel* m_codewordProxy = nullptr;
     QTableView* m_codewordTable = nullptr;
     CodeMembersModel* m_members = nullptr;
     TokenErrorProxyModel* m_membersProxy = nullptr;
