@@ -28,7 +28,7 @@ int headerTitleWidth(const QHeaderView* header, int section)
 void keepHeaderTitlesWhole(QTableView* table)
 {
     // Contents measured on at most 100 rows (those shown first): a 65536-row model costs no more.
-    table->verticalHeader()->setResizeContentsPrecision(100);
+    table->horizontalHeader()->setResizeContentsPrecision(100);
     const auto fit = [table] {
         QHeaderView* header = table->horizontalHeader();
         for (int c = 0; c < header->count(); ++c)
