@@ -22,7 +22,9 @@
 #include "charts/heatmapchart.h"
 #include "common/halffloat.h"
 #include "metrics/rowsample.h"
+#include "models/codemembersmodel.h"
 #include "models/codewordmodel.h"
+#include "models/tokencodesmodel.h"
 #include "panels/codebookspanel.h"
 #include "panels/codebookusagepanel.h"
 #include "quant/registry.h"
@@ -58,7 +60,7 @@ namespace {
 
 constexpr int kTickMs = 5;
 constexpr int kSettleMs = 300;
-constexpr int kTimeoutMs = 600000;
+constexpr int kTimeoutMs = 180000;
 
 double loadAverage()
 {
@@ -288,9 +290,12 @@ int main(int argc, char** argv)
             send(w, QEvent::MouseButtonPress, at);
             send(w, QEvent::MouseButtonRelease, at);
         };
+        // The code a click on the most used code's centre hits: a smaller disc drawn over it wins there.
         const auto mostUsedCode = [&] {
             const std::vector<int64_t>& usage = panel->shownMap()->map.stats.usage;
-            return int(std::max_element(usage.begin(), usage.end()) - usage.begin());
+            const int most = int(std::max_element(usage.begin(), usage.end()) - usage.begin());
+            const QPoint at = panel->mapChart()->viewPosition(most);
+            return std::make_pair(at, panel->mapChart()->codeAt(at));
         };
         nlohmann::json s = nlohmann::json::object();
         QElapsedTimer since;
@@ -299,26 +304,60 @@ int main(int argc, char** argv)
         // The reference: the event loop with nothing to do but the probe, for 2 s.
         s["idle event loop (reference)"]
             = measure([&] { since.restart(); }, [&] { return since.elapsed() > 2000; }, "idle event loop (reference)");
-        tabs->setCurrentWidget(panel);
-        s["select the GRVQ run: map of stage 1 group 0, path of row 0 with its neighbours"] = measure(
-            [&] { context->setCurrentRun(grvqKey); }, [&] { return mapShown() && panel->pathRow() == 0 && idle(); },
-            "select the GRVQ run: map of stage 1 group 0, path of row 0 with its neighbours");
-        s["pick stage 2, group 100"] = measure([&] { panel->setSelection(0, 1, 100); },
-            [&] { return mapShown() && panel->currentGroup() == 100; }, "pick stage 2, group 100");
+        s["select the GRVQ run on the Codebook Usage tab"] = measure([&] { context->setCurrentRun(grvqKey); },
+            [&] { return usage->isVisible(); }, "select the GRVQ run on the Codebook Usage tab");
+        s["open the Codebooks page: map of stage 1 group 0, path of row 0 with its neighbours"] = measure(
+            [&] { tabs->setCurrentWidget(panel); }, [&] { return mapShown() && panel->pathRow() == 0 && idle(); },
+            "open the Codebooks page: map of stage 1 group 0, path of row 0 with its neighbours");
+        s["select the AQLM run, then the GRVQ run again (cached)"] = measure(
+            [&] {
+                context->setCurrentRun(aqlmKey);
+                context->setCurrentRun(grvqKey);
+            },
+            [&] { return mapShown() && idle(); }, "select the AQLM run, then the GRVQ run again (cached)");
+        const int pickedGroup = int(std::min<int64_t>(100, synth.dim / 8 - 1));
+        s["pick stage 2, group 100"] = measure([&] { panel->setSelection(0, 1, pickedGroup); },
+            [&] { return mapShown() && panel->currentGroup() == pickedGroup; }, "pick stage 2, group 100");
         {
-            const int code = mostUsedCode();
+            const auto [at, code] = mostUsedCode();
             s["click the most used codeword: its rows listed"]
-                = measure([&] { click(panel->mapChart()->viewport(), panel->mapChart()->viewPosition(code)); },
+                = measure([&] { click(panel->mapChart()->viewport(), at); },
                     [&] { return panel->selectedCode() == code && idle(); },
                     "click the most used codeword: its rows listed");
+        }
+        {
+            // The first row of the code's list: the token's path and neighbours.
+            QTableView* rows = panel->membersTable();
+            const QModelIndex first = rows->model()->index(0, 0);
+            const qint64 row = first.data(vq::CodeMembersModel::TableRowRole).toLongLong();
+            s["pick a row using the code: its path and neighbours"]
+                = measure([&] { rows->setCurrentIndex(first); }, [&] { return panel->pathRow() == row && idle(); },
+                    "pick a row using the code: its path and neighbours");
+        }
+        {
+            // The token's code at stage 3 of group 5 (Codes table): the map of that codebook, the code ringed.
+            QTableView* codes = panel->codesTable();
+            int pick = -1;
+            for (int r = 0; r < codes->model()->rowCount() && pick < 0; ++r) {
+                const QModelIndex i = codes->model()->index(r, 0);
+                if (i.data(vq::TokenCodesModel::StageRole).toInt() == 2
+                    && i.data(vq::TokenCodesModel::GroupRole).toInt() == 5)
+                    pick = r;
+            }
+            const QModelIndex at = codes->model()->index(std::max(pick, 0), 0);
+            const int code = at.data(vq::TokenCodesModel::CodeRole).toInt();
+            s["click a code of the token's path: its codebook mapped, the code ringed"]
+                = measure([&] { codes->setCurrentIndex(at); },
+                    [&] { return mapShown() && panel->currentGroup() == 5 && panel->selectedCode() == code && idle(); },
+                    "click a code of the token's path: its codebook mapped, the code ringed");
         }
         s["select the AQLM 1x16 run: 65536 codewords over 256 groups, 32.8M codes"]
             = measure([&] { context->setCurrentRun(aqlmKey); }, [&] { return mapShown() && idle(); },
                 "select the AQLM 1x16 run: 65536 codewords over 256 groups, 32.8M codes");
         {
-            const int code = mostUsedCode();
+            const auto [at, code] = mostUsedCode();
             s["click the most used of 65536 codewords: its rows listed"]
-                = measure([&] { click(panel->mapChart()->viewport(), panel->mapChart()->viewPosition(code)); },
+                = measure([&] { click(panel->mapChart()->viewport(), at); },
                     [&] { return panel->selectedCode() == code && idle(); },
                     "click the most used of 65536 codewords: its rows listed");
         }
@@ -368,16 +407,19 @@ int main(int argc, char** argv)
             "compare GRVQ with AQLM: codebook similarity of group 7 (16 against 65536 codewords)");
         out["scenarios"] = s;
         double worst = 0;
-        for (auto it = s.begin(); it != s.end(); ++it)
+        bool timedOut = false;
+        for (auto it = s.begin(); it != s.end(); ++it) {
             if (it.key().find("reference") == std::string::npos)
                 worst = std::max(worst, it.value()["worstStallMs"].get<double>());
+            timedOut = timedOut || it.value()["timedOut"].get<bool>();
+        }
         out["worstStallMs"] = worst;
         out["idleWorstStallMs"] = s["idle event loop (reference)"]["worstStallMs"];
         out["rows"] = synth.rows;
         out["dim"] = synth.dim;
         out["loadAfter"] = loadAverage();
         std::cout << out.dump(2) << std::endl;
-        return worst < 100 ? 0 : 1;
+        return worst < 100 && !timedOut ? 0 : 1;
     } catch (const std::exception& e) {
         std::cerr << "bench_guicodebooks: " << e.what() << '\n';
         return 1;

@@ -21,6 +21,7 @@
 #include "panels/tokenerrorpanel.h"
 #include "panelviews.h"
 #include "runners/codebookrunner.h"
+#include "widgets/headerfit.h"
 #include "widgets/tableexport.h"
 
 #include "explorerruns.h"
@@ -28,8 +29,13 @@
 #include <QAbstractItemModelTester>
 #include <QChart>
 #include <QComboBox>
+#include <QFontMetricsF>
+#include <QHeaderView>
+#include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QTableView>
@@ -141,6 +147,160 @@ private slots:
         const QString first = QString::fromStdString(vqtest::explorerEmbedding()->tokens[size_t(expected.front())]);
         QVERIFY2(panel.codewordModel()->topTokensText(code).startsWith(u'"' + first + u'"'),
             qPrintable(panel.codewordModel()->topTokensText(code)));
+    }
+
+    // The codewords table sorts itself: rows in the order of the column's numbers (codes without rows, NaN,
+    // last either way), each row showing its own code's numbers, and the selected code stays selected.
+    void codewordTableSorts_data()
+    {
+        QTest::addColumn<int>("column");
+        QTest::addColumn<int>("order");
+        QTest::newRow("usage, descending") << int(CodewordModel::UsageColumn) << int(Qt::DescendingOrder);
+        QTest::newRow("mean error, descending") << int(CodewordModel::MeanErrorColumn) << int(Qt::DescendingOrder);
+        QTest::newRow("mean error, ascending") << int(CodewordModel::MeanErrorColumn) << int(Qt::AscendingOrder);
+        QTest::newRow("norm, ascending") << int(CodewordModel::NormColumn) << int(Qt::AscendingOrder);
+        QTest::newRow("code, descending") << int(CodewordModel::CodeColumn) << int(Qt::DescendingOrder);
+    }
+    void codewordTableSorts()
+    {
+        QFETCH(int, column);
+        QFETCH(int, order);
+        Fixture f("pq-shared");
+        CodebooksPanel panel(&f.context);
+        panel.show();
+        QVERIFY(waitForMap(panel));
+        // The run's map with every fifth code made dead (usage 0, no mean error), on a model of its own.
+        auto map = std::make_shared<CodewordMapResult>(*panel.shownMap());
+        CodewordStats& stats = map->map.stats;
+        for (size_t c = 0; c < stats.usage.size(); c += 5) {
+            stats.usage[c] = 0;
+            stats.meanError[c] = std::numeric_limits<double>::quiet_NaN();
+        }
+        CodewordModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setMap(map, vqtest::explorerEmbedding());
+        QItemSelectionModel selection(&model);
+        const int picked = int(std::max_element(stats.norm.begin(), stats.norm.end()) - stats.norm.begin());
+        selection.setCurrentIndex(model.index(model.rowOfCode(picked), 0), QItemSelectionModel::ClearAndSelect);
+        model.sort(column, Qt::SortOrder(order));
+        const auto number = [&](int code) -> double {
+            switch (column) {
+            case CodewordModel::UsageColumn:
+                return double(stats.usage[size_t(code)]);
+            case CodewordModel::MeanErrorColumn:
+                return stats.meanError[size_t(code)];
+            case CodewordModel::NormColumn:
+                return stats.norm[size_t(code)];
+            default:
+                return double(code);
+            }
+        };
+        std::vector<bool> seen(size_t(model.rowCount()), false);
+        bool nanSeen = false;
+        for (int row = 0; row < model.rowCount(); ++row) {
+            const int code = model.index(row, 0).data(CodewordModel::CodeRole).toInt();
+            QCOMPARE(model.codeOfRow(row), code);
+            QCOMPARE(model.rowOfCode(code), row);
+            QVERIFY(!seen[size_t(code)]);
+            seen[size_t(code)] = true;
+            QCOMPARE(model.index(row, CodewordModel::CodeColumn).data().toString(), display::count(int64_t(code)));
+            const double v = number(code);
+            if (std::isnan(v)) {
+                QVERIFY(std::isnan(model.index(row, column).data(CodewordModel::SortRole).toDouble()));
+                nanSeen = true;
+                continue;
+            }
+            QCOMPARE(model.index(row, column).data(CodewordModel::SortRole).toDouble(), v);
+            QVERIFY2(!nanSeen, "a number after a NaN");
+            if (row > 0) {
+                const double previous = number(model.codeOfRow(row - 1));
+                QVERIFY(order == Qt::DescendingOrder ? previous >= v : previous <= v);
+            }
+        }
+        QCOMPARE(nanSeen, column == CodewordModel::MeanErrorColumn);
+        // The selection follows its code to its new row.
+        QCOMPARE(selection.currentIndex().row(), model.rowOfCode(picked));
+        QCOMPARE(selection.currentIndex().data(CodewordModel::CodeRole).toInt(), picked);
+    }
+
+    // The page in the main window at the small screens it must serve: it fits without scrolling, and every
+    // piece of text is whole and apart from the others, measured with the fonts' metrics: the map's title,
+    // the run's name (or elided with "…"), the token's summary (all its wrapped lines), every column title
+    // of the tables, and the waterfall's step names and values.
+    void pageReadsOnSmallScreens_data()
+    {
+        QTest::addColumn<QString>("run");
+        QTest::addColumn<QSize>("size");
+        // AQLM: a row scale and two codebooks; CRVQ: two code arrays and the most decode steps.
+        for (const char* run : { "aqlm", "crvq" })
+            for (const QSize size : { QSize(1280, 800), QSize(1024, 700) })
+                QTest::addRow("%s %dx%d", run, size.width(), size.height()) << QString::fromLatin1(run) << size;
+    }
+    void pageReadsOnSmallScreens()
+    {
+        QFETCH(QString, run);
+        QFETCH(QSize, size);
+        MainWindow window;
+        AppContext* context = window.context();
+        context->setTable(
+            std::const_pointer_cast<EmbeddingTable>(vqtest::explorerEmbedding()), std::make_shared<TableStats>());
+        context->setCurrentRun(context->addRun(vqtest::explorerRecord(run.toStdString())));
+        auto* panel = window.findChild<CodebooksPanel*>();
+        window.tabs()->setCurrentWidget(panel);
+        window.resize(size);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QTRY_COMPARE(window.size(), size);
+        QVERIFY(waitForMap(*panel));
+        QTRY_VERIFY_WITH_TIMEOUT(panel->pathRow() == 0 && !panel->runner()->isBusy(), 60000);
+        QTest::qWait(100); // the last layout and the charts' relayout
+
+        auto* scroll = panel->findChild<QScrollArea*>();
+        QVERIFY(scroll);
+        QVERIFY2(!scroll->verticalScrollBar()->isVisible() && !scroll->horizontalScrollBar()->isVisible(),
+            qPrintable(QStringLiteral("page %1x%2 in %3x%4")
+                           .arg(scroll->widget()->minimumSizeHint().width())
+                           .arg(scroll->widget()->minimumSizeHint().height())
+                           .arg(scroll->viewport()->width())
+                           .arg(scroll->viewport()->height())));
+
+        const QChart* map = panel->mapChart()->chart();
+        const double titleWidth = QFontMetricsF(map->titleFont()).horizontalAdvance(map->title());
+        QVERIFY2(titleWidth <= map->size().width() - map->margins().left() - map->margins().right(),
+            qPrintable(map->title()));
+
+        QLabel* name = panel->runLabel();
+        QVERIFY(name->fontMetrics().horizontalAdvance(name->text()) <= name->width());
+        QVERIFY2(name->text() == name->toolTip() || name->text().endsWith(u'…'), qPrintable(name->text()));
+
+        QLabel* summary = panel->pathLabel();
+        QVERIFY2(summary->text().contains(QStringLiteral("neighbours lost")), qPrintable(summary->text()));
+        QVERIFY2(summary->height() >= summary->heightForWidth(summary->width()),
+            qPrintable(QStringLiteral("%1 < %2: %3")
+                           .arg(summary->height())
+                           .arg(summary->heightForWidth(summary->width()))
+                           .arg(summary->text())));
+
+        for (QTableView* table : panel->findChildren<QTableView*>()) {
+            const QHeaderView* header = table->horizontalHeader();
+            for (int c = 0; c + 1 < header->count(); ++c) // the last column stretches
+                QVERIFY2(header->sectionSize(c) >= headerTitleWidth(header, c),
+                    qPrintable(table->model()->headerData(c, Qt::Horizontal).toString()));
+        }
+
+        const ResidualWaterfallChart* waterfall = panel->waterfall();
+        const auto boxes = waterfall->textBoxes();
+        QCOMPARE(int(boxes.size()), 2 * waterfall->barCount());
+        const QFontMetricsF metrics(waterfall->font());
+        const QRectF inside = waterfall->viewport()->rect();
+        for (size_t i = 0; i < boxes.size(); ++i) {
+            const QString what = boxes[i].text;
+            QVERIFY2(boxes[i].rect.width() >= metrics.horizontalAdvance(what), qPrintable(what));
+            QVERIFY2(boxes[i].rect.height() >= metrics.height(), qPrintable(what));
+            QVERIFY2(inside.contains(boxes[i].rect), qPrintable(what));
+            for (size_t j = i + 1; j < boxes.size(); ++j)
+                QVERIFY2(!boxes[i].rect.intersects(boxes[j].rect), qPrintable(what + u' ' + boxes[j].text));
+        }
     }
 
     // A heat-map cell of the usage view opens its code in the explorer, and the window brings it forward.

@@ -23,6 +23,7 @@ constexpr double kMaxRadius = 12;
 const QColor kNoValue(0xb0, 0xb0, 0xb0);
 const QColor kSample(0x90, 0x90, 0x90, 110);
 const QColor kSelected(0xe0, 0x40, 0x20);
+constexpr int kColourLevels = 64;
 
 } // namespace
 
@@ -165,18 +166,6 @@ double CodewordMapChart::radius(int code) const
     return kMinRadius + (kMaxRadius - kMinRadius) * std::sqrt(double(m_usage[size_t(code)]) / double(m_maxUsage));
 }
 
-QColor CodewordMapChart::colourOf(int code) const
-{
-    if (code < 0 || code >= codeCount())
-        return kNoValue;
-    double v = m_colour[size_t(code)];
-    if (!std::isfinite(v) || (m_logColour && v <= 0))
-        return kNoValue;
-    if (m_logColour)
-        v = std::log10(v);
-    return viridis(m_colourHi > m_colourLo ? (v - m_colourLo) / (m_colourHi - m_colourLo) : 0.5);
-}
-
 QPoint CodewordMapChart::viewPosition(int code) const
 {
     if (code < 0 || code >= codeCount())
@@ -205,29 +194,84 @@ int CodewordMapChart::codeAt(const QPoint& viewPos) const
     return nearest;
 }
 
-void CodewordMapChart::drawPoints(QPainter* painter, const QRectF& plot) const
+int CodewordMapChart::colourLevel(int code) const
+{
+    double v = m_colour[size_t(code)];
+    if (!std::isfinite(v) || (m_logColour && v <= 0))
+        return -1;
+    if (m_logColour)
+        v = std::log10(v);
+    const double t = m_colourHi > m_colourLo ? (v - m_colourLo) / (m_colourHi - m_colourLo) : 0.5;
+    return int(std::lround(std::clamp(t, 0.0, 1.0) * (kColourLevels - 1)));
+}
+
+QColor CodewordMapChart::colourOf(int code) const
+{
+    const int level = code >= 0 && code < codeCount() ? colourLevel(code) : -1;
+    return level < 0 ? kNoValue : viridis(double(level) / (kColourLevels - 1));
+}
+
+void CodewordMapChart::drawMark(QPainter* painter, const QPointF& at, Mark mark, double r, const QColor& fill)
 {
     painter->setRenderHint(QPainter::Antialiasing);
-    if (m_showSamples && !m_samples.empty()) {
+    switch (mark) {
+    case Mark::Sample:
         painter->setPen(Qt::NoPen);
         painter->setBrush(kSample);
-        for (size_t i = 0; i + 1 < m_samples.size(); i += 2)
-            painter->drawEllipse(scenePosition(m_samples[i], m_samples[i + 1], plot), 1.6, 1.6);
+        painter->drawEllipse(at, 1.6, 1.6);
+        break;
+    case Mark::Dead:
+        painter->setPen(QPen(QColor(0x80, 0x80, 0x80), 1.2));
+        painter->drawLine(at + QPointF(-3, -3), at + QPointF(3, 3));
+        painter->drawLine(at + QPointF(-3, 3), at + QPointF(3, -3));
+        break;
+    case Mark::Disc:
+        painter->setPen(QPen(QColor(0x30, 0x30, 0x30, 160), 0.6));
+        painter->setBrush(fill);
+        painter->drawEllipse(at, r, r);
+        break;
     }
-    const QPen outline(QColor(0x30, 0x30, 0x30, 160), 0.6);
-    const QPen deadPen(QColor(0x80, 0x80, 0x80), 1.2);
+}
+
+void CodewordMapChart::drawPoints(QPainter* painter, const QRectF& plot, bool vectors) const
+{
+    // Into the cached layer each mark is a small image drawn once per (kind, radius step, colour level) and
+    // blitted: rasterising 65536 antialiased outlined discs takes the GUI thread hundreds of milliseconds,
+    // blitting them a few tens. Radii snap to half pixels and colours to kColourLevels steps of the map,
+    // below what the eye tells apart at these sizes. SVG export draws vectors.
+    const qreal ratio = painter->device() ? painter->device()->devicePixelRatioF() : 1.0;
+    std::vector<QImage> sprites;
+    const auto blit = [&](const QPointF& at, Mark mark, double r, int colour) {
+        if (vectors) {
+            drawMark(painter, at, mark, r, colour < 0 ? kNoValue : viridis(double(colour) / (kColourLevels - 1)));
+            return;
+        }
+        const int step = int(std::lround(r * 2));
+        const size_t key = mark == Mark::Disc ? size_t(step) * (kColourLevels + 1) + size_t(colour + 1) + 2
+                                              : size_t(mark == Mark::Dead);
+        if (key >= sprites.size())
+            sprites.resize(key + 1);
+        QImage& sprite = sprites[key];
+        const double half = std::ceil(std::max(r, 3.0) + 1.5);
+        if (sprite.isNull()) {
+            sprite = QImage(QSize(int(2 * half * ratio), int(2 * half * ratio)), QImage::Format_ARGB32_Premultiplied);
+            sprite.setDevicePixelRatio(ratio);
+            sprite.fill(Qt::transparent);
+            QPainter p(&sprite);
+            drawMark(&p, QPointF(half, half), mark, step / 2.0,
+                colour < 0 ? kNoValue : viridis(double(colour) / (kColourLevels - 1)));
+        }
+        painter->drawImage(at - QPointF(half, half), sprite);
+    };
+    if (m_showSamples)
+        for (size_t i = 0; i + 1 < m_samples.size(); i += 2)
+            blit(scenePosition(m_samples[i], m_samples[i + 1], plot), Mark::Sample, 1.6, -1);
     for (const int c : m_order) {
         const QPointF q = scenePosition(m_xy[size_t(c) * 2], m_xy[size_t(c) * 2 + 1], plot);
-        if (m_usage[size_t(c)] == 0) {
-            painter->setPen(deadPen);
-            painter->drawLine(q + QPointF(-3, -3), q + QPointF(3, 3));
-            painter->drawLine(q + QPointF(-3, 3), q + QPointF(3, -3));
-            continue;
-        }
-        const double r = radius(c);
-        painter->setPen(outline);
-        painter->setBrush(colourOf(c));
-        painter->drawEllipse(q, r, r);
+        if (m_usage[size_t(c)] == 0)
+            blit(q, Mark::Dead, 3, -1);
+        else
+            blit(q, Mark::Disc, radius(c), colourLevel(c));
     }
 }
 
@@ -265,7 +309,7 @@ void CodewordMapChart::drawForeground(QPainter* painter, const QRectF& rect)
     painter->save();
     painter->setClipRect(plot.adjusted(-kMaxRadius, -kMaxRadius, kMaxRadius, kMaxRadius));
     if (painter->paintEngine() && painter->paintEngine()->type() == QPaintEngine::SVG) {
-        drawPoints(painter, plot); // vectors in an SVG export
+        drawPoints(painter, plot, true); // vectors in an SVG export
     } else {
         // The points layer, cached per plot rectangle and data; 65536 discs are too many to draw per frame.
         const qreal ratio = devicePixelRatioF();
@@ -276,7 +320,7 @@ void CodewordMapChart::drawForeground(QPainter* painter, const QRectF& rect)
             m_cache.fill(Qt::transparent);
             QPainter layer(&m_cache);
             layer.translate(-area.topLeft());
-            drawPoints(&layer, plot);
+            drawPoints(&layer, plot, false);
             m_cacheRect = plot;
         }
         painter->drawImage(plot.topLeft() - QPointF(kMaxRadius, kMaxRadius), m_cache);

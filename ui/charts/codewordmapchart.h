@@ -60,7 +60,10 @@ private:
     void rebuild();
     QRectF plotRectInScene() const;
     QPointF scenePosition(float x, float y, const QRectF& plot) const;
-    void drawPoints(QPainter* painter, const QRectF& plot) const;
+    enum class Mark { Sample, Dead, Disc };
+    static void drawMark(QPainter* painter, const QPointF& at, Mark mark, double r, const QColor& fill);
+    void drawPoints(QPainter* painter, const QRectF& plot, bool vectors) const;
+    int colourLevel(int code) const; // 0 .. kColourLevels - 1, -1 for no value
     void drawColourBar(QPainter* painter, const QRectF& plot) const;
 
     std::vector<float> m_xy;

@@ -78,19 +78,21 @@ QVariant CodebookAlignmentModel::data(const QModelIndex& index, int role) const
 
 QVariant CodebookAlignmentModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+    if (orientation != Qt::Horizontal || (role != Qt::DisplayRole && role != Qt::ToolTipRole))
         return {};
+    // Short titles (the table shares a 1024-pixel window with the histogram), the full meaning as tooltips.
+    const bool tip = role == Qt::ToolTipRole;
     switch (section) {
     case CodeAColumn:
-        return tr("Code in A");
+        return tip ? tr("A codeword of run A") : tr("Code in A");
     case NearestBColumn:
-        return tr("Nearest in B");
+        return tip ? tr("The codeword of run B nearest to it") : tr("Nearest in B");
     case DistanceColumn:
-        return tr("Distance");
+        return tip ? tr("Euclidean distance between the two codewords") : tr("Distance");
     case RelativeColumn:
-        return tr("Distance / RMS norm of A");
+        return tip ? tr("Distance / RMS codeword norm of A") : tr("Relative");
     case MatchedColumn:
-        return tr("Matched (mutual nearest)");
+        return tip ? tr("Mutual nearest pair: each codeword is the other's nearest") : tr("Mutual");
     default:
         return {};
     }

@@ -6,6 +6,7 @@
 #include <QColor>
 #include <cmath>
 #include <limits>
+#include <numeric>
 
 namespace vq {
 
@@ -21,7 +22,61 @@ void CodewordModel::setMap(std::shared_ptr<const CodewordMapResult> map, std::sh
     m_rows = m_map ? int(m_map->map.stats.codewords) : 0;
     const int64_t rows = m_map && m_map->run->table ? m_map->run->table->rows : -1;
     m_table = table && int64_t(table->tokens.size()) == rows ? std::move(table) : nullptr;
+    applyOrder();
     endResetModel();
+}
+
+void CodewordModel::sort(int column, Qt::SortOrder order)
+{
+    if (column < 0 || column >= ColumnCount)
+        return;
+    m_sortColumn = column;
+    m_sortOrder = order;
+    emit layoutAboutToBeChanged({}, QAbstractItemModel::VerticalSortHint);
+    const QModelIndexList before = persistentIndexList();
+    std::vector<int> codes;
+    codes.reserve(size_t(before.size()));
+    for (const QModelIndex& i : before)
+        codes.push_back(codeOfRow(i.row()));
+    applyOrder();
+    QModelIndexList after;
+    after.reserve(before.size());
+    for (qsizetype i = 0; i < before.size(); ++i)
+        after.append(index(rowOfCode(codes[size_t(i)]), before[i].column()));
+    changePersistentIndexList(before, after);
+    emit layoutChanged({}, QAbstractItemModel::VerticalSortHint);
+}
+
+void CodewordModel::applyOrder()
+{
+    m_order.resize(size_t(m_rows));
+    std::iota(m_order.begin(), m_order.end(), 0);
+    if (m_sortColumn >= 0 && m_rows > 0) {
+        std::vector<double> keys(static_cast<size_t>(m_rows));
+        for (int c = 0; c < m_rows; ++c)
+            keys[size_t(c)] = value(c, m_sortColumn);
+        // NaN (no rows use the code) last in either order; ties in code order.
+        const bool descending = m_sortOrder == Qt::DescendingOrder;
+        std::stable_sort(m_order.begin(), m_order.end(), [&](int a, int b) {
+            const double x = keys[size_t(a)], y = keys[size_t(b)];
+            if (std::isnan(x) || std::isnan(y))
+                return !std::isnan(x) && std::isnan(y);
+            return descending ? x > y : x < y;
+        });
+    }
+    m_rowOf.assign(size_t(m_rows), 0);
+    for (int r = 0; r < m_rows; ++r)
+        m_rowOf[size_t(m_order[size_t(r)])] = r;
+}
+
+int CodewordModel::rowOfCode(int code) const
+{
+    return code >= 0 && code < m_rows ? m_rowOf[size_t(code)] : -1;
+}
+
+int CodewordModel::codeOfRow(int row) const
+{
+    return row >= 0 && row < m_rows ? m_order[size_t(row)] : -1;
 }
 
 int CodewordModel::rowCount(const QModelIndex& parent) const
@@ -78,7 +133,7 @@ QVariant CodewordModel::data(const QModelIndex& index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const int code = index.row();
+    const int code = codeOfRow(index.row());
     const int column = index.column();
     switch (role) {
     case Qt::DisplayRole: {

@@ -14,17 +14,18 @@
 #include "panels/tokenerrorpanel.h"
 #include "quant/registry.h"
 #include "runners/codebookrunner.h"
+#include "widgets/headerfit.h"
 #include "widgets/tableexport.h"
 #include "widgets/tokentablebox.h"
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QScrollArea>
-#include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QTabWidget>
@@ -50,6 +51,7 @@ QTableView* makeTable(QAbstractItemModel* model, const QString& csvName, QWidget
     table->setAlternatingRowColors(true);
     table->setWordWrap(false);
     addTableExportMenu(table, csvName);
+    keepHeaderTitlesWhole(table);
     return table;
 }
 
@@ -72,13 +74,20 @@ CodebooksPanel::CodebooksPanel(AppContext* context, QWidget* parent)
     QFont bold = m_runLabel->font();
     bold.setBold(true);
     m_runLabel->setFont(bold);
-    // A long run label is cut rather than widening the window; the tooltip has all of it.
+    // A long run name is elided ("…") rather than widening the window; the tooltip has all of it.
     m_runLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
-    m_runLabel->setMinimumWidth(80);
+    m_runLabel->setMinimumWidth(60);
+    m_runLabel->installEventFilter(this);
     m_arrayCombo = new QComboBox(page);
     m_stageCombo = new QComboBox(page);
     m_groupCombo = new QComboBox(page);
+    // Long array names ("adaptor/sigma0") and "all (shared codebook)" are elided in the closed combos (the
+    // lists show them whole), so that the bar fits a 1024-pixel window.
     m_colourCombo = new QComboBox(page);
+    for (QComboBox* combo : { m_arrayCombo, m_groupCombo, m_colourCombo }) {
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        combo->setMinimumContentsLength(6);
+    }
     m_colourCombo->addItem(tr("error"), int(Colour::MeanError));
     m_colourCombo->addItem(tr("token weight"), int(Colour::MeanWeight));
     m_colourCombo->setToolTip(tr("What a codeword's colour shows: the mean per-token relative error of the rows "
@@ -96,7 +105,7 @@ CodebooksPanel::CodebooksPanel(AppContext* context, QWidget* parent)
     bar->addWidget(m_stageCombo);
     bar->addWidget(new QLabel(tr("Group:"), page));
     bar->addWidget(m_groupCombo);
-    bar->addSpacing(8);
+    bar->addSpacing(4);
     bar->addWidget(new QLabel(tr("Colour:"), page));
     bar->addWidget(m_colourCombo);
     bar->addWidget(m_samplesCheck);
@@ -105,10 +114,7 @@ CodebooksPanel::CodebooksPanel(AppContext* context, QWidget* parent)
     m_chart->setPointText([this](int code) { return pointText(code); });
 
     m_codewords = new CodewordModel(this);
-    m_codewordProxy = new QSortFilterProxyModel(this);
-    m_codewordProxy->setSourceModel(m_codewords);
-    m_codewordProxy->setSortRole(CodewordModel::SortRole);
-    m_codewordTable = makeTable(m_codewordProxy, QStringLiteral("codewords.csv"), page);
+    m_codewordTable = makeTable(m_codewords, QStringLiteral("codewords.csv"), page);
     m_codewordTable->setSortingEnabled(true);
     m_codewordTable->sortByColumn(CodewordModel::UsageColumn, Qt::DescendingOrder);
 
@@ -118,6 +124,10 @@ CodebooksPanel::CodebooksPanel(AppContext* context, QWidget* parent)
     const TokenTableBox members = makeTokenTableBox(
         m_membersProxy, CodeMembersModel::RelErrorColumn, QString(), QStringLiteral("code-rows.csv"), page);
     m_membersTable = members.table;
+    // Columns as wide as their titles and contents rather than squeezed to the pane's width.
+    m_membersTable->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    m_membersTable->horizontalHeader()->setStretchLastSection(true);
+    keepHeaderTitlesWhole(m_membersTable);
     m_membersTable->setSelectionMode(QAbstractItemView::SingleSelection);
     m_membersTable->setToolTip(tr("Select a row to see its path through the stages below"));
     m_membersLabel = new QLabel(tr("Click a codeword to list the rows that use it."), members.box);
@@ -145,6 +155,9 @@ CodebooksPanel::CodebooksPanel(AppContext* context, QWidget* parent)
     m_pathLabel = new QLabel(tr("Pick a token to see how its vector is built stage by stage."), pathBox);
     m_pathLabel->setWordWrap(true);
     m_pathLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // The summary is written to fit two lines beside the search field down to a 1024-pixel window; the row
+    // keeps room for both, so the second line is never cut.
+    m_pathLabel->setMinimumHeight(2 * m_pathLabel->fontMetrics().lineSpacing() + 2);
     m_waterfall = new ResidualWaterfallChart(pathBox);
     m_codes = new TokenCodesModel(this);
     m_codesTable = makeTable(m_codes, QStringLiteral("token-codes.csv"), pathBox);
@@ -272,12 +285,12 @@ CodebooksPanel::CodebooksPanel(AppContext* context, QWidget* parent)
             m_waterfall->setTitle(
                 tr("Residual of %1 after each step").arg(name.isEmpty() ? tr("row %1").arg(p.row) : name));
             const double rel = p.norm > 0 ? std::pow(p.steps.back().residualNorm / p.norm, 2) : 0.0;
-            QString text = tr("%1 row %2: ‖e‖ = %3, relative error %4 once decoded (%5 decode steps, %6 codes)")
-                               .arg(name, display::count(p.row), display::number(p.norm), display::number(rel))
-                               .arg(p.steps.size())
+            const QString steps = p.steps.size() == 1 ? tr("1 decode step") : tr("%1 decode steps").arg(p.steps.size());
+            QString text = tr("%1 row %2: ‖e‖ %3, relative error %4 after %5 (%6 codes)")
+                               .arg(name, display::count(p.row), display::number(p.norm), display::number(rel), steps)
                                .arg(p.codes.size());
             if (p.hasScale)
-                text += tr("; row scale %1 multiplies every codeword").arg(display::number(p.scale));
+                text += tr(", row scale %1 on every codeword").arg(display::number(p.scale));
             m_pathLabel->setText(text.trimmed() + tr(" · neighbours…"));
         });
     connect(m_runner, &CodebookRunner::neighboursReady, this,
@@ -288,7 +301,7 @@ CodebooksPanel::CodebooksPanel(AppContext* context, QWidget* parent)
             QString text = m_pathLabel->text();
             text.remove(tr(" · neighbours…"));
             m_pathLabel->setText(
-                text + tr(" · %1 of %2 nearest neighbours lost").arg(n->neighbours.lost.size()).arg(n->neighbours.k));
+                text + tr(" · %1 of %2 neighbours lost").arg(n->neighbours.lost.size()).arg(n->neighbours.k));
         });
     connect(m_runner, &CodebookRunner::failed, this, [this](quint64 job, const QString& message) {
         if (job == m_mapJob) {
@@ -323,6 +336,19 @@ CodebooksPanel::CodebooksPanel(AppContext* context, QWidget* parent)
 }
 
 CodebooksPanel::~CodebooksPanel() = default;
+
+bool CodebooksPanel::eventFilter(QObject* watched, QEvent* event)
+{
+    if (watched == m_runLabel && event->type() == QEvent::Resize)
+        elideRunLabel();
+    return Panel::eventFilter(watched, event);
+}
+
+void CodebooksPanel::elideRunLabel()
+{
+    m_runLabel->setText(
+        m_runLabel->fontMetrics().elidedText(m_runLabel->toolTip(), Qt::ElideRight, m_runLabel->width()));
+}
 
 bool CodebooksPanel::isShowingMessage() const
 {
@@ -384,8 +410,8 @@ void CodebooksPanel::updateFromContext()
         return;
     }
     m_stack->setCurrentIndex(1);
-    m_runLabel->setText(display::runName(*record));
-    m_runLabel->setToolTip(m_runLabel->text());
+    m_runLabel->setToolTip(display::runName(*record));
+    elideRunLabel();
     m_map.reset();
     m_code = -1;
     m_members->setMembers(nullptr, nullptr);
@@ -465,7 +491,7 @@ void CodebooksPanel::requestMap()
 
 QString CodebooksPanel::codebookName() const
 {
-    const QString array = m_arrayCombo->count() > 1 ? m_arrayCombo->currentText() + u' ' : QString();
+    const QString array = m_arrayCombo->count() > 1 ? m_arrayCombo->currentText() + QStringLiteral(", ") : QString();
     const QString group = m_group < 0 ? tr("all groups") : tr("group %1").arg(m_group);
     return array + tr("stage %1, %2").arg(m_stage + 1).arg(group);
 }
@@ -483,9 +509,10 @@ void CodebooksPanel::onMap(const std::shared_ptr<const CodewordMapResult>& map)
         return pca.totalVariance > 0 ? QString::number(100 * pca.variance[axis] / pca.totalVariance, 'f', 1)
                                      : QStringLiteral("0");
     };
-    m_chart->setTitle(
-        tr("Codewords of %1: %2 codes of %3 values, %4 dead")
-            .arg(codebookName(), display::count(s.codewords), display::count(s.width), display::count(s.deadCodes)));
+    // Short enough for the map's width in a 1024-pixel window (the codeword width is in the token's codes).
+    QString name = codebookName();
+    name[0] = name[0].toUpper();
+    m_chart->setTitle(tr("%1: %2 codes, %3 dead").arg(name, display::count(s.codewords), display::count(s.deadCodes)));
     m_chart->setAxisTitles(tr("PC 1 (%1% of the variance)").arg(share(0)), tr("PC 2 (%1%)").arg(share(1)));
     const int code = m_pendingCode >= 0 ? m_pendingCode : m_code;
     m_pendingCode = -1;
@@ -518,7 +545,7 @@ void CodebooksPanel::selectCode(int code)
     m_code = code;
     m_chart->setSelectedCode(code);
     m_updating = true;
-    const QModelIndex index = m_codewordProxy->mapFromSource(m_codewords->index(code, 0));
+    const QModelIndex index = m_codewords->index(m_codewords->rowOfCode(code), 0);
     m_codewordTable->selectionModel()->setCurrentIndex(
         index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     m_codewordTable->scrollTo(index);

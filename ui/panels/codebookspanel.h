@@ -9,7 +9,6 @@ class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
-class QSortFilterProxyModel;
 class QStackedWidget;
 class QTabWidget;
 class QTableView;
@@ -79,6 +78,7 @@ public:
     QTableView* membersTable() const { return m_membersTable; }
     QLineEdit* tokenSearch() const { return m_search; }
     QLabel* pathLabel() const { return m_pathLabel; }
+    QLabel* runLabel() const { return m_runLabel; }
     TokenCodesModel* codesModel() const { return m_codes; }
     TokenStepsModel* stepsModel() const { return m_steps; }
     NeighbourModel* neighbourModel() const { return m_neighbours; }
@@ -88,7 +88,11 @@ public:
     QComboBox* stageCombo() const { return m_stageCombo; }
     QComboBox* groupCombo() const { return m_groupCombo; }
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
+    void elideRunLabel();
     void updateFromContext();
     void showMessage(const QString& text);
     void fillCombos();
@@ -127,7 +131,6 @@ private:
     CodewordMapChart* m_chart = nullptr;
     QTabWidget* m_tables = nullptr;
     CodewordModel* m_codewords = nullptr;
-    QSortFilterProxyModel* m_codewordProxy = nullptr;
     QTableView* m_codewordTable = nullptr;
     CodeMembersModel* m_members = nullptr;
     TokenErrorProxyModel* m_membersProxy = nullptr;

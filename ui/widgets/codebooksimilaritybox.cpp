@@ -5,6 +5,7 @@
 #include "explore/codebookaccess.h"
 #include "models/codebookalignmentmodel.h"
 #include "runners/codebookrunner.h"
+#include "widgets/headerfit.h"
 #include "widgets/tableexport.h"
 
 #include <QComboBox>
@@ -31,8 +32,8 @@ CodebookSimilarityBox::CodebookSimilarityBox(QWidget* parent)
     m_summary->setWordWrap(true);
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_histogram = new HistogramChart(this);
-    m_histogram->setAxisTitles(
-        tr("distance to the nearest codeword of B / RMS codeword norm of A"), tr("codewords of A"));
+    // Titles short enough for the chart's half of a 1024-pixel window; the summary above says it in full.
+    m_histogram->setAxisTitles(tr("distance to B / RMS norm of A"), tr("codewords"));
 
     auto* proxy = new QSortFilterProxyModel(this);
     proxy->setSourceModel(m_model);
@@ -44,7 +45,8 @@ CodebookSimilarityBox::CodebookSimilarityBox(QWidget* parent)
     m_table->verticalHeader()->hide();
     m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
-    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    keepHeaderTitlesWhole(m_table);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setAlternatingRowColors(true);
