@@ -54,6 +54,8 @@
 namespace {
 
 constexpr int kTickMs = 10;
+// How long an action may take to show its result before the benchmark gives up on it.
+constexpr double kActionTimeoutMs = 300'000;
 
 // CPU time of the calling thread, in ms.
 double threadCpuMs()
@@ -98,8 +100,8 @@ private:
 
 // Runs action from the event loop, waits until done() holds (at once when there is none) and the loop has
 // run settleMs more, and returns the worst stall in between and the GUI thread's CPU time.
-nlohmann::json measure(
-    StallProbe& probe, int settleMs, const std::function<void()>& action, const std::function<bool()>& done = {})
+nlohmann::json measure(const std::string& name, StallProbe& probe, int settleMs, const std::function<void()>& action,
+    const std::function<bool()>& done = {})
 {
     QEventLoop loop;
     double start = 0;
@@ -114,17 +116,30 @@ nlohmann::json measure(
     });
     QTimer poll;
     poll.setInterval(kTickMs);
+    bool timedOut = false;
     QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
         if (!started)
             return;
         if (doneAt < 0 && (!done || done()))
             doneAt = probe.now();
+        // An action whose result never comes ends the benchmark with a message instead of a silent wait.
+        if (doneAt < 0 && probe.now() - start > kActionTimeoutMs) {
+            timedOut = true;
+            loop.quit();
+        }
         if (doneAt >= 0 && probe.now() - doneAt >= settleMs)
             loop.quit();
     });
     poll.start();
     loop.exec();
-    return { { "stallMs", probe.worstBetween(start, probe.now()) }, { "cpuMs", threadCpuMs() - cpuStart } };
+    if (timedOut)
+        throw std::runtime_error(name + ": no result after " + std::to_string(int(kActionTimeoutMs / 1000)) + " s");
+    const nlohmann::json figures
+        = { { "stallMs", probe.worstBetween(start, probe.now()) }, { "cpuMs", threadCpuMs() - cpuStart } };
+    // Progress on stderr: the JSON comes at the end.
+    if (name != "settle")
+        std::cerr << name << ": " << figures.dump() << std::endl;
+    return figures;
 }
 
 } // namespace
@@ -133,6 +148,9 @@ int main(int argc, char** argv)
 {
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
+    // Opening the saved session runs the helper that checks HDF5 files: the one of this build.
+    if (qEnvironmentVariableIsEmpty("VQ_PROBE_PATH"))
+        qputenv("VQ_PROBE_PATH", VQ_PROBE_BUILD_PATH);
     std::map<std::string, std::string> args { { "rows", "128256" }, { "dim", "2048" }, { "threads", "0" },
         { "settle-ms", "600" } };
     if (!vqbench::parseArgs(
@@ -163,7 +181,7 @@ int main(int argc, char** argv)
         StallProbe probe;
 
         // The floor: the idle loop on this machine now.
-        out["idle"] = measure(probe, 2000, [] {});
+        out["idle"] = measure("idle", probe, 2000, [] {});
 
         // The runs, not measured.
         vq::RunOptions options;
@@ -187,6 +205,7 @@ int main(int argc, char** argv)
                 throw std::runtime_error("a setup run did not finish: " + context->run(key)->record->error);
         context->setSelectedRuns({});
         QCoreApplication::processEvents();
+        std::cerr << "setup: 3 runs done" << std::endl;
 
         auto* tabs = window.tabs();
         auto* runsTable = window.findChild<QTableView*>(QStringLiteral("runsTable"));
@@ -212,36 +231,45 @@ int main(int argc, char** argv)
 
         nlohmann::json actions;
         tabs->setCurrentWidget(tokenPanel);
-        actions["select a run"] = measure(probe, settle, [&] { selectRows({ keys[0] }); });
-        actions["select two runs"] = measure(probe, settle, [&] { selectRows({ keys[0], keys[1] }); });
-        actions["deselect"] = measure(probe, settle, [&] { selectRows({}); });
-        actions["select a run again"] = measure(probe, settle, [&] { selectRows({ keys[2] }); });
+        actions["select a run"] = measure("select a run", probe, settle, [&] { selectRows({ keys[0] }); });
+        actions["select two runs"] = measure("select two runs", probe, settle, [&] {
+            selectRows({ keys[0], keys[1] });
+        });
+        actions["deselect"] = measure("deselect", probe, settle, [&] { selectRows({}); });
+        actions["select a run again"] = measure("select a run again", probe, settle, [&] { selectRows({ keys[2] }); });
         selectRows({ keys[0], keys[2] });
-        measure(probe, settle, [] {});
+        measure("settle", probe, settle, [] {});
         for (int i = 0; i < tabs->count(); ++i) {
             const std::string name = "tab " + tabs->tabText(i).toStdString();
-            actions[name] = measure(probe, settle, [&, i] { tabs->setCurrentIndex(i); });
+            actions[name] = measure(name, probe, settle, [&, i] { tabs->setCurrentIndex(i); });
         }
         tabs->setCurrentWidget(tokenPanel);
-        measure(probe, settle, [] {});
+        measure("settle", probe, settle, [] {});
         if (metric) {
-            actions["token errors: metric MSE"] = measure(probe, settle, [&] { metric->setCurrentIndex(1); });
-            actions["token errors: metric 1 - cosine"] = measure(probe, settle, [&] { metric->setCurrentIndex(2); });
+            actions["token errors: metric MSE"]
+                = measure("token errors: metric MSE", probe, settle, [&] { metric->setCurrentIndex(1); });
+            actions["token errors: metric 1 - cosine"]
+                = measure("token errors: metric 1 - cosine", probe, settle, [&] { metric->setCurrentIndex(2); });
             metric->setCurrentIndex(0);
         }
         if (logScale) {
-            actions["token errors: log scale off"] = measure(probe, settle, [&] { logScale->setChecked(false); });
-            actions["token errors: log scale on"] = measure(probe, settle, [&] { logScale->setChecked(true); });
+            actions["token errors: log scale off"]
+                = measure("token errors: log scale off", probe, settle, [&] { logScale->setChecked(false); });
+            actions["token errors: log scale on"]
+                = measure("token errors: log scale on", probe, settle, [&] { logScale->setChecked(true); });
         }
         if (search) {
-            actions["token search 'tok12'"] = measure(probe, settle, [&] { search->setText(QStringLiteral("tok12")); });
-            actions["token search '#4242'"] = measure(probe, settle, [&] { search->setText(QStringLiteral("#4242")); });
-            actions["token search cleared"] = measure(probe, settle, [&] { search->clear(); });
+            actions["token search 'tok12'"]
+                = measure("token search 'tok12'", probe, settle, [&] { search->setText(QStringLiteral("tok12")); });
+            actions["token search '#4242'"]
+                = measure("token search '#4242'", probe, settle, [&] { search->setText(QStringLiteral("#4242")); });
+            actions["token search cleared"] = measure("token search cleared", probe, settle, [&] { search->clear(); });
         }
         if (tradeoffMetric) {
             tabs->setCurrentWidget(tradeoffPanel);
-            measure(probe, settle, [] {});
-            actions["trade-off: metric SNR"] = measure(probe, settle, [&] { tradeoffMetric->setCurrentIndex(1); });
+            measure("settle", probe, settle, [] {});
+            actions["trade-off: metric SNR"]
+                = measure("trade-off: metric SNR", probe, settle, [&] { tradeoffMetric->setCurrentIndex(1); });
             tabs->setCurrentWidget(tokenPanel);
         }
 
@@ -250,7 +278,7 @@ int main(int argc, char** argv)
             bool finished = false;
             QObject::connect(preview, &vq::PreviewRunner::finished, [&] { finished = true; });
             actions["preview finishing"] = measure(
-                probe, settle,
+                "preview finishing", probe, settle,
                 [&] {
                     preview->request({ "rtn", { { "bits", 3 }, { "group", 0 }, { "mode", "sym" } } }, options, 1, 0);
                 },
@@ -264,11 +292,18 @@ int main(int argc, char** argv)
         bool saved = false;
         QObject::connect(session, &vq::SessionController::saved, [&] { saved = true; });
         actions["save session"] = measure(
-            probe, settle, [&] { session->saveAs(file); }, [&] { return saved; });
+            "save session", probe, settle, [&] { session->saveAs(file); }, [&] { return saved; });
         bool opened = false;
         QObject::connect(session, &vq::SessionController::opened, [&] { opened = true; });
+        QString openError;
+        QObject::connect(session, &vq::SessionController::failed, [&](const QString&, const QString& message) {
+            openError = message.isEmpty() ? QStringLiteral("cancelled") : message;
+        });
         actions["open session"] = measure(
-            probe, settle, [&] { session->openSession(file); }, [&] { return opened; });
+            "open session", probe, settle, [&] { session->openSession(file); },
+            [&] { return opened || !openError.isEmpty(); });
+        if (!openError.isEmpty())
+            throw std::runtime_error("the session was not opened: " + openError.toStdString());
         if (!saved || !opened)
             throw std::runtime_error("the session was not saved and opened again");
 

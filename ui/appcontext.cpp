@@ -1,6 +1,7 @@
 #include "appcontext.h"
 
 #include "displaytext.h"
+#include "runners/backgroundrelease.h"
 
 #include <algorithm>
 
@@ -14,7 +15,8 @@ AppContext::AppContext(QObject* parent)
 void AppContext::setTable(std::shared_ptr<const EmbeddingTable> table, std::shared_ptr<const TableStats> stats)
 {
     Q_ASSERT((table == nullptr) == (stats == nullptr));
-    m_table = std::move(table);
+    // The previous table (a GB for a large model) is freed wherever its last holder lets it go.
+    m_table = releasedInBackground(std::move(table));
     m_stats = std::move(stats);
     emit tableChanged();
 }
@@ -71,7 +73,7 @@ RunKey AppContext::addRun(std::shared_ptr<const RunRecord> record, bool preview)
     }
     RunEntry entry;
     entry.key = ++m_lastKey;
-    entry.record = std::move(record);
+    entry.record = releasedInBackground(std::move(record));
     entry.preview = preview;
     m_runs.push_back(std::move(entry));
     emit runAdded(m_lastKey);
@@ -87,7 +89,7 @@ void AppContext::updateRun(RunKey key, std::shared_ptr<const RunRecord> record)
     if (!entry)
         return;
     const bool finished = entry->record->status != record->status;
-    entry->record = std::move(record);
+    entry->record = releasedInBackground(std::move(record));
     if (entry->record->status != RunStatus::Running) {
         entry->stage.clear();
         entry->fraction = 0;
@@ -117,7 +119,7 @@ void AppContext::renameRun(RunKey key, const QString& name)
         return;
     auto copy = std::make_shared<RunRecord>(*entry->record);
     copy->name = name.toStdString();
-    entry->record = std::move(copy);
+    entry->record = releasedInBackground(std::shared_ptr<const RunRecord>(std::move(copy)));
     const bool preview = entry->preview;
     emit runChanged(key);
     if (!preview)

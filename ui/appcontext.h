@@ -57,6 +57,8 @@ public:
     const RunEntry* run(RunKey key) const;
     const std::vector<RunEntry>& runs() const { return m_runs; }
 
+    // Records (and the table) are kept through releasedInBackground: whoever drops the last reference, the
+    // arrays are freed off the GUI thread.
     // Appends a run and emits runAdded(); returns its key. Marks the session modified unless preview.
     // A run without a name (not a preview) is named after its spec (display::specLabel), with " #2",
     // " #3" ... when a run already has that name (a re-run of the same spec).

@@ -44,6 +44,7 @@
 #include <QTabWidget>
 
 #include <algorithm>
+#include <utility>
 
 namespace vq {
 
@@ -124,7 +125,7 @@ MainWindow::MainWindow(QWidget* parent)
     resize(1280, 800);
     QSettings settings;
     restoreGeometry(settings.value(kGeometryKey).toByteArray());
-    restoreState(settings.value(kStateKey).toByteArray());
+    m_layoutRestored = restoreState(settings.value(kStateKey).toByteArray());
     updateCentralPage();
 }
 
@@ -490,6 +491,13 @@ void MainWindow::unsquashDocks()
 void MainWindow::showEvent(QShowEvent* event)
 {
     QMainWindow::showEvent(event);
+    // Without a saved layout the bottom docks would take their size hint (a table view's, 250 px and
+    // more): the views above keep that room.
+    if (!m_layoutRestored && !std::exchange(m_docksSized, true)) {
+        for (QDockWidget* dock : std::as_const(m_docks))
+            if (dockWidgetArea(dock) == Qt::BottomDockWidgetArea && !dock->isFloating())
+                resizeDocks({ dock }, { std::min(kDefaultDockHeight, height() / 3) }, Qt::Vertical);
+    }
     unsquashDocks();
 }
 

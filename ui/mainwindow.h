@@ -137,6 +137,8 @@ private:
     QMenu* m_recentMenu = nullptr;
     QMenu* m_viewMenu = nullptr;
     QList<QDockWidget*> m_docks;
+    bool m_layoutRestored = false; // a saved dock layout was restored
+    bool m_docksSized = false; // the docks got their default sizes at the first show
     QString m_samplePath;
     QStringList m_docFolders;
     QPointer<QDialog> m_guide;

@@ -2,6 +2,7 @@
 
 #include "appcontext.h"
 #include "mainwindow.h"
+#include "runners/backgroundrelease.h"
 
 #include <QAction>
 #include <QCoreApplication>
@@ -464,6 +465,8 @@ void SessionController::finishOpening()
     else
         status(tr("Opened %1: %n run(s)", nullptr, int(opening->session->runs.size()))
                    .arg(QFileInfo(opening->path).fileName()));
+    // The file's records, copied into the context above; what only they held goes off the GUI thread.
+    releaseInBackground(std::move(opening->session));
     emit opened(opening->path);
 }
 

@@ -23,6 +23,12 @@ constexpr int kLegendWidth = 96;
 
 const QColor kDeadColor(Qt::white);
 
+// Row labels a plot of this height has room for (about 24 px a label: closer, Qt Charts elides them).
+int labelFit(double height)
+{
+    return std::max(1, int(height / 24.0));
+}
+
 } // namespace
 
 HeatmapChart::HeatmapChart(QWidget* parent)
@@ -41,6 +47,12 @@ HeatmapChart::HeatmapChart(QWidget* parent)
     addPaintedAxes(chart, m_axisX, m_axisY);
 
     setChart(chart);
+    // The plot's height settles in the chart's layout passes, after resizes and after the first show:
+    // labels chosen for another height crowd into ellipses. Relabel once the layout is done.
+    connect(chart, &QChart::plotAreaChanged, this, [this](const QRectF& area) {
+        if (labelFit(area.height()) != m_labelFit)
+            QTimer::singleShot(0, this, &HeatmapChart::updateRowLabels);
+    });
     rebuild();
 }
 
@@ -125,8 +137,9 @@ void HeatmapChart::updateRowLabels()
     for (const QString& label : m_axisY->categoriesLabels())
         m_axisY->remove(label);
     m_axisY->setStartValue(0);
-    // Label every row while they fit, else every k-th (about 18 px a label).
-    const int fit = std::max(1, int(chart()->plotArea().height() / 18.0));
+    // Label every row while they fit, else every k-th.
+    const int fit = labelFit(chart()->plotArea().height());
+    m_labelFit = fit;
     const int every = std::max(1, (rows + fit - 1) / std::max(fit, 1));
     for (int r = 0; r < rows; r += every)
         m_axisY->append(m_rowLabels[r], r + 0.5);

@@ -66,6 +66,7 @@ private:
     std::vector<int64_t> m_dead;
     int64_t m_max = 0;
     int m_highlightedRow = -1;
+    int m_labelFit = -1; // the row labels the plot's height had room for when they were last set
     QImage m_image;
     QValueAxis* m_axisX = nullptr;
     QCategoryAxis* m_axisY = nullptr;
