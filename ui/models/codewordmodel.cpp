@@ -1,6 +1,7 @@
 #include "codewordmodel.h"
 
 #include "displaytext.h"
+#include "metrics/sortorder.h"
 #include "models/tokentablemodel.h"
 
 #include <QColor>
@@ -52,17 +53,14 @@ void CodewordModel::applyOrder()
     m_order.resize(size_t(m_rows));
     std::iota(m_order.begin(), m_order.end(), 0);
     if (m_sortColumn >= 0 && m_rows > 0) {
+        // Descending is ascending on the negated keys: NaN (no rows use the code) stays last and ties stay
+        // in code order either way.
+        const double sign = m_sortOrder == Qt::DescendingOrder ? -1.0 : 1.0;
         std::vector<double> keys(static_cast<size_t>(m_rows));
         for (int c = 0; c < m_rows; ++c)
-            keys[size_t(c)] = value(c, m_sortColumn);
-        // NaN (no rows use the code) last in either order; ties in code order.
-        const bool descending = m_sortOrder == Qt::DescendingOrder;
-        std::stable_sort(m_order.begin(), m_order.end(), [&](int a, int b) {
-            const double x = keys[size_t(a)], y = keys[size_t(b)];
-            if (std::isnan(x) || std::isnan(y))
-                return !std::isnan(x) && std::isnan(y);
-            return descending ? x > y : x < y;
-        });
+            keys[size_t(c)] = sign * value(c, m_sortColumn);
+        const std::vector<int32_t> order = ascendingOrder(keys);
+        m_order.assign(order.begin(), order.end());
     }
     m_rowOf.assign(size_t(m_rows), 0);
     for (int r = 0; r < m_rows; ++r)
