@@ -39,6 +39,16 @@ std::string temporaryName(const std::string& target)
     return (t.parent_path() / name).string();
 }
 
+} // namespace
+
+bool AtomicFile::isTemporaryName(const std::string& filename)
+{
+    // "." + the target's name + ".tmp-<pid>-<counter>-<ticks>", as temporaryName() makes them.
+    return filename.size() > 1 && filename[0] == '.' && filename.find(".tmp-") != std::string::npos;
+}
+
+namespace {
+
 // The armed fault, if any. op < 0: none.
 struct FaultState {
     std::atomic<int> op { -1 };

@@ -31,6 +31,10 @@ public:
     // Makes the written bytes the target's content. Call at most once.
     void commit();
 
+    // Whether a file name (no folder) is one of the temporaries this class makes, which a writer killed
+    // before commit() leaves behind.
+    static bool isTemporaryName(const std::string& filename);
+
     const std::string& targetPath() const { return m_target; }
     const std::string& temporaryPath() const { return m_temp; }
     uint64_t bytesWritten() const { return m_written; }

@@ -87,12 +87,10 @@ int SessionJournal::write(
         throw Error(ErrorKind::WriteFailed, m_folder, "cannot create the autosave folder: " + ec.message());
 
     if (!m_cleaned) {
-        // AtomicFile names its temporaries ".<target>.tmp-<pid>-..."; this folder has no other writer.
-        for (const fs::directory_entry& e : fs::directory_iterator(m_folder, ec)) {
-            const std::string name = e.path().filename().string();
-            if (name.size() > 1 && name[0] == '.' && name.find(".tmp-") != std::string::npos)
+        // Temporaries a killed writer left; this folder has no other writer.
+        for (const fs::directory_entry& e : fs::directory_iterator(m_folder, ec))
+            if (AtomicFile::isTemporaryName(e.path().filename().string()))
                 fs::remove(e.path(), ec);
-        }
         m_cleaned = true;
     }
 
